@@ -1,0 +1,97 @@
+# minibox: one container, built one namespace at a time.
+# `make help` lists the targets. Every chapter builds from its own .c files
+# alone; nothing is shared between chapters at build time.
+
+CC      ?= cc
+CFLAGS  ?= -std=gnu11 -O2 -g -Wall -Wextra -Werror
+# A lab is a work in progress: warnings stay warnings there.
+LAB_CFLAGS ?= -std=gnu11 -O0 -g -Wall -Wextra
+SAN_CFLAGS ?= -std=gnu11 -O1 -g -Wall -Wextra -Werror -fno-omit-frame-pointer \
+	      -fsanitize=address,undefined -fno-sanitize-recover=all
+
+CHAPTERS := $(patsubst chapters/%/minibox.c,%,$(sort $(wildcard chapters/[0-9][0-9]-*/minibox.c)))
+PROGRAMS := $(patsubst %.c,%,$(sort $(wildcard chapters/[0-9][0-9]-*/*.c)))
+SAN_PROGRAMS := $(patsubst chapters/%,build/sanitize/%,$(PROGRAMS))
+DOTS     := $(wildcard diagrams/*.dot)
+# CH=03 picks a chapter by its number; CHAPTER is its directory name.
+CHAPTER   = $(firstword $(filter $(CH)-%,$(CHAPTERS)))
+
+.PHONY: all rootfs test test-vm demo diagrams lab progress lint sanitize bench mutate diff clean help
+
+all: $(PROGRAMS)
+
+chapters/%: chapters/%.c
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+
+lab/%: lab/%.c
+	$(CC) $(LAB_CFLAGS) -o $@ $< $(LDLIBS)
+
+build/sanitize/%: chapters/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(SAN_CFLAGS) -o $@ $< $(LDLIBS)
+
+# The root filesystem: rebuilt only when missing or older than its script.
+rootfs: rootfs/bin/busybox
+rootfs/bin/busybox: scripts/mkrootfs.sh
+	scripts/mkrootfs.sh
+
+# Everything: each chapter's binary against its own and all earlier chapters'
+# tests, then mutation, README transcripts, diagrams and shellcheck.
+# CH=03: chapter 03's binary against tests 00..03. MINIBOX=path grades another binary.
+test:
+	CH=$(CH) MINIBOX=$(MINIBOX) scripts/test.sh
+
+demo:
+	CH=$(CH) scripts/demo.sh $(if $(PAUSE),--pause)
+
+diagrams:
+	scripts/diagrams.sh
+
+# make lab CH=03: lab/03-mount/minibox.c with the LAB 03 code taken out.
+lab:
+	@test -n "$(CHAPTER)" || { echo "make lab: say which chapter, e.g. make lab CH=03" >&2; exit 2; }
+	scripts/mklab.sh $(CH)
+	$(MAKE) --no-print-directory lab/$(CHAPTER)/minibox
+
+progress:
+	scripts/progress.sh
+
+mutate: all rootfs
+	scripts/mutate.sh
+
+lint:
+	scripts/install-deps.sh --lint
+	shellcheck scripts/*.sh tests/*.bash .ci/run
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
+		--suppress=missingIncludeSystem $(addsuffix /minibox.c,$(addprefix chapters/,$(CHAPTERS)))
+	@for c in $(addsuffix .c,$(PROGRAMS)); do \
+		echo "clang $$c"; clang -std=gnu11 -Wall -Wextra -Werror -fsyntax-only $$c || exit 1; done
+
+# The suite again, on binaries built with AddressSanitizer and UBSan.
+sanitize: $(SAN_PROGRAMS)
+	BINDIR=build/sanitize scripts/test.sh
+
+bench: all rootfs
+	scripts/bench.sh
+
+# make diff CH=03: what chapter 03 adds to chapter 02, the way a reader meets it.
+diff:
+	@test -n "$(CHAPTER)" || { echo "make diff: say which chapter, e.g. make diff CH=03" >&2; exit 2; }
+	@prev=$$(printf '%s\n' $(CHAPTERS) | grep -B1 -x '$(CHAPTER)' | head -n 1); \
+	git diff --no-index -- chapters/$$prev/minibox.c chapters/$(CHAPTER)/minibox.c || true
+
+clean:
+	rm -f $(PROGRAMS)
+	rm -rf rootfs lab build
+
+help:
+	@echo "make              build every chapter (chapters/NN-*/minibox)"
+	@echo "make rootfs       build ./rootfs from the host's static busybox"
+	@echo "make test [CH=NN] [MINIBOX=path]   run the tests (as root)"
+	@echo "make demo [CH=NN] [PAUSE=1]        the narrated tour (as root)"
+	@echo "make lab CH=NN    write lab/NN-*/ with chapter NN's code taken out"
+	@echo "make progress     how far each lab has come"
+	@echo "make diff CH=NN   what chapter NN adds to the one before"
+	@echo "make diagrams     render diagrams/*.dot to SVG"
+	@echo "make mutate       prove the tests fail without the code they test"
+	@echo "make lint | sanitize | bench | clean"

@@ -1,0 +1,290 @@
+/*
+ * minibox, chapter 00-process: run a command as a child process.
+ *
+ * No namespaces yet: the child sees everything the host sees. This is the
+ * skeleton every later chapter grows from. minibox clone()s a child, the
+ * child exec()s the command, minibox waits and passes the exit status on.
+ * Each later chapter adds one CLONE_NEW* flag and the code that sets that
+ * namespace up, so read this file first and the diffs after it.
+ *
+ *   cc -std=gnu11 -Wall -Wextra -o minibox minibox.c
+ *   ./minibox -v -- sh -c 'echo hello from pid $$'
+ */
+#define _GNU_SOURCE /* clone() and the CLONE_* flags */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The exit codes of docker run and podman run: a script can tell a failure
+ * of minibox from a failure of the command. */
+enum {
+	EXIT_MINIBOX = 125,    /* minibox itself failed */
+	EXIT_CANNOT_RUN = 126, /* the command exists but cannot be run */
+	EXIT_NOT_FOUND = 127,  /* there is no such command */
+};
+
+#define STACK_SIZE (1024 * 1024)
+
+/* What the command line asked for: the program's only global state. */
+static struct options {
+	int verbose;
+	char **command;
+} opt;
+
+/* What the child gets from the parent through clone()'s argument. */
+struct child_args {
+	int sync[2]; /* a pipe: minibox writes "go" into [1], the child reads [0] */
+};
+
+/* ---------------------------------------------------------------- output */
+
+static void report(int err, const char *fmt, va_list ap)
+{
+	fputs("minibox: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	if (err)
+		fprintf(stderr, ": %s", strerror(err));
+	fputc('\n', stderr);
+}
+
+/* A call failed: say which one and why (errno), then stop. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(err, fmt, ap);
+	va_end(ap);
+	exit(EXIT_MINIBOX);
+}
+
+/* The input is wrong: say what and why. Nothing has been created yet. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(0, fmt, ap);
+	va_end(ap);
+	exit(EXIT_MINIBOX);
+}
+
+/* -v: tell the audience about each kernel call as it happens. */
+static void __attribute__((format(printf, 1, 2))) narrate(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!opt.verbose)
+		return;
+	va_start(ap, fmt);
+	report(0, fmt, ap);
+	va_end(ap);
+}
+
+/* ---------------------------------------------------------------- options */
+
+static void __attribute__((noreturn)) usage(FILE *out, int status)
+{
+	fputs("usage: minibox [OPTIONS] [--] COMMAND [ARG...]\n"
+	      "Run COMMAND as a child process and wait for it.\n"
+	      "\n"
+	      "  -v, --verbose  narrate each kernel call on stderr\n"
+	      "  -h, --help     show this help\n"
+	      "\n"
+	      "Exit status: COMMAND's own; 128+N if a signal N killed it;\n"
+	      "125 if minibox failed, 126 if COMMAND cannot be run, 127 if not found.\n",
+	      out);
+	exit(status);
+}
+
+static void parse_options(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	opterr = 0; /* we print our own one-line errors */
+	/* "+": stop at the first word that is not an option, so that
+	 * `minibox ls -l` passes -l to ls. */
+	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'v':
+			opt.verbose = 1;
+			break;
+		case 'h':
+			usage(stdout, 0);
+		case ':':
+			fail("%s: needs a value", argv[optind - 1]);
+		default:
+			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		fail("no COMMAND given, see minibox --help");
+	opt.command = argv + optind;
+}
+
+/* --------------------------------------------------------- the child side */
+
+/* Wait until minibox says "go" (later chapters set things up from outside
+ * first), and make sure we never outlive minibox. */
+static void wait_for_go(int sync[2])
+{
+	struct pollfd hangup = { .fd = sync[0] };
+	char go;
+	ssize_t n;
+
+	close(sync[1]); /* our copy of minibox's end would keep the pipe open */
+	/* Ask the kernel to SIGKILL us when minibox dies. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		die("prctl(PR_SET_PDEATHSIG)");
+	n = read(sync[0], &go, 1);
+	if (n == -1)
+		die("read(sync pipe)");
+	/* The kernel closes minibox's end when minibox dies: end of file, or
+	 * a hang-up after "go", means it died, maybe before our prctl(), and
+	 * the signal will never come. */
+	if (poll(&hangup, 1, 0) == -1)
+		die("poll(sync pipe)");
+	if (n == 0 || (hangup.revents & POLLHUP))
+		fail("minibox died before its child started");
+	narrate("child: prctl(PR_SET_PDEATHSIG, SIGKILL) = 0, read(sync pipe) = \"go\"");
+}
+
+/* Replace this process with the command. Only returns on failure. */
+static void exec_command(char **command)
+{
+	narrate("child: execvp(\"%s\", ...)", command[0]);
+	/* The command writes to the same stdout: hand it an empty buffer. */
+	fflush(stdout);
+	execvp(command[0], command);
+	fprintf(stderr, "minibox: execvp(%s): %s\n", command[0], strerror(errno));
+	exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
+}
+
+/* The child starts here, in a copy of minibox's memory. */
+static int child_main(void *arg)
+{
+	struct child_args *args = arg;
+
+	wait_for_go(args->sync);
+	exec_command(opt.command);
+	return EXIT_MINIBOX; /* not reached */
+}
+
+/* -------------------------------------------------------- the parent side */
+
+/* The new namespaces this chapter asks clone() for: none yet. Each chapter
+ * adds its flag here. */
+static int namespace_flags(void)
+{
+	int flags = 0;
+
+	return flags;
+}
+
+/* Spell out clone()'s flags for -v, e.g. "CLONE_NEWUTS|SIGCHLD". */
+static const char *flag_names(int flags)
+{
+	static const struct {
+		int flag;
+		const char *name;
+	} names[] = {
+		{ CLONE_NEWUSER, "CLONE_NEWUSER" }, { CLONE_NEWUTS, "CLONE_NEWUTS" },
+		{ CLONE_NEWPID, "CLONE_NEWPID" },   { CLONE_NEWNS, "CLONE_NEWNS" },
+		{ CLONE_NEWNET, "CLONE_NEWNET" },   { CLONE_NEWIPC, "CLONE_NEWIPC" },
+		{ CLONE_NEWCGROUP, "CLONE_NEWCGROUP" },
+	};
+	static char buf[256];
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (flags & names[i].flag) {
+			strcat(buf, names[i].name);
+			strcat(buf, "|");
+		}
+	}
+	strcat(buf, "SIGCHLD");
+	return buf;
+}
+
+/* Create the child with clone(): like fork(), but the flags choose what the
+ * child shares with us and what it gets new. */
+static pid_t start_child(struct child_args *args)
+{
+	int flags = namespace_flags();
+	char *stack;
+	pid_t pid;
+
+	/* clone() wants a stack for the child; it grows down, so pass its top. */
+	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+	if (stack == MAP_FAILED)
+		die("mmap(child stack)");
+	/* SIGCHLD: tell us when the child ends, as fork() would. */
+	pid = clone(child_main, stack + STACK_SIZE, flags | SIGCHLD, args);
+	if (pid == -1)
+		die("clone(%s)", flag_names(flags));
+	narrate("clone(%s) = %d (host pid)", flag_names(flags), pid);
+	return pid;
+}
+
+/* Tell the child to go on. We keep our end open until we exit: the child
+ * watches it to know that we are alive. */
+static void let_child_go(struct child_args *args)
+{
+	close(args->sync[0]);
+	narrate("write(sync pipe, \"go\")");
+	if (write(args->sync[1], "g", 1) != 1)
+		die("write(sync pipe)");
+}
+
+/* Wait for the child and turn how it ended into our exit status. */
+static int wait_for_child(pid_t pid)
+{
+	int status;
+
+	while (waitpid(pid, &status, 0) == -1) {
+		if (errno != EINTR)
+			die("waitpid(%d)", pid);
+	}
+	if (WIFSIGNALED(status)) {
+		narrate("waitpid(%d): killed by signal %d (%s)", pid,
+			WTERMSIG(status), strsignal(WTERMSIG(status)));
+		return 128 + WTERMSIG(status);
+	}
+	narrate("waitpid(%d): exited with %d", pid, WEXITSTATUS(status));
+	return WEXITSTATUS(status);
+}
+
+int main(int argc, char **argv)
+{
+	struct child_args args;
+	pid_t pid;
+
+	parse_options(argc, argv);
+	/* O_CLOEXEC: the command must not inherit either end. */
+	if (pipe2(args.sync, O_CLOEXEC) == -1)
+		die("pipe2");
+	pid = start_child(&args);
+	let_child_go(&args);
+	return wait_for_child(pid);
+}

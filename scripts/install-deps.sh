@@ -1,0 +1,108 @@
+#!/usr/bin/env bash
+# Install what minibox needs to build, test and demo, and nothing that is
+# already there. Works with apt (Debian, Ubuntu), dnf (Fedora), apk (Alpine)
+# and pacman (Arch). Run as root. Says what it installs; silent when all is present.
+#
+#   scripts/install-deps.sh          build, tests, demo, diagrams
+#   scripts/install-deps.sh --lint   also clang and cppcheck, for `make lint`
+#   scripts/install-deps.sh --vm     also qemu and a kernel image, for `make test-vm`
+set -euo pipefail
+
+want_lint=0 want_vm=0
+for arg in "$@"; do
+	case $arg in
+	--lint) want_lint=1 ;;
+	--vm) want_vm=1 ;;
+	-h | --help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "install-deps: unknown option: $arg" >&2; exit 2 ;;
+	esac
+done
+
+# What must be present: "test|debian-pkg|fedora-pkg|alpine-pkg|arch-pkg".
+# The test is a command name, or a path when no command tells.
+needs=(
+	"cc|gcc|gcc|build-base|gcc"
+	"make|make|make|make|make"
+	"/usr/include/stdio.h|libc6-dev|glibc-devel|musl-dev|glibc"
+	"bats|bats|bats|bats|bats"
+	"@bats-support|bats-support|-|-|bats-support"
+	"@bats-assert|bats-assert|-|-|bats-assert"
+	"dot|graphviz|graphviz|graphviz|graphviz"
+	"@busybox-static|busybox-static|busybox|busybox-static|busybox"
+	"ip|iproute2|iproute|iproute2|iproute2"
+	"setpriv|util-linux|util-linux|setpriv|util-linux"
+	"ps|procps|procps-ng|procps|procps-ng"
+	"shellcheck|shellcheck|ShellCheck|shellcheck|shellcheck"
+)
+[ "$want_lint" = 1 ] && needs+=("clang|clang|clang|clang|clang" "cppcheck|cppcheck|cppcheck|cppcheck|cppcheck")
+[ "$want_vm" = 1 ] && needs+=("qemu-system-x86_64|qemu-system-x86|qemu-system-x86|qemu-system-x86_64|qemu-system-x86" "gzip|gzip|gzip|gzip|gzip")
+
+# The bats helper libraries live under a lib dir, not on PATH.
+has_bats_lib() {
+	local d
+	for d in ${BATS_LIB_PATH:+${BATS_LIB_PATH//:/ }} /usr/lib/bats /usr/share/bats /usr/local/lib/bats /usr/lib /usr/local/lib; do
+		[ -f "$d/$1/load.bash" ] && return 0
+	done
+	return 1
+}
+
+# A static busybox is what the root filesystem is made of (scripts/mkrootfs.sh).
+has_static_busybox() {
+	local b
+	for b in /bin/busybox.static /bin/busybox /usr/bin/busybox /sbin/busybox; do
+		[ -x "$b" ] && is_static "$b" && return 0
+	done
+	return 1
+}
+# ldd refuses (or says "statically linked" of) a program with no loader.
+is_static() { ! ldd "$1" >/dev/null 2>&1 || ldd "$1" 2>&1 | grep -q statically; }
+
+present() {
+	case $1 in
+	@bats-support | @bats-assert) has_bats_lib "${1#@}" ;;
+	@busybox-static) has_static_busybox ;;
+	/*) [ -e "$1" ] ;;
+	*) command -v "$1" >/dev/null 2>&1 ;;
+	esac
+}
+
+if command -v apt-get >/dev/null; then col=2
+elif command -v dnf >/dev/null; then col=3
+elif command -v apk >/dev/null; then col=4
+elif command -v pacman >/dev/null; then col=5
+else col=0
+fi
+
+missing=() unknown=()
+for row in "${needs[@]}"; do
+	IFS='|' read -r -a f <<<"$row"
+	present "${f[0]}" && continue
+	if [ "$col" = 0 ] || [ "${f[$((col - 1))]}" = - ]; then
+		unknown+=("${f[0]#@}")
+	else
+		missing+=("${f[$((col - 1))]}")
+	fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "install-deps: missing: ${missing[*]}; run as root (sudo $0) to install them" >&2
+		exit 1
+	fi
+	echo "install-deps: installing ${missing[*]}"
+	case $col in
+	2) export DEBIAN_FRONTEND=noninteractive
+	   # A fresh machine has no package lists yet; refresh them once.
+	   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 ||
+	   { apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; } ;;
+	3) dnf install -y -q "${missing[@]}" ;;
+	4) apk add -q "${missing[@]}" ;;
+	5) pacman -S --needed --noconfirm "${missing[@]}" ;;
+	esac
+fi
+
+if [ ${#unknown[@]} -gt 0 ]; then
+	echo "install-deps: no package known here for: ${unknown[*]}; install them by hand" >&2
+	exit 1
+fi
+exit 0

@@ -1,0 +1,163 @@
+# shellcheck shell=bash
+# Shared by every tests/NN-slug.bats: `load helpers` at the top of the file.
+#
+# A test file holds the properties of one chapter. scripts/test.sh runs it
+# against that chapter's binary and every later one (MINIBOX=...), so a test
+# may only assume what this chapter and all later chapters do.
+
+bats_require_minimum_version 1.5.0
+bats_load_library bats-support
+bats_load_library bats-assert
+
+REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+# tests/01-uts.bats holds chapter 01-uts's properties.
+FILE_CHAPTER=$(basename "$BATS_TEST_FILENAME" .bats)
+# The binary under test: by default this chapter's; MINIBOX= grades another.
+MINIBOX=${MINIBOX:-$REPO/chapters/$FILE_CHAPTER/minibox}
+# From chapter 03 on, the default root filesystem is ./rootfs.
+cd "$REPO" || exit 1
+
+# -------------------------------------------------------------- assertions
+
+# The command failed with one line on stderr, exactly this one.
+# (bats-assert 2.1 has no assert_stderr; run with --separate-stderr.)
+assert_error_line() {
+	# shellcheck disable=SC2154 # bats' run sets $stderr
+	if [ "$stderr" != "$1" ]; then
+		batslib_print_kv_single_or_multi 8 expected "$1" stderr "$stderr" |
+			batslib_decorate "stderr is not the expected one line" | fail
+	fi
+}
+
+# stderr has a line matching this extended regular expression.
+assert_stderr_regex() {
+	if ! grep -Eq -- "$1" <<<"$stderr"; then
+		batslib_print_kv_single_or_multi 8 regex "$1" stderr "$stderr" |
+			batslib_decorate "no stderr line matches" | fail
+	fi
+}
+
+# -------------------------------------------------- containers in the background
+
+# Poll until a command succeeds, for up to 5 seconds.
+wait_until() {
+	local _
+	for _ in $(seq 100); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	echo "gave up waiting for: $*" >&2
+	return 1
+}
+
+# The first child of a process, or nothing.
+first_child() {
+	local children
+	children=$(cat "/proc/$1/task/$1/children" 2>/dev/null) || return 1
+	echo "${children%% *}"
+}
+
+container_started() {
+	CT_PID=$(first_child "$MB_PID") && [ -n "$CT_PID" ] &&
+		grep -q ready "$BATS_TEST_TMPDIR/ct.out"
+}
+
+# Run minibox in the background with the given options and command; the
+# command must print "ready" when it is set up. Sets MB_PID (minibox) and
+# CT_PID (the container's first process, numbered as the host sees it).
+# teardown stops whatever is still running.
+start_container() {
+	# 3>&-: bats waits for every holder of its fd 3 to finish.
+	"$MINIBOX" "$@" >"$BATS_TEST_TMPDIR/ct.out" 2>"$BATS_TEST_TMPDIR/ct.err" 3>&- &
+	MB_PID=$!
+	echo "$MB_PID" >>"$BATS_TEST_TMPDIR/started"
+	wait_until container_started || {
+		cat "$BATS_TEST_TMPDIR/ct.err" >&2
+		return 1
+	}
+}
+
+gone() { ! kill -0 "$1" 2>/dev/null; }
+
+# Kill, by the ids this test recorded, every minibox it started.
+stop_containers() {
+	local pid
+	[ -f "$BATS_TEST_TMPDIR/started" ] || return 0
+	while read -r pid; do
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done <"$BATS_TEST_TMPDIR/started"
+	rm -f "$BATS_TEST_TMPDIR/started"
+}
+
+teardown() {
+	stop_containers
+}
+
+# ---------------------------------------------------------- a clean host
+
+# Everything a container could leave behind on the host, one line each.
+host_state() {
+	echo "hostname $(hostname)"
+	# mount point, filesystem type and source of every mount
+	awk '{ sep = 0; for (i = 7; i <= NF; i++) if ($i == "-") { sep = i; break }
+	       print "mount", $5, $(sep + 1), $(sep + 2) }' /proc/self/mountinfo | sort
+	printf 'interface %s\n' /sys/class/net/*
+	find /sys/fs/cgroup -maxdepth 4 -type d -name 'minibox*' 2>/dev/null | sed 's/^/cgroup /'
+	find /run/minibox -mindepth 1 2>/dev/null | sed 's/^/state /'
+}
+
+# The UTS and PID namespaces processes live in: a container's process in a
+# namespace that was not there before is a process left behind.
+namespaces_in_use() {
+	local p
+	for p in /proc/[0-9]*; do
+		readlink "$p/ns/uts" "$p/ns/pid" 2>/dev/null || true # it may have exited
+	done | sort -u
+}
+
+# Call from setup_file: remember the host as it was.
+remember_host() {
+	host_state >"$BATS_FILE_TMPDIR/host.before"
+	namespaces_in_use >"$BATS_FILE_TMPDIR/ns.before"
+	hostname >"$BATS_FILE_TMPDIR/hostname"
+}
+
+# Call from teardown_file: a broken lab must not leave the host renamed.
+restore_host() {
+	local name
+	name=$(cat "$BATS_FILE_TMPDIR/hostname" 2>/dev/null) || return 0
+	[ "$(hostname)" = "$name" ] || hostname "$name"
+}
+
+# Processes of this repository's binaries, or in a namespace born since
+# remember_host, with their command lines.
+stray_processes() {
+	local p exe ns
+	for p in /proc/[0-9]*; do
+		[ "${p#/proc/}" = $$ ] && continue
+		exe=$(readlink "$p/exe" 2>/dev/null) || continue
+		ns=$(readlink "$p/ns/uts" "$p/ns/pid" 2>/dev/null) || continue
+		if [[ $exe == "$REPO"/* ]] ||
+			grep -vxFf "$BATS_FILE_TMPDIR/ns.before" <<<"$ns" | grep -q .; then
+			echo "process ${p#/proc/}: $(tr '\0' ' ' <"$p/cmdline")"
+		fi
+	done
+}
+
+no_stray_processes() { [ -z "$(stray_processes)" ]; }
+host_unchanged() { host_state | cmp -s - "$BATS_FILE_TMPDIR/host.before"; }
+
+# The last test of every file: nothing the tests started is left over.
+assert_host_clean() {
+	local now stray
+	# The kernel frees a dead container's namespaces and interfaces moments
+	# after its last process exits.
+	wait_until no_stray_processes 2>/dev/null
+	stray=$(stray_processes)
+	[ -z "$stray" ] || fail "left behind: $stray"
+	wait_until host_unchanged 2>/dev/null
+	now=$(host_state)
+	diff <(echo "$now") "$BATS_FILE_TMPDIR/host.before" >&2 ||
+		fail "the host changed (> before, < after)"
+}
