@@ -71,10 +71,15 @@ start_container() {
 	"$MINIBOX" "$@" >"$BATS_TEST_TMPDIR/ct.out" 2>"$BATS_TEST_TMPDIR/ct.err" 3>&- &
 	MB_PID=$!
 	echo "$MB_PID" >>"$BATS_TEST_TMPDIR/started"
-	wait_until container_started || {
-		cat "$BATS_TEST_TMPDIR/ct.err" >&2
-		return 1
-	}
+	local _
+	for _ in $(seq 100); do
+		container_started && return 0
+		gone "$MB_PID" && break # it failed: no use waiting
+		sleep 0.05
+	done
+	echo "the container did not start; minibox said:" >&2
+	cat "$BATS_TEST_TMPDIR/ct.err" >&2
+	return 1
 }
 
 gone() { ! kill -0 "$1" 2>/dev/null; }

@@ -72,6 +72,20 @@ die(const char *fmt, ...)
 	exit(EXIT_MINIBOX);
 }
 
+/* A call failed for a well-known reason: a second line says what to do. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+die_hint(const char *hint, const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(err, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "hint: %s\n", hint);
+	exit(EXIT_MINIBOX);
+}
+
 /* The input is wrong: say what and why. Nothing has been created yet. */
 static void __attribute__((noreturn, format(printf, 1, 2)))
 fail(const char *fmt, ...)
@@ -273,6 +287,9 @@ static pid_t start_child(struct child_args *args)
 		die("mmap(child stack)");
 	/* SIGCHLD: tell us when the child ends, as fork() would. */
 	pid = clone(child_main, stack + STACK_SIZE, flags | SIGCHLD, args);
+	if (pid == -1 && errno == EPERM)
+		die_hint("a new namespace needs CAP_SYS_ADMIN: run minibox with sudo",
+			 "clone(%s)", flag_names(flags));
 	if (pid == -1)
 		die("clone(%s)", flag_names(flags));
 	narrate("clone(%s) = %d (host pid)", flag_names(flags), pid);

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The workshop demo: a narrated tour of every chapter. For each one it says
+# what the chapter adds, runs minibox with -v so the audience sees each
+# kernel call, and shows the host's view beside the container's. It checks
+# what it shows: it exits 1 if a step does not show the isolation it announces.
+#
+#   sudo ./scripts/demo.sh            the whole tour, without stopping
+#   sudo ./scripts/demo.sh --pause    wait for Enter between steps (on stage)
+#   sudo CH=01 ./scripts/demo.sh      one chapter
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+pause=0
+for arg in "$@"; do
+	case $arg in
+	--pause) pause=1 ;;
+	-h | --help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	*) echo "demo: unknown option: $arg" >&2; exit 2 ;;
+	esac
+done
+CH=${CH:-}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "demo: run me as root (sudo $0): containers need privileges until chapter 04" >&2
+	exit 1
+fi
+scripts/install-deps.sh || exit 1
+scripts/check-env.sh --brief || exit 1
+make -s all rootfs || exit 1
+
+bold='' green='' red='' plain=''
+if [ -t 1 ]; then bold=$'\e[1m' green=$'\e[32m' red=$'\e[31m' plain=$'\e[0m'; fi
+broken=0
+
+title() { printf '\n%s== %s ==%s\n' "$bold" "$*" "$plain"; }
+say() { printf '%s\n' "$*"; }
+next() { [ "$pause" = 1 ] && read -r -p "   [Enter] " _ </dev/tty; return 0; }
+
+# An argument as a person would type it: quoted only when it needs to be.
+quoted() {
+	if [[ $1 =~ ^[A-Za-z0-9_./:=,+-]+$ ]]; then
+		printf '%s' "$1"
+	else
+		printf "'%s'" "${1//\'/\'\\\'\'}"
+	fi
+}
+
+# Show a command, then run it; its output and -v narration follow.
+show() {
+	local arg line=
+	for arg in "$@"; do line+="$(quoted "$arg") "; done
+	printf '%s$ %s%s\n' "$bold" "${line% }" "$plain"
+	"$@" 2>&1
+}
+
+# One row of the host/container table.
+row() { printf '   %-22s %-28s %s\n' "$1" "$2" "$3"; }
+
+# Say whether the step showed what it announced.
+check() {
+	local what=$1
+	shift
+	if "$@"; then
+		printf '   %s✓ %s%s\n' "$green" "$what" "$plain"
+	else
+		printf '   %s✗ NOT SHOWN: %s%s\n' "$red" "$what" "$plain"
+		broken=$((broken + 1))
+	fi
+}
+
+tour_00-process() {
+	local mb=chapters/00-process/minibox status=0
+	say "minibox clones a child, the child execs the command, minibox waits and"
+	say "passes the exit status on. No namespace yet: the child sees what you see."
+	next
+	# shellcheck disable=SC2016 # expanded by the child's shell
+	show "$mb" -v sh -c 'echo "child: my UTS namespace is $(readlink /proc/self/ns/uts)"; exit 3' ||
+		status=$?
+	say "host:  my UTS namespace is $(readlink /proc/self/ns/uts); minibox exited with $status"
+	check "the command's exit status (3) is minibox's" [ "$status" = 3 ]
+	check "the child shares the host's UTS namespace" \
+		[ "$("$mb" readlink /proc/self/ns/uts)" = "$(readlink /proc/self/ns/uts)" ]
+}
+
+tour_01-uts() {
+	local mb=chapters/01-uts/minibox inside host_before
+	say "CLONE_NEWUTS gives the child its own hostname: it renames itself, the host keeps its name."
+	next
+	host_before=$(hostname)
+	show "$mb" -v --hostname demo-box hostname
+	inside=$("$mb" --hostname demo-box sh -c 'hostname; readlink /proc/self/ns/uts')
+	row "" "host" "container"
+	row "hostname" "$(hostname)" "${inside%%$'\n'*}"
+	row "/proc/self/ns/uts" "$(readlink /proc/self/ns/uts)" "${inside#*$'\n'}"
+	check "the container is called demo-box" [ "${inside%%$'\n'*}" = demo-box ]
+	check "the host is still called $host_before" [ "$(hostname)" = "$host_before" ]
+	check "the UTS namespaces differ" [ "${inside#*$'\n'}" != "$(readlink /proc/self/ns/uts)" ]
+}
+
+for dir in chapters/[0-9][0-9]-*/; do
+	chapter=$(basename "$dir")
+	[ -n "$CH" ] && [ "${chapter%%-*}" != "$CH" ] && continue
+	title "$chapter"
+	if declare -F "tour_$chapter" >/dev/null; then
+		"tour_$chapter"
+	else
+		say "(no tour for this chapter yet)"
+	fi
+	next
+done
+
+echo
+if [ "$broken" -gt 0 ]; then
+	echo "demo: $broken step(s) did not show what they announced" >&2
+	exit 1
+fi
+echo "demo: every step showed what it announced"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# TAP: every shell script of the project passes shellcheck.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+status=0
+for f in scripts/*.sh scripts/nsgraph tests/*.bash .ci/run; do
+	[ -f "$f" ] || continue
+	if out=$(shellcheck "$f" 2>&1); then
+		echo "ok - shellcheck $f"
+	else
+		echo "not ok - shellcheck $f"
+		printf '%s\n' "$out" | sed 's/^/# /'
+		status=1
+	fi
+done
+exit "$status"
