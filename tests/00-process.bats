@@ -60,9 +60,9 @@ teardown_file() { restore_host; }
 	assert_line --partial -- "--verbose"
 }
 
-@test "-v narrates clone() with the child's host pid, then execvp() and waitpid()" {
+@test "-v narrates clone3() with the child's host pid, then execvp() and waitpid()" {
 	run -0 --separate-stderr "$MINIBOX" -v true
-	assert_stderr_regex '^minibox: clone\([A-Z_|]*SIGCHLD\) = [0-9]+ \(host pid\)$'
+	assert_stderr_regex '^minibox: clone3\(flags=[A-Z_|0]+, exit_signal=SIGCHLD\) = [0-9]+ \(host pid\)$'
 	assert_stderr_regex '^minibox: child: execvp\("true", \.\.\.\)$'
 	assert_stderr_regex '^minibox: waitpid\([0-9]+\): exited with 0$'
 }

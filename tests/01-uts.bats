@@ -47,7 +47,7 @@ teardown_file() { restore_host; }
 
 @test "-v narrates CLONE_NEWUTS and sethostname()" {
 	run -0 --separate-stderr "$MINIBOX" -v --hostname lab-host true
-	assert_stderr_regex '^minibox: clone\([A-Z_|]*CLONE_NEWUTS[A-Z_|]*\) = [0-9]+ \(host pid\)$'
+	assert_stderr_regex '^minibox: clone3\(flags=[A-Z_|]*CLONE_NEWUTS[A-Z_|]*, exit_signal=SIGCHLD\) = [0-9]+ \(host pid\)$'
 	assert_stderr_regex '^minibox: child: sethostname\("lab-host"\) = 0$'
 }
 

@@ -1,7 +1,7 @@
 /*
  * minibox, chapter 01-uts: the container gets its own hostname.
  *
- * Chapter 00 plus one idea: clone() with CLONE_NEWUTS gives the child a new
+ * Chapter 00 plus one idea: clone3() with CLONE_NEWUTS gives the child a new
  * UTS namespace, a private copy of the hostname (and NIS domain name). The
  * child sets the name before it runs the command; the host's name does not
  * change.
@@ -9,10 +9,11 @@
  *   cc -std=gnu11 -Wall -Wextra -o minibox minibox.c
  *   sudo ./minibox --hostname box -- hostname
  */
-#define _GNU_SOURCE /* clone() and the CLONE_* flags */
+#define _GNU_SOURCE /* the CLONE_* flags */
 #include <errno.h>
-#include <limits.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h> /* struct clone_args */
 #include <getopt.h>
 #include <poll.h>
 #include <sched.h>
@@ -21,8 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -34,8 +35,6 @@ enum {
 	EXIT_NOT_FOUND = 127,  /* there is no such command */
 };
 
-#define STACK_SIZE (1024 * 1024)
-
 /* What the command line asked for: the program's only global state. */
 static struct options {
 	int verbose;
@@ -43,7 +42,7 @@ static struct options {
 	char **command;
 } opt = { .hostname = "minibox" };
 
-/* What the child gets from the parent through clone()'s argument. */
+/* What the parent hands to the child. */
 struct child_args {
 	int sync[2]; /* a pipe: minibox writes "go" into [1], the child reads [0] */
 };
@@ -221,20 +220,18 @@ static void exec_command(char **command)
 	exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
 }
 
-/* The child starts here, in a copy of minibox's memory. */
-static int child_main(void *arg)
+/* The child starts here, in a copy of minibox's memory. It never returns. */
+static void __attribute__((noreturn)) child_main(struct child_args *args)
 {
-	struct child_args *args = arg;
-
 	wait_for_go(args->sync);
 	setup_uts();
 	exec_command(opt.command);
-	return EXIT_MINIBOX; /* not reached */
+	exit(EXIT_MINIBOX); /* not reached: exec_command() exits on failure */
 }
 
 /* -------------------------------------------------------- the parent side */
 
-/* The new namespaces this chapter asks clone() for. Each chapter adds its
+/* The new namespaces this chapter asks clone3() for. Each chapter adds its
  * flag here. */
 static int namespace_flags(void)
 {
@@ -246,7 +243,7 @@ static int namespace_flags(void)
 	return flags;
 }
 
-/* Spell out clone()'s flags for -v, e.g. "CLONE_NEWUTS|SIGCHLD". */
+/* Spell out clone3()'s flags for -v, e.g. "CLONE_NEWUTS|CLONE_NEWPID". */
 static const char *flag_names(int flags)
 {
 	static const struct {
@@ -264,35 +261,34 @@ static const char *flag_names(int flags)
 	buf[0] = '\0';
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		if (flags & names[i].flag) {
+			strcat(buf, buf[0] ? "|" : "");
 			strcat(buf, names[i].name);
-			strcat(buf, "|");
 		}
 	}
-	strcat(buf, "SIGCHLD");
-	return buf;
+	return buf[0] ? buf : "0";
 }
 
-/* Create the child with clone(): like fork(), but the flags choose what the
- * child shares with us and what it gets new. */
+/* Create the child with clone3(): like fork(), but the flags choose what
+ * the child gets new instead of sharing it with us. glibc has no wrapper
+ * for it, so we make the system call ourselves. */
 static pid_t start_child(struct child_args *args)
 {
-	int flags = namespace_flags();
-	char *stack;
+	struct clone_args ca = {
+		.flags = namespace_flags(),
+		.exit_signal = SIGCHLD, /* tell us when it ends, as fork() does */
+	};
 	pid_t pid;
 
-	/* clone() wants a stack for the child; it grows down, so pass its top. */
-	stack = mmap(NULL, STACK_SIZE, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-	if (stack == MAP_FAILED)
-		die("mmap(child stack)");
-	/* SIGCHLD: tell us when the child ends, as fork() would. */
-	pid = clone(child_main, stack + STACK_SIZE, flags | SIGCHLD, args);
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == -1 && errno == EPERM)
 		die_hint("a new namespace needs CAP_SYS_ADMIN: run minibox with sudo",
-			 "clone(%s)", flag_names(flags));
+			 "clone3(%s)", flag_names(ca.flags));
 	if (pid == -1)
-		die("clone(%s)", flag_names(flags));
-	narrate("clone(%s) = %d (host pid)", flag_names(flags), pid);
+		die("clone3(%s)", flag_names(ca.flags));
+	if (pid == 0)
+		child_main(args); /* like fork(), the child returns here with 0 */
+	narrate("clone3(flags=%s, exit_signal=SIGCHLD) = %d (host pid)",
+		flag_names(ca.flags), pid);
 	return pid;
 }
 
