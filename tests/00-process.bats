@@ -29,9 +29,8 @@ teardown_file() { restore_host; }
 @test "a command killed by signal 9 gives 128+9 = 137" {
 	start_container sh -c 'echo ready; exec sleep 60'
 	kill -KILL "$CT_PID"
-	local status=0
-	wait "$MB_PID" || status=$?
-	assert_equal "$status" 137
+	wait_for_minibox
+	assert_equal "$STATUS" 137
 }
 
 @test "a command that does not exist gives 127 and one line" {

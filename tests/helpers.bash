@@ -73,7 +73,11 @@ start_container() {
 	echo "$MB_PID" >>"$BATS_TEST_TMPDIR/started"
 	local _
 	for _ in $(seq 100); do
-		container_started && return 0
+		if container_started; then
+			# teardown also stops what the container started, by its namespace
+			readlink "/proc/$CT_PID/ns/uts" >>"$BATS_TEST_TMPDIR/started-uts"
+			return 0
+		fi
 		gone "$MB_PID" && break # it failed: no use waiting
 		sleep 0.05
 	done
@@ -84,15 +88,60 @@ start_container() {
 
 gone() { ! kill -0 "$1" 2>/dev/null; }
 
-# Kill, by the ids this test recorded, every minibox it started.
+# A process of ours has ended (it is a zombie until we wait for it).
+ended() { [ ! -d "/proc/$1" ] || grep -q '^State:.Z' "/proc/$1/status" 2>/dev/null; }
+
+# Set STATUS to the exit status of the minibox started by start_container,
+# once it ends. A test must not hang: give up after 5 seconds.
+wait_for_minibox() {
+	wait_until ended "$MB_PID" || return 1
+	local status=0
+	wait "$MB_PID" || status=$?
+	STATUS=$status
+	export STATUS
+}
+
+# Host PIDs of the processes in a PID namespace ("pid:[4026532...]").
+pids_in_pidns() {
+	local p
+	for p in /proc/[0-9]*; do
+		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"
+	done
+	return 0
+}
+pidns_empty() { [ -z "$(pids_in_pidns "$1")" ]; }
+
+# Host PIDs of the zombies in a PID namespace.
+zombies_in_pidns() {
+	local p
+	for p in $(pids_in_pidns "$1"); do
+		grep -q '^State:.Z' "/proc/$p/status" 2>/dev/null && echo "$p"
+	done
+	return 0
+}
+has_zombie() { [ -n "$(zombies_in_pidns "$1")" ]; }
+
+# Kill, by the ids this test recorded, every minibox it started, and every
+# process left in the UTS namespaces of its containers (a broken lab may
+# leave some behind).
 stop_containers() {
-	local pid
-	[ -f "$BATS_TEST_TMPDIR/started" ] || return 0
-	while read -r pid; do
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
-	done <"$BATS_TEST_TMPDIR/started"
-	rm -f "$BATS_TEST_TMPDIR/started"
+	local pid ns p
+	if [ -f "$BATS_TEST_TMPDIR/started" ]; then
+		while read -r pid; do
+			kill -KILL "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+		done <"$BATS_TEST_TMPDIR/started"
+		rm -f "$BATS_TEST_TMPDIR/started"
+	fi
+	[ -f "$BATS_TEST_TMPDIR/started-uts" ] || return 0
+	while read -r ns; do
+		[ "$ns" = "$(readlink /proc/self/ns/uts)" ] && continue
+		for p in /proc/[0-9]*; do
+			[ "$(readlink "$p/ns/uts" 2>/dev/null)" = "$ns" ] && kill -KILL "${p#/proc/}" 2>/dev/null
+		done
+	done <"$BATS_TEST_TMPDIR/started-uts"
+	rm -f "$BATS_TEST_TMPDIR/started-uts"
+	return 0
 }
 
 teardown() {

@@ -1,0 +1,439 @@
+/*
+ * minibox, chapter 02-pid: the container gets its own PID numbers.
+ *
+ * Chapter 01 plus one idea: CLONE_NEWPID puts the child in a new PID
+ * namespace, where it is PID 1, the init of its own little process tree.
+ * PID 1 is special: the kernel sends it no signal it has not asked for, and
+ * every orphan of the namespace becomes its child. --init keeps a tiny init
+ * at PID 1 that reaps orphans and passes signals on, and runs the command
+ * as PID 2. minibox passes the signals it gets on to the container.
+ *
+ *   cc -std=gnu11 -Wall -Wextra -o minibox minibox.c
+ *   sudo ./minibox -- sh -c 'echo my PID is $$'
+ */
+#define _GNU_SOURCE /* the CLONE_* flags */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/sched.h> /* struct clone_args */
+#include <getopt.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The exit codes of docker run and podman run: a script can tell a failure
+ * of minibox from a failure of the command. */
+enum {
+	EXIT_MINIBOX = 125,    /* minibox itself failed */
+	EXIT_CANNOT_RUN = 126, /* the command exists but cannot be run */
+	EXIT_NOT_FOUND = 127,  /* there is no such command */
+};
+
+/* What the command line asked for: the program's only global state. */
+static struct options {
+	int verbose;
+	int init;
+	const char *hostname;
+	char **command;
+} opt = { .hostname = "minibox" };
+
+/* What the parent hands to the child. */
+struct child_args {
+	int sync[2]; /* a pipe: minibox writes "go" into [1], the child reads [0] */
+};
+
+/* ---------------------------------------------------------------- output */
+
+static void report(int err, const char *fmt, va_list ap)
+{
+	fputs("minibox: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	if (err)
+		fprintf(stderr, ": %s", strerror(err));
+	fputc('\n', stderr);
+}
+
+/* A call failed: say which one and why (errno), then stop. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(err, fmt, ap);
+	va_end(ap);
+	exit(EXIT_MINIBOX);
+}
+
+/* A call failed for a well-known reason: a second line says what to do. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+die_hint(const char *hint, const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(err, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "hint: %s\n", hint);
+	exit(EXIT_MINIBOX);
+}
+
+/* The input is wrong: say what and why. Nothing has been created yet. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(0, fmt, ap);
+	va_end(ap);
+	exit(EXIT_MINIBOX);
+}
+
+/* -v: tell the audience about each kernel call as it happens. */
+static void __attribute__((format(printf, 1, 2))) narrate(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!opt.verbose)
+		return;
+	va_start(ap, fmt);
+	report(0, fmt, ap);
+	va_end(ap);
+}
+
+/* ---------------------------------------------------------------- options */
+
+static void __attribute__((noreturn)) usage(FILE *out, int status)
+{
+	fputs("usage: minibox [OPTIONS] [--] COMMAND [ARG...]\n"
+	      "Run COMMAND in its own UTS and PID namespaces and wait for it.\n"
+	      "\n"
+	      "  --hostname NAME  hostname inside (default minibox)\n"
+	      "  --init           a tiny init is PID 1: it reaps orphans and passes\n"
+	      "                   signals on; COMMAND is PID 2\n"
+	      "  -v, --verbose  narrate each kernel call on stderr\n"
+	      "  -h, --help     show this help\n"
+	      "\n"
+	      "Exit status: COMMAND's own; 128+N if a signal N killed it;\n"
+	      "125 if minibox failed, 126 if COMMAND cannot be run, 127 if not found.\n",
+	      out);
+	exit(status);
+}
+
+/* The kernel takes 1 to HOST_NAME_MAX (64) bytes. */
+static void check_hostname(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		fail("--hostname: empty, give 1 to %d characters", HOST_NAME_MAX);
+	if (len > HOST_NAME_MAX)
+		fail("--hostname: %zu characters, the limit is %d", len, HOST_NAME_MAX);
+}
+
+static void parse_options(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "hostname", required_argument, NULL, 'H' },
+		{ "init", no_argument, NULL, 'I' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	opterr = 0; /* we print our own one-line errors */
+	/* "+": stop at the first word that is not an option, so that
+	 * `minibox ls -l` passes -l to ls. */
+	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			opt.hostname = optarg;
+			break;
+		case 'I':
+			opt.init = 1;
+			break;
+		case 'v':
+			opt.verbose = 1;
+			break;
+		case 'h':
+			usage(stdout, 0);
+		case ':':
+			fail("%s: needs a value", argv[optind - 1]);
+		default:
+			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		fail("no COMMAND given, see minibox --help");
+	opt.command = argv + optind;
+	check_hostname(opt.hostname);
+}
+
+/* --------------------------------------------------------------- signals */
+
+/* The signals a person sends to stop or poke a program: kill's default
+ * SIGTERM, Ctrl-C's SIGINT, Ctrl-\'s SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2.
+ * minibox passes them on to the container, and --init to the command. */
+static void forwarded_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
+}
+
+/* Block (SIG_BLOCK) or unblock (SIG_UNBLOCK) those signals and SIGCHLD.
+ * Blocked, a signal waits in the kernel until sigwait() takes it, so none
+ * is lost between clone3() and wait_for_child(). */
+static void mask_signals(int how)
+{
+	sigset_t set;
+
+	forwarded_signals(&set);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(how, &set, NULL) == -1)
+		die("sigprocmask");
+}
+
+/* Give the command its signals as a new process has them: unblocked, and
+ * not ignored (a shell starts a background job, `minibox ... &`, with SIGINT
+ * and SIGQUIT ignored, and exec keeps that). */
+static void restore_signals(void)
+{
+	sigset_t set;
+	int sig;
+
+	forwarded_signals(&set);
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sigismember(&set, sig) == 1 && signal(sig, SIG_DFL) == SIG_ERR)
+			die("signal(%d, SIG_DFL)", sig);
+	}
+	mask_signals(SIG_UNBLOCK);
+}
+
+/* How a child ended, as the exit status minibox reports. */
+static int exit_status(pid_t pid, int status, const char *who)
+{
+	if (WIFSIGNALED(status)) {
+		narrate("%swaitpid(%d): killed by signal %d (%s)", who, pid,
+			WTERMSIG(status), strsignal(WTERMSIG(status)));
+		return 128 + WTERMSIG(status);
+	}
+	narrate("%swaitpid(%d): exited with %d", who, pid, WEXITSTATUS(status));
+	return WEXITSTATUS(status);
+}
+
+/* Wait for PID to end and return its exit status. Meanwhile pass on every
+ * forwarded signal to it, and reap any other child that ends: as an init,
+ * the orphans of the container become our children. WHO starts the -v lines. */
+static int wait_for_child(pid_t pid, const char *who)
+{
+	sigset_t waited;
+	pid_t ended;
+	int sig, status;
+
+	forwarded_signals(&waited);
+	sigaddset(&waited, SIGCHLD);
+	for (;;) {
+		if (sigwait(&waited, &sig) != 0)
+			die("sigwait");
+		if (sig != SIGCHLD) {
+			/* LAB 02: pass the signal on to PID */
+			narrate("%skill(%d, %d): passing on %s", who, pid, sig, strsignal(sig));
+			if (kill(pid, sig) == -1 && errno != ESRCH)
+				die("kill(%d, %d)", pid, sig);
+			/* END LAB 02 */
+			continue;
+		}
+		/* One SIGCHLD may stand for several children: reap them all. */
+		while ((ended = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (ended == pid)
+				return exit_status(pid, status, who);
+			narrate("%swaitpid(-1) = %d: reaped an orphan", who, ended);
+		}
+	}
+}
+
+/* --------------------------------------------------------- the child side */
+
+/* Wait until minibox says "go" (later chapters set things up from outside
+ * first), and make sure we never outlive minibox. */
+static void wait_for_go(int sync[2])
+{
+	struct pollfd hangup = { .fd = sync[0] };
+	char go;
+	ssize_t n;
+
+	close(sync[1]); /* our copy of minibox's end would keep the pipe open */
+	/* Ask the kernel to SIGKILL us when minibox dies. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		die("prctl(PR_SET_PDEATHSIG)");
+	n = read(sync[0], &go, 1);
+	if (n == -1)
+		die("read(sync pipe)");
+	/* The kernel closes minibox's end when minibox dies: end of file, or
+	 * a hang-up after "go", means it died, maybe before our prctl(), and
+	 * the signal will never come. */
+	if (poll(&hangup, 1, 0) == -1)
+		die("poll(sync pipe)");
+	if (n == 0 || (hangup.revents & POLLHUP))
+		fail("minibox died before its child started");
+	narrate("child: prctl(PR_SET_PDEATHSIG, SIGKILL) = 0, read(sync pipe) = \"go\"");
+}
+
+/* Give the container its own hostname. */
+static void setup_uts(void)
+{
+	/* LAB 01: set the hostname; in a new UTS namespace the host keeps its own */
+	if (sethostname(opt.hostname, strlen(opt.hostname)) == -1)
+		die("sethostname(%s)", opt.hostname);
+	narrate("child: sethostname(\"%s\") = 0", opt.hostname);
+	/* END LAB 01 */
+}
+
+/* Replace this process with the command. Only returns on failure. */
+static void exec_command(char **command)
+{
+	narrate("child: execvp(\"%s\", ...)", command[0]);
+	/* The command writes to the same stdout: hand it an empty buffer. */
+	fflush(stdout);
+	restore_signals(); /* exec keeps what we blocked or ignored */
+	execvp(command[0], command);
+	fprintf(stderr, "minibox: execvp(%s): %s\n", command[0], strerror(errno));
+	exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
+}
+
+/* --init: stay as PID 1, run the command as PID 2, and do what an init
+ * must: reap the orphans that the kernel hands to PID 1, and pass signals
+ * on, since the kernel drops the ones PID 1 has no handler for. Exits with
+ * the command's status, like tini and docker run --init. */
+static void run_init(void)
+{
+	/* LAB 02: as PID 1, fork the command, then reap orphans and pass signals on until it ends */
+	pid_t pid = fork();
+
+	if (pid == -1)
+		die("fork");
+	if (pid == 0)
+		exec_command(opt.command);
+	narrate("child: init: fork() = %d, the command", pid);
+	exit(wait_for_child(pid, "child: init: "));
+	/* END LAB 02 */
+}
+
+/* The child starts here, in a copy of minibox's memory. It never returns. */
+static void __attribute__((noreturn)) child_main(struct child_args *args)
+{
+	wait_for_go(args->sync);
+	setup_uts();
+	if (opt.init)
+		run_init(); /* does not return: it exits with the command's status */
+	exec_command(opt.command);
+	exit(EXIT_MINIBOX); /* not reached: exec_command() exits on failure */
+}
+
+/* -------------------------------------------------------- the parent side */
+
+/* The new namespaces this chapter asks clone3() for. Each chapter adds its
+ * flag here. */
+static int namespace_flags(void)
+{
+	int flags = 0;
+
+	/* LAB 01: ask for a new UTS namespace: a hostname of the child's own */
+	flags |= CLONE_NEWUTS;
+	/* END LAB 01 */
+	/* LAB 02: ask for a new PID namespace: the child will be its PID 1 */
+	flags |= CLONE_NEWPID;
+	/* END LAB 02 */
+	return flags;
+}
+
+/* Spell out clone3()'s flags for -v, e.g. "CLONE_NEWUTS|CLONE_NEWPID". */
+static const char *flag_names(int flags)
+{
+	static const struct {
+		int flag;
+		const char *name;
+	} names[] = {
+		{ CLONE_NEWUSER, "CLONE_NEWUSER" }, { CLONE_NEWUTS, "CLONE_NEWUTS" },
+		{ CLONE_NEWPID, "CLONE_NEWPID" },   { CLONE_NEWNS, "CLONE_NEWNS" },
+		{ CLONE_NEWNET, "CLONE_NEWNET" },   { CLONE_NEWIPC, "CLONE_NEWIPC" },
+		{ CLONE_NEWCGROUP, "CLONE_NEWCGROUP" },
+	};
+	static char buf[256];
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (flags & names[i].flag) {
+			strcat(buf, buf[0] ? "|" : "");
+			strcat(buf, names[i].name);
+		}
+	}
+	return buf[0] ? buf : "0";
+}
+
+/* Create the child with clone3(): like fork(), but the flags choose what
+ * the child gets new instead of sharing it with us. glibc has no wrapper
+ * for it, so we make the system call ourselves. */
+static pid_t start_child(struct child_args *args)
+{
+	struct clone_args ca = {
+		.flags = namespace_flags(),
+		.exit_signal = SIGCHLD, /* tell us when it ends, as fork() does */
+	};
+	pid_t pid;
+
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == -1 && errno == EPERM)
+		die_hint("a new namespace needs CAP_SYS_ADMIN: run minibox with sudo",
+			 "clone3(%s)", flag_names(ca.flags));
+	if (pid == -1)
+		die("clone3(%s)", flag_names(ca.flags));
+	if (pid == 0)
+		child_main(args); /* like fork(), the child returns here with 0 */
+	narrate("clone3(flags=%s, exit_signal=SIGCHLD) = %d (host pid)",
+		flag_names(ca.flags), pid);
+	return pid;
+}
+
+/* Tell the child to go on. We keep our end open until we exit: the child
+ * watches it to know that we are alive. */
+static void let_child_go(struct child_args *args)
+{
+	close(args->sync[0]);
+	narrate("write(sync pipe, \"go\")");
+	if (write(args->sync[1], "g", 1) != 1)
+		die("write(sync pipe)");
+}
+
+int main(int argc, char **argv)
+{
+	struct child_args args;
+	pid_t pid;
+
+	parse_options(argc, argv);
+	/* O_CLOEXEC: the command must not inherit either end. */
+	if (pipe2(args.sync, O_CLOEXEC) == -1)
+		die("pipe2");
+	mask_signals(SIG_BLOCK);
+	pid = start_child(&args);
+	let_child_go(&args);
+	return wait_for_child(pid, "");
+}
