@@ -97,6 +97,51 @@ tour_01-uts() {
 	check "the UTS namespaces differ" [ "${inside#*$'\n'}" != "$(readlink /proc/self/ns/uts)" ]
 }
 
+tour_02-pid() {
+	local mb=chapters/02-pid/minibox inside status
+	say "CLONE_NEWPID: the command is PID 1 of a new PID namespace. PID 1 gets only the"
+	say "signals it handles; --init puts a tiny init there that passes them on and reaps orphans."
+	next
+	# shellcheck disable=SC2016 # expanded by the container's shell
+	show "$mb" -v sh -c 'echo "I am PID $$"'
+	inside=$("$mb" sh -c 'echo $$; readlink /proc/self/ns/pid')
+	row "" "host" "container"
+	row "PID of the command" "(many)" "${inside%%$'\n'*}"
+	row "/proc/self/ns/pid" "$(readlink /proc/self/ns/pid)" "${inside#*$'\n'}"
+	check "the command is PID 1" [ "${inside%%$'\n'*}" = 1 ]
+	check "the PID namespaces differ" [ "${inside#*$'\n'}" != "$(readlink /proc/self/ns/pid)" ]
+	next
+	say "SIGTERM to minibox after 1 s; minibox passes it on to PID 1, a sleep with no handler:"
+	status=0
+	show timeout --foreground --preserve-status 1 "$mb" sleep 3 || status=$?
+	say "exit status $status: the sleep ran its 3 seconds"
+	check "PID 1 ignored SIGTERM" [ "$status" = 0 ]
+	say "The same with --init: the init passes SIGTERM on to the sleep, now PID 2:"
+	status=0
+	show timeout --foreground --preserve-status 1 "$mb" --init sleep 3 || status=$?
+	say "exit status $status = 128 + 15 (SIGTERM)"
+	check "with --init, SIGTERM stops the container (143)" [ "$status" = 143 ]
+}
+
+tour_03-mount() {
+	local mb=chapters/03-mount/minibox mounts_before inside
+	say "CLONE_NEWNS: a mount table of its own. A fresh /proc, /sys, /tmp and /dev are mounted"
+	say "in the rootfs, then pivot_root makes it / and the host's tree is detached."
+	next
+	mounts_before=$(awk '{ print $5 }' /proc/self/mountinfo | sort)
+	show "$mb" -v sh -c 'cat /etc/minibox-release; ps'
+	# shellcheck disable=SC2016 # expanded by the container's shell
+	inside=$("$mb" sh -c 'ps -o pid >/tmp/p; echo $(($(wc -l </tmp/p) - 1)); readlink /proc/self/ns/mnt; ls / | wc -l')
+	mapfile -t inside <<<"$inside"
+	row "" "host" "container"
+	row "processes in ps" "$(ps -e --no-headers | wc -l)" "${inside[0]}"
+	row "entries in /" "$(find / -mindepth 1 -maxdepth 1 | wc -l)" "${inside[2]}"
+	row "/proc/self/ns/mnt" "$(readlink /proc/self/ns/mnt)" "${inside[1]}"
+	check "ps inside sees only the container: its shell and ps itself" [ "${inside[0]}" = 2 ]
+	check "the mount namespaces differ" [ "${inside[1]}" != "$(readlink /proc/self/ns/mnt)" ]
+	check "the host's mount table is unchanged" [ "$(awk '{ print $5 }' /proc/self/mountinfo | sort)" = "$mounts_before" ]
+}
+
 for dir in chapters/[0-9][0-9]-*/; do
 	chapter=$(basename "$dir")
 	[ -n "$CH" ] && [ "${chapter%%-*}" != "$CH" ] && continue

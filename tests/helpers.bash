@@ -17,6 +17,11 @@ MINIBOX=${MINIBOX:-$REPO/chapters/$FILE_CHAPTER/minibox}
 # From chapter 03 on, the default root filesystem is ./rootfs.
 cd "$REPO" || exit 1
 
+# Put this first in a container script that writes or mounts: with a broken
+# binary (a lab, a mutation) the script may run in the host's own tree.
+# shellcheck disable=SC2034 # the test files use it
+ROOTFS_ONLY='test -f /etc/minibox-release || { echo "not in the minibox rootfs: refusing to write" >&2; exit 99; };'
+
 # -------------------------------------------------------------- assertions
 
 # The command failed with one line on stderr, exactly this one.
@@ -39,10 +44,14 @@ assert_stderr_regex() {
 
 # -------------------------------------------------- containers in the background
 
-# Poll until a command succeeds, for up to 5 seconds.
+# How long a test waits for something to happen, in seconds. scripts/mutate.sh
+# shortens it: there, tests are expected to fail, and waiting is wasted.
+PATIENCE=${MB_PATIENCE:-5}
+
+# Poll until a command succeeds, for up to $PATIENCE seconds.
 wait_until() {
 	local _
-	for _ in $(seq 100); do
+	for _ in $(seq $((PATIENCE * 20))); do
 		"$@" && return 0
 		sleep 0.05
 	done
@@ -72,7 +81,7 @@ start_container() {
 	MB_PID=$!
 	echo "$MB_PID" >>"$BATS_TEST_TMPDIR/started"
 	local _
-	for _ in $(seq 100); do
+	for _ in $(seq $((PATIENCE * 20))); do
 		if container_started; then
 			# teardown also stops what the container started, by its namespace
 			readlink "/proc/$CT_PID/ns/uts" >>"$BATS_TEST_TMPDIR/started-uts"
@@ -101,15 +110,30 @@ wait_for_minibox() {
 	export STATUS
 }
 
-# Host PIDs of the processes in a PID namespace ("pid:[4026532...]").
-pids_in_pidns() {
-	local p
-	for p in /proc/[0-9]*; do
-		[ "$(readlink "$p/ns/pid" 2>/dev/null)" = "$1" ] && echo "${p#/proc/}"
-	done
+# "PID INODE" for every process: the namespace of type $1 (uts, pid, ...)
+# it is in. One stat for all of them: a fork per process would be slow.
+namespace_table() {
+	stat -L -c '%n %i' /proc/[0-9]*/ns/"$1" 2>/dev/null | awk '{ split($1, p, "/"); print p[3], $2 }'
 	return 0
 }
-pidns_empty() { [ -z "$(pids_in_pidns "$1")" ]; }
+
+# Host PIDs of the processes in the namespace of type $1 named $2 ("pid:[4026532...]").
+pids_in_namespace() {
+	local inode=${2//[^0-9]/}
+	namespace_table "$1" | awk -v ns="$inode" '$2 == ns { print $1 }'
+}
+
+pids_in_pidns() { pids_in_namespace pid "$1"; }
+
+# Keep the PIDs (on stdin) of processes that still run: a zombie has ended,
+# it only waits for its parent (or the host's init) to collect its status.
+alive() {
+	local p
+	while read -r p; do
+		grep -q '^State:.Z' "/proc/$p/status" 2>/dev/null || [ ! -d "/proc/$p" ] || echo "$p"
+	done
+}
+pidns_empty() { [ -z "$(pids_in_pidns "$1" | alive)" ]; }
 
 # Host PIDs of the zombies in a PID namespace.
 zombies_in_pidns() {
@@ -136,8 +160,8 @@ stop_containers() {
 	[ -f "$BATS_TEST_TMPDIR/started-uts" ] || return 0
 	while read -r ns; do
 		[ "$ns" = "$(readlink /proc/self/ns/uts)" ] && continue
-		for p in /proc/[0-9]*; do
-			[ "$(readlink "$p/ns/uts" 2>/dev/null)" = "$ns" ] && kill -KILL "${p#/proc/}" 2>/dev/null
+		for p in $(pids_in_namespace uts "$ns"); do
+			kill -KILL "$p" 2>/dev/null
 		done
 	done <"$BATS_TEST_TMPDIR/started-uts"
 	rm -f "$BATS_TEST_TMPDIR/started-uts"
@@ -164,10 +188,7 @@ host_state() {
 # The UTS and PID namespaces processes live in: a container's process in a
 # namespace that was not there before is a process left behind.
 namespaces_in_use() {
-	local p
-	for p in /proc/[0-9]*; do
-		readlink "$p/ns/uts" "$p/ns/pid" 2>/dev/null || true # it may have exited
-	done | sort -u
+	{ namespace_table uts; namespace_table pid; } | awk '{ print $2 }' | sort -u
 }
 
 # Call from setup_file: remember the host as it was.
@@ -187,15 +208,16 @@ restore_host() {
 # Processes of this repository's binaries, or in a namespace born since
 # remember_host, with their command lines.
 stray_processes() {
-	local p exe ns
-	for p in /proc/[0-9]*; do
-		[ "${p#/proc/}" = $$ ] && continue
-		exe=$(readlink "$p/exe" 2>/dev/null) || continue
-		ns=$(readlink "$p/ns/uts" "$p/ns/pid" 2>/dev/null) || continue
-		if [[ $exe == "$REPO"/* ]] ||
-			grep -vxFf "$BATS_FILE_TMPDIR/ns.before" <<<"$ns" | grep -q .; then
-			echo "process ${p#/proc/}: $(tr '\0' ' ' <"$p/cmdline")"
-		fi
+	local p
+	for p in $({
+		# in a UTS or PID namespace that was not there at the start
+		{ namespace_table uts; namespace_table pid; } |
+			awk 'NR == FNR { known[$1]; next } !($2 in known) { print $1 }' \
+				"$BATS_FILE_TMPDIR/ns.before" -
+		# running a program of this repository (minibox, the rootfs' busybox)
+		find /proc -mindepth 2 -maxdepth 2 -name exe -lname "$REPO/*" 2>/dev/null | cut -d/ -f3
+	} | sort -u | alive); do
+		echo "process $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
 	done
 }
 

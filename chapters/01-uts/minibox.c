@@ -49,6 +49,35 @@ struct child_args {
 
 /* ---------------------------------------------------------------- output */
 
+/* A flag and its name in the man page, for -v. */
+struct flag_name {
+	unsigned long flag;
+	const char *name;
+};
+
+/* The namespaces clone3() can make; the chapters add them one by one. */
+static const struct flag_name clone_flags[] = {
+	{ CLONE_NEWUSER, "CLONE_NEWUSER" }, { CLONE_NEWUTS, "CLONE_NEWUTS" },
+	{ CLONE_NEWPID, "CLONE_NEWPID" },   { CLONE_NEWNS, "CLONE_NEWNS" },
+	{ CLONE_NEWNET, "CLONE_NEWNET" },   { CLONE_NEWIPC, "CLONE_NEWIPC" },
+	{ CLONE_NEWCGROUP, "CLONE_NEWCGROUP" }, { 0, NULL },
+};
+
+/* Spell out FLAGS for -v, e.g. "CLONE_NEWUTS|CLONE_NEWPID". */
+static const char *flag_names(unsigned long flags, const struct flag_name *names)
+{
+	static char buf[256];
+
+	buf[0] = '\0';
+	for (; names->name; names++) {
+		if (flags & names->flag) {
+			strcat(buf, buf[0] ? "|" : "");
+			strcat(buf, names->name);
+		}
+	}
+	return buf[0] ? buf : "0";
+}
+
 static void report(int err, const char *fmt, va_list ap)
 {
 	fputs("minibox: ", stderr);
@@ -243,30 +272,6 @@ static int namespace_flags(void)
 	return flags;
 }
 
-/* Spell out clone3()'s flags for -v, e.g. "CLONE_NEWUTS|CLONE_NEWPID". */
-static const char *flag_names(int flags)
-{
-	static const struct {
-		int flag;
-		const char *name;
-	} names[] = {
-		{ CLONE_NEWUSER, "CLONE_NEWUSER" }, { CLONE_NEWUTS, "CLONE_NEWUTS" },
-		{ CLONE_NEWPID, "CLONE_NEWPID" },   { CLONE_NEWNS, "CLONE_NEWNS" },
-		{ CLONE_NEWNET, "CLONE_NEWNET" },   { CLONE_NEWIPC, "CLONE_NEWIPC" },
-		{ CLONE_NEWCGROUP, "CLONE_NEWCGROUP" },
-	};
-	static char buf[256];
-	size_t i;
-
-	buf[0] = '\0';
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		if (flags & names[i].flag) {
-			strcat(buf, buf[0] ? "|" : "");
-			strcat(buf, names[i].name);
-		}
-	}
-	return buf[0] ? buf : "0";
-}
 
 /* Create the child with clone3(): like fork(), but the flags choose what
  * the child gets new instead of sharing it with us. glibc has no wrapper
@@ -282,13 +287,13 @@ static pid_t start_child(struct child_args *args)
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == -1 && errno == EPERM)
 		die_hint("a new namespace needs CAP_SYS_ADMIN: run minibox with sudo",
-			 "clone3(%s)", flag_names(ca.flags));
+			 "clone3(%s)", flag_names(ca.flags, clone_flags));
 	if (pid == -1)
-		die("clone3(%s)", flag_names(ca.flags));
+		die("clone3(%s)", flag_names(ca.flags, clone_flags));
 	if (pid == 0)
 		child_main(args); /* like fork(), the child returns here with 0 */
 	narrate("clone3(flags=%s, exit_signal=SIGCHLD) = %d (host pid)",
-		flag_names(ca.flags), pid);
+		flag_names(ca.flags, clone_flags), pid);
 	return pid;
 }
 
