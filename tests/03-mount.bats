@@ -16,10 +16,12 @@ mount_points() { awk '{ print $5 }' "$1" | sort; }
 }
 
 @test "/ inside lists what the rootfs holds, and a file made on the host is not reachable" {
-	touch "$BATS_TEST_TMPDIR/host-only"
+	local dir
+	dir=$(user_dir)
+	touch "$dir/host-only"
 	run -0 "$MINIBOX" ls -1 /
 	assert_output "$(ls -1 rootfs)"
-	run -1 "$MINIBOX" test -e "$BATS_TEST_TMPDIR/host-only"
+	run -1 "$MINIBOX" test -e "$dir/host-only"
 }
 
 @test "the old root is gone: the container's mount table has one / and no host path" {
@@ -62,7 +64,7 @@ mount_points() { awk '{ print $5 }' "$1" | sort; }
 @test "the host's mount table is the same before and after a run" {
 	local before
 	before=$(mount_points /proc/self/mountinfo)
-	run -0 "$MINIBOX" --bind "$BATS_TEST_TMPDIR:/mnt" true
+	run -0 "$MINIBOX" --bind "$(user_dir):/mnt" true
 	assert_equal "$(mount_points /proc/self/mountinfo)" "$before"
 }
 
@@ -92,8 +94,8 @@ mount_points() { awk '{ print $5 }' "$1" | sort; }
 }
 
 @test "a --bind folder is shared both ways" {
-	local dir=$BATS_TEST_TMPDIR/shared
-	mkdir "$dir"
+	local dir
+	dir=$(user_dir)
 	echo "from the host" >"$dir/host.txt"
 	run -0 "$MINIBOX" --bind "$dir:/srv" sh -c "$ROOTFS_ONLY"'cat /srv/host.txt; echo "from the container" >/srv/container.txt'
 	assert_output "from the host"
@@ -102,8 +104,8 @@ mount_points() { awk '{ print $5 }' "$1" | sort; }
 }
 
 @test "a :ro --bind folder refuses writes" {
-	local dir=$BATS_TEST_TMPDIR/readonly
-	mkdir "$dir"
+	local dir
+	dir=$(user_dir)
 	run -1 --separate-stderr "$MINIBOX" --bind "$dir:/srv:ro" sh -c "$ROOTFS_ONLY"'echo x >/srv/file'
 	assert_error_line "sh: can't create /srv/file: Read-only file system"
 	[ ! -e "$dir/file" ]
@@ -128,7 +130,7 @@ mount_points() { awk '{ print $5 }' "$1" | sort; }
 }
 
 @test "without ./rootfs, the error says how to build it" {
-	cd "$BATS_TEST_TMPDIR"
+	cd "$(user_dir)"
 	run -125 --separate-stderr "$MINIBOX" true
 	assert_error_line "minibox: --rootfs ./rootfs: No such file or directory
 hint: make rootfs builds ./rootfs from the host's busybox"

@@ -380,11 +380,21 @@ static int wait_for_child(pid_t pid, const char *who)
 
 /* --------------------------------------------------------- the child side */
 
+/* The kernel closes minibox's end of the sync pipe when minibox dies: a
+ * hang-up on our end means that it is gone. */
+static int minibox_died(int fd)
+{
+	struct pollfd hangup = { .fd = fd };
+
+	if (poll(&hangup, 1, 0) == -1)
+		die("poll(sync pipe)");
+	return hangup.revents & POLLHUP;
+}
+
 /* Wait until minibox says "go" (later chapters set things up from outside
  * first), and make sure we never outlive minibox. */
 static void wait_for_go(int sync[2])
 {
-	struct pollfd hangup = { .fd = sync[0] };
 	char go;
 	ssize_t n;
 
@@ -395,12 +405,9 @@ static void wait_for_go(int sync[2])
 	n = read(sync[0], &go, 1);
 	if (n == -1)
 		die("read(sync pipe)");
-	/* The kernel closes minibox's end when minibox dies: end of file, or
-	 * a hang-up after "go", means it died, maybe before our prctl(), and
-	 * the signal will never come. */
-	if (poll(&hangup, 1, 0) == -1)
-		die("poll(sync pipe)");
-	if (n == 0 || (hangup.revents & POLLHUP))
+	/* End of file, or a hang-up after "go", means that minibox died,
+	 * maybe before our prctl(), and the signal will never come. */
+	if (n == 0 || minibox_died(sync[0]))
 		fail("minibox died before its child started");
 	narrate("child: prctl(PR_SET_PDEATHSIG, SIGKILL) = 0, read(sync pipe) = \"go\"");
 }
@@ -603,6 +610,9 @@ static void setup_mounts(ino_t host_mnt_ns)
 	populate_dev();
 	bind_folders();
 	enter_new_root();
+	/* The host's PATH names the host's directories: use the usual one. */
+	if (setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1) == -1)
+		die("setenv(PATH)");
 }
 
 /* Replace this process with the command. Only returns on failure. */
@@ -666,7 +676,6 @@ static int namespace_flags(void)
 	/* END LAB 03 */
 	return flags;
 }
-
 
 /* Create the child with clone3(): like fork(), but the flags choose what
  * the child gets new instead of sharing it with us. glibc has no wrapper

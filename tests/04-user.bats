@@ -1,0 +1,135 @@
+#!/usr/bin/env bats
+# Chapter 04-user: the container has user IDs of its own (CLONE_NEWUSER):
+# root inside, an ordinary user outside. scripts/test.sh runs this file as
+# root and again as uid 65534 (MB_ROOTLESS=1); MB_UID is the host uid.
+
+load helpers
+
+setup_file() { remember_host; }
+teardown_file() { restore_host; }
+
+@test "inside, the command is root: uid 0 and gid 0" {
+	run -0 "$MINIBOX" sh -c 'id -u; id -g'
+	assert_output $'0\n0'
+}
+
+@test "on the host, the container's process has the invoking user's uid and gid" {
+	start_container sh -c 'echo ready; exec sleep 60'
+	run -0 stat -c '%u %g' "/proc/$CT_PID"
+	assert_output "$MB_UID $MB_UID"
+}
+
+@test "the default maps are container 0 to the invoking user, one id each" {
+	run -0 "$MINIBOX" sh -c "awk '{ print \$1, \$2, \$3 }' /proc/self/uid_map /proc/self/gid_map"
+	assert_output "0 $MB_UID 1
+0 $MB_UID 1"
+}
+
+@test "the container's user namespace differs from the host's" {
+	start_container sh -c 'echo ready; exec sleep 60'
+	run -0 readlink "/proc/$CT_PID/ns/user"
+	assert_output --regexp '^user:\[[0-9]+\]$'
+	refute_output "$(readlink /proc/self/ns/user)"
+}
+
+@test "as root, --uid-map 0:100000:65536 makes container root host uid 100000" {
+	local dir
+	dir=$(user_dir)
+	chown 100000:100000 "$dir"
+	start_binary "$MB_REAL" --uid-map 0:100000:65536 --gid-map 0:100000:65536 --bind "$dir:/srv" \
+		sh -c 'touch /srv/made-inside; echo ready; exec sleep 60'
+	run -0 stat -c '%u %g' "/proc/$CT_PID"
+	assert_output "100000 100000"
+	run -0 cat "/proc/$CT_PID/uid_map"
+	assert_output --regexp '^ +0 +100000 +65536$'
+	# a file the container's root creates belongs to host uid 100000
+	run -0 stat -c '%u %g' "$dir/made-inside"
+	assert_output "100000 100000"
+}
+
+@test "files of users the map does not name show up as nobody (65534)" {
+	local dir
+	dir=$(user_dir)
+	touch "$dir/someone-elses"
+	chown 12345:12345 "$dir/someone-elses"
+	run -0 "$MINIBOX" --bind "$dir:/srv" stat -c '%u %g' /srv/someone-elses
+	assert_output "65534 65534"
+}
+
+@test "root inside cannot write a host file whose owner the map does not name" {
+	local dir
+	dir=$(user_dir)
+	echo "the host's" >"$dir/host-owned"
+	chown 12345:12345 "$dir/host-owned"
+	chmod 644 "$dir/host-owned"
+	run -1 --separate-stderr "$MINIBOX" --bind "$dir:/srv" sh -c "$ROOTFS_ONLY"'echo changed >/srv/host-owned'
+	assert_error_line "sh: can't create /srv/host-owned: Permission denied"
+	run -0 cat "$dir/host-owned"
+	assert_output "the host's"
+}
+
+@test "root inside cannot load a kernel module" {
+	[ -e /proc/modules ] || skip "this kernel cannot load modules at all (CONFIG_MODULES=n)"
+	# init_module() checks CAP_SYS_MODULE in the host's user namespace first.
+	run -1 --separate-stderr "$MINIBOX" insmod /etc/passwd
+	assert_error_line "insmod: can't insert '/etc/passwd': Operation not permitted"
+}
+
+@test "root inside cannot create a device node or raise its priority" {
+	# CAP_MKNOD and CAP_SYS_NICE count only in the host's user namespace.
+	run -1 --separate-stderr "$MINIBOX" sh -c "$ROOTFS_ONLY"'mknod /tmp/disk b 8 0'
+	assert_error_line "mknod: /tmp/disk: Operation not permitted"
+	run -1 --separate-stderr "$MINIBOX" renice -n -5 -p 1
+	assert_error_line "renice: setpriority: Permission denied"
+}
+
+@test "killing minibox with SIGKILL kills a container whose ids were changed" {
+	# setresuid() clears the parent-death signal: minibox must ask again.
+	start_binary "$MB_REAL" --uid-map 0:100000:65536 --gid-map 0:100000:65536 \
+		sh -c 'echo ready; exec sleep 60'
+	kill -KILL "$MB_PID"
+	wait_until gone "$CT_PID"
+}
+
+@test "root inside renames only its own UTS namespace, never the host" {
+	run -0 "$MINIBOX" sh -c 'hostname mbtest-renamed && hostname'
+	assert_output "mbtest-renamed"
+	assert_equal "$(hostname)" "$(cat "$BATS_FILE_TMPDIR/hostname")"
+}
+
+@test "-v narrates the uid_map and gid_map writes, before go" {
+	run -0 --separate-stderr "$MINIBOX" -v true
+	assert_stderr_regex '^minibox: clone3\(flags=[A-Z_|]*CLONE_NEWUSER[A-Z_|]*, exit_signal=SIGCHLD\)'
+	assert_stderr_regex "^minibox: write\\(/proc/[0-9]+/uid_map, \"0 $MB_UID 1\"\\)$"
+	assert_stderr_regex "^minibox: write\\(/proc/[0-9]+/gid_map, \"0 $MB_UID 1\"\\)$"
+	# the maps are written before the child may go on
+	run -0 grep -n -e 'gid_map' -e 'write(sync pipe' <<<"$stderr"
+	assert_line --index 0 --partial gid_map
+}
+
+@test "a malformed map gives 125 and one line" {
+	run -125 --separate-stderr "$MINIBOX" --uid-map 0:1000 true
+	assert_error_line "minibox: --uid-map 0:1000: expected CONTAINER:HOST:COUNT, three numbers"
+	run -125 --separate-stderr "$MINIBOX" --gid-map 0:x:1 true
+	assert_error_line "minibox: --gid-map 0:x:1: expected CONTAINER:HOST:COUNT, three numbers"
+	run -125 --separate-stderr "$MINIBOX" --uid-map 0:1000:0 true
+	assert_error_line "minibox: --uid-map 0:1000:0: COUNT must be 1 or more, and the range within 0..4294967294"
+}
+
+@test "an overlapping map gives 125 and one line" {
+	# as root: an ordinary user is stopped sooner, by the missing /etc/subuid range
+	run -125 --separate-stderr "$MB_REAL" --uid-map 0:100000:10 --uid-map 5:200000:10 true
+	assert_error_line "minibox: --uid-map 5:200000:10: overlaps 0:100000:10"
+	run -125 --separate-stderr "$MB_REAL" --gid-map 0:100000:10 --gid-map 20:100005:10 true
+	assert_error_line "minibox: --gid-map 20:100005:10: overlaps 0:100000:10"
+}
+
+@test "as an ordinary user, a map of other ids gives 125 and says what is missing" {
+	run -125 --separate-stderr as_nobody "$MB_REAL" -v --uid-map 0:100000:65536 true
+	assert_error_line "minibox: --uid-map 0:100000:65536: id 65534 has no range in /etc/subuid, and only root may map other ids
+hint: root can grant a range (usermod --add-subuids, --add-subgids); newuidmap and newgidmap come with the package uidmap"
+}
+
+@test "the host is left clean: no process, mount, interface, cgroup or state file" {
+	assert_host_clean
+}
