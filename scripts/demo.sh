@@ -142,6 +142,30 @@ tour_03-mount() {
 	check "the host's mount table is unchanged" [ "$(awk '{ print $5 }' /proc/self/mountinfo | sort)" = "$mounts_before" ]
 }
 
+tour_04-user() {
+	local mb=chapters/04-user/minibox as_user inside ct host_uid mbpid
+	as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+	say "CLONE_NEWUSER: ids of its own. minibox maps container root to the user who ran it:"
+	say "an ordinary user (here uid 65534, no sudo) becomes root inside, and only inside."
+	next
+	show "${as_user[@]}" "$mb" -v id
+	inside=$("${as_user[@]}" "$mb" sh -c 'id -u; stat -c %U /etc/passwd')
+	"${as_user[@]}" "$mb" sleep 2 &
+	mbpid=$!
+	sleep 0.5
+	ct=$(cut -d' ' -f1 "/proc/$mbpid/task/$mbpid/children")
+	host_uid=$(stat -c %u "/proc/$ct")
+	wait "$mbpid"
+	row "" "host" "container"
+	row "uid" "$host_uid" "${inside%%$'\n'*}"
+	row "owner of /etc/passwd" "root" "${inside#*$'\n'}"
+	check "uid 65534 on the host is root (0) inside" [ "${inside%%$'\n'*}" = 0 ]
+	check "the host still sees the container as uid 65534" [ "$host_uid" = 65534 ]
+	show "${as_user[@]}" "$mb" sh -c 'mknod /tmp/disk b 8 0'
+	check "root inside cannot make a device node" \
+		bash -c '! "$@" 2>/dev/null' _ "${as_user[@]}" "$mb" sh -c 'mknod /tmp/disk b 8 0'
+}
+
 for dir in chapters/[0-9][0-9]-*/; do
 	chapter=$(basename "$dir")
 	[ -n "$CH" ] && [ "${chapter%%-*}" != "$CH" ] && continue
