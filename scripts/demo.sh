@@ -166,6 +166,22 @@ tour_04-user() {
 		bash -c '! "$@" 2>/dev/null' _ "${as_user[@]}" "$mb" sh -c 'mknod /tmp/disk b 8 0'
 }
 
+tour_05-net() {
+	local mb=chapters/05-net/minibox inside out
+	say "CLONE_NEWNET: a network stack of its own, with only lo, which minibox brings up."
+	say "--ip lays a veth cable to the host, built with rtnetlink messages. It runs here in a"
+	say "throwaway network namespace (unshare --net) that plays the host: your network is untouched."
+	next
+	inside=$("$mb" ls /sys/class/net)
+	row "" "host" "container"
+	row "interfaces" "$(find /sys/class/net -mindepth 1 -maxdepth 1 -printf '%f ')" "$inside"
+	check "the container sees only lo" [ "$inside" = lo ]
+	next
+	out=$(show unshare --net "$mb" -v --ip 10.200.1.2/24 ping -c 2 10.200.1.1 2>&1)
+	grep -v 'mount(' <<<"$out"
+	check "the container pings the host end across the veth" grep -q '2 packets received' <<<"$out"
+}
+
 for dir in chapters/[0-9][0-9]-*/; do
 	chapter=$(basename "$dir")
 	[ -n "$CH" ] && [ "${chapter%%-*}" != "$CH" ] && continue

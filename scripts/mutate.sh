@@ -16,8 +16,8 @@ survivors=0
 failures() {
 	[ -x "$2" ] || { echo "mutate: no binary $2" >&2; exit 2; }
 	# Tests that wait for something the stripped code never does would
-	# wait the full 5 seconds; 2 is plenty for code that works.
-	MB_PATIENCE=2 MINIBOX=$2 bats --formatter tap "tests/$1.bats" 2>/dev/null | grep -c '^not ok'
+	# wait the full 5 seconds; 1 is plenty for code that works.
+	MB_PATIENCE=1 MINIBOX=$2 bats --formatter tap "tests/$1.bats" 2>/dev/null | grep -c '^not ok'
 }
 
 report() { # failing-count total what

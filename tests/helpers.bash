@@ -130,10 +130,30 @@ start_binary() {
 	return 1
 }
 
-gone() { ! kill -0 "$1" 2>/dev/null; }
+# ------------------------------------------------- a throwaway "host" network
 
-# A process of ours has ended (it is a zombie until we wait for it).
+# Tests that lay a veth cable do it from inside a network namespace of their
+# own, which plays the host: the machine's interfaces are never touched, and
+# no packet leaves the test's namespaces. Sets NETNS_PID; teardown ends it.
+make_test_netns() {
+	unshare --net -- sleep 300 3>&- &
+	NETNS_PID=$!
+	echo "$NETNS_PID" >>"$BATS_TEST_TMPDIR/started"
+	wait_until test_netns_ready
+	# teardown ends every process left in it (a server the test started, say)
+	readlink "/proc/$NETNS_PID/ns/net" >>"$BATS_TEST_TMPDIR/started-net"
+}
+test_netns_ready() { [ "$(readlink "/proc/$NETNS_PID/ns/net")" != "$(readlink /proc/self/ns/net)" ]; }
+in_test_netns() { nsenter --net --target "$NETNS_PID" -- "$@"; }
+# The rootfs' static busybox has ping and nc, whatever the host has.
+export BUSYBOX=$REPO/rootfs/bin/busybox
+link_exists() { in_test_netns ip link show "$1" >/dev/null 2>&1; }
+link_gone() { ! link_exists "$1"; }
+
+# A process has ended: it is gone, or a zombie that waits for its parent
+# (or, for an orphan, the host's init) to collect its status.
 ended() { [ ! -d "/proc/$1" ] || grep -q '^State:.Z' "/proc/$1/status" 2>/dev/null; }
+gone() { ended "$1"; }
 
 # Set STATUS to the exit status of the minibox started by start_container,
 # once it ends. A test must not hang: give up after 5 seconds.
@@ -180,9 +200,9 @@ zombies_in_pidns() {
 }
 has_zombie() { [ -n "$(zombies_in_pidns "$1")" ]; }
 
-# Kill, by the ids this test recorded, every minibox it started, and every
+# Kill, by the ids this test recorded, every minibox it started, every
 # process left in the UTS namespaces of its containers (a broken lab may
-# leave some behind).
+# leave some behind), and every process in its throwaway networks.
 stop_containers() {
 	local pid ns p
 	if [ -f "$BATS_TEST_TMPDIR/started" ]; then
@@ -192,15 +212,22 @@ stop_containers() {
 		done <"$BATS_TEST_TMPDIR/started"
 		rm -f "$BATS_TEST_TMPDIR/started"
 	fi
-	[ -f "$BATS_TEST_TMPDIR/started-uts" ] || return 0
+	kill_namespace_members uts
+	kill_namespace_members net
+	return 0
+}
+
+# SIGKILL every process in the namespaces of type $1 listed in started-$1.
+kill_namespace_members() {
+	local list=$BATS_TEST_TMPDIR/started-$1 ns p
+	[ -f "$list" ] || return 0
 	while read -r ns; do
-		[ "$ns" = "$(readlink /proc/self/ns/uts)" ] && continue
-		for p in $(pids_in_namespace uts "$ns"); do
+		[ "$ns" = "$(readlink "/proc/self/ns/$1")" ] && continue
+		for p in $(pids_in_namespace "$1" "$ns"); do
 			kill -KILL "$p" 2>/dev/null
 		done
-	done <"$BATS_TEST_TMPDIR/started-uts"
-	rm -f "$BATS_TEST_TMPDIR/started-uts"
-	return 0
+	done <"$list"
+	rm -f "$list"
 }
 
 teardown() {

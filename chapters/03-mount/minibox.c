@@ -406,9 +406,10 @@ static void wait_for_go(int sync[2])
 	if (n == -1)
 		die("read(sync pipe)");
 	/* End of file, or a hang-up after "go", means that minibox died,
-	 * maybe before our prctl(), and the signal will never come. */
+	 * maybe before our prctl(), and the signal will never come. It said
+	 * why if it could: leave quietly. */
 	if (n == 0 || minibox_died(sync[0]))
-		fail("minibox died before its child started");
+		exit(EXIT_MINIBOX);
 	narrate("child: prctl(PR_SET_PDEATHSIG, SIGKILL) = 0, read(sync pipe) = \"go\"");
 }
 

@@ -487,9 +487,10 @@ static void wait_for_go(int sync[2])
 	if (n == -1)
 		die("read(sync pipe)");
 	/* End of file, or a hang-up after "go", means that minibox died,
-	 * maybe before our prctl(), and the signal will never come. */
+	 * maybe before our prctl(), and the signal will never come. It said
+	 * why if it could: leave quietly. */
 	if (n == 0 || minibox_died(sync[0]))
-		fail("minibox died before its child started");
+		exit(EXIT_MINIBOX);
 	narrate("child: prctl(PR_SET_PDEATHSIG, SIGKILL) = 0, read(sync pipe) = \"go\"");
 }
 
@@ -514,7 +515,7 @@ static void become_root(int sync_fd)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
 		die("prctl(PR_SET_PDEATHSIG)");
 	if (minibox_died(sync_fd))
-		fail("minibox died before its child started");
+		exit(EXIT_MINIBOX);
 }
 
 /* Give the container its own hostname. */
@@ -858,8 +859,8 @@ static pid_t start_child(struct child_args *args)
 	return pid;
 }
 
-/* Write one /proc/PID file of the child's. If that fails, the child is of no
- * use: kill it, so that it does not report minibox's death as well. */
+/* Write one /proc/PID file of the child's. (If we die, the child sees the
+ * sync pipe close and leaves.) */
 static void write_child_file(pid_t pid, const char *file, const char *text)
 {
 	char path[64];
@@ -867,10 +868,8 @@ static void write_child_file(pid_t pid, const char *file, const char *text)
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
 	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd == -1 || write(fd, text, strlen(text)) != (ssize_t)strlen(text)) {
-		kill(pid, SIGKILL);
+	if (fd == -1 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
 		die("write(%s, \"%.*s\")", path, (int)strcspn(text, "\n"), text);
-	}
 	close(fd);
 	narrate("write(%s, \"%.*s%s\")", path, (int)strcspn(text, "\n"), text,
 		strchr(text, '\n') && strchr(text, '\n')[1] ? "\\n..." : "");
@@ -900,12 +899,10 @@ static void run_id_helper(pid_t pid, const char *helper, const struct id_map *ma
 		execvp(helper, argv);
 		_exit(EXIT_NOT_FOUND);
 	}
-	if (h == -1 || waitpid(h, &status, 0) == -1 || !WIFEXITED(status) || WEXITSTATUS(status)) {
-		kill(pid, SIGKILL);
+	if (h == -1 || waitpid(h, &status, 0) == -1 || !WIFEXITED(status) || WEXITSTATUS(status))
 		fail("%s for pid %d failed%s", helper, pid,
 		     WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NOT_FOUND
 			     ? ": not installed (package uidmap)" : "");
-	}
 }
 
 /* One map as the kernel reads it: "INSIDE OUTSIDE COUNT" lines. */

@@ -1,0 +1,139 @@
+#!/usr/bin/env bats
+# Chapter 05-net: the container has a network stack of its own
+# (CLONE_NEWNET): loopback up, and with --ip (root) a veth pair to the host.
+# Every veth test plays the host's side in a throwaway network namespace.
+
+load helpers
+
+setup_file() { remember_host; }
+teardown_file() { restore_host; }
+
+# Start minibox (as root) with --ip inside the test's network namespace.
+start_with_ip() { start_binary nsenter --net --target "$NETNS_PID" -- "$MB_REAL" "$@"; }
+
+@test "without --ip, the container has one interface, lo, and it is up" {
+	run -0 "$MINIBOX" ip -o link
+	assert_equal "${#lines[@]}" 1
+	assert_output --regexp '^1: lo: <LOOPBACK,UP,LOWER_UP>'
+	run -0 "$MINIBOX" sh -c "tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '"
+	assert_output "lo"
+}
+
+@test "127.0.0.1 answers inside" {
+	run -0 "$MINIBOX" ping -c 1 -W 2 127.0.0.1
+	assert_line --partial "1 packets transmitted, 1 packets received"
+}
+
+@test "the host's interfaces are invisible inside" {
+	run -0 "$MINIBOX" ls /sys/class/net
+	assert_output "lo"
+	run -0 "$MINIBOX" cat /proc/net/route
+	assert_equal "${#lines[@]}" 1 # only the header: no route at all
+}
+
+@test "the container's network namespace differs from the host's" {
+	start_container sh -c 'echo ready; exec sleep 60'
+	run -0 readlink "/proc/$CT_PID/ns/net"
+	assert_output --regexp '^net:\[[0-9]+\]$'
+	refute_output "$(readlink /proc/self/ns/net)"
+}
+
+@test "with --ip, the container and the host end ping each other" {
+	make_test_netns
+	start_with_ip --ip 10.200.1.2/24 sh -c 'echo ready; exec sleep 60'
+	run -0 nsenter --net --target "$CT_PID" -- "$BUSYBOX" ping -c 1 -W 2 10.200.1.1
+	assert_line --partial "1 packets received"
+	run -0 in_test_netns "$BUSYBOX" ping -c 1 -W 2 10.200.1.2
+	assert_line --partial "1 packets received"
+}
+
+@test "with --ip, TCP works both ways: host to container, container to host" {
+	make_test_netns
+	# the host side listens; the container connects
+	in_test_netns "$BUSYBOX" sh -c 'echo "hello from the host" | nc -l -p 7001' 3>&- &
+	echo $! >>"$BATS_TEST_TMPDIR/started"
+	sleep 0.2
+	run -0 nsenter --net --target "$NETNS_PID" -- "$MB_REAL" --ip 10.200.1.2/24 \
+		sh -c 'nc 10.200.1.1 7001 </dev/null'
+	assert_output "hello from the host"
+	# the container listens; the host side connects
+	start_with_ip --ip 10.200.1.2/24 sh -c 'echo ready; echo "hello from the container" | nc -l -p 7002'
+	sleep 0.2
+	run -0 in_test_netns "$BUSYBOX" nc 10.200.1.2 7002 </dev/null
+	assert_output "hello from the container"
+}
+
+@test "with --ip, the host sees mb-PID while the container runs, and not after" {
+	make_test_netns
+	start_with_ip --ip 10.200.1.2/24 sh -c 'echo ready; exec sleep 60'
+	run -0 in_test_netns ip -o -4 addr show "mb-$CT_PID"
+	assert_output --regexp "^[0-9]+: mb-$CT_PID +inet 10\.200\.1\.1/24 "
+	kill -TERM "$CT_PID" 2>/dev/null || true
+	kill -KILL "$CT_PID"
+	wait_for_minibox
+	wait_until link_gone "mb-$CT_PID"
+}
+
+@test "with --ip, the host end is gone after kill -9 of minibox" {
+	make_test_netns
+	start_with_ip --ip 10.200.1.2/24 sh -c 'echo ready; exec sleep 60'
+	link_exists "mb-$CT_PID"
+	kill -KILL "$MB_PID"
+	wait_until link_gone "mb-$CT_PID"
+}
+
+@test "two containers with different subnets run at the same time without interfering" {
+	make_test_netns
+	start_with_ip --ip 10.200.1.2/24 sh -c 'echo ready; exec sleep 60'
+	local first=$CT_PID
+	start_with_ip --ip 10.200.2.2/24 sh -c 'echo ready; exec sleep 60'
+	local second=$CT_PID
+	run -0 nsenter --net --target "$first" -- "$BUSYBOX" ping -c 1 -W 2 10.200.1.1
+	run -0 nsenter --net --target "$second" -- "$BUSYBOX" ping -c 1 -W 2 10.200.2.1
+	run -0 in_test_netns ip -o -4 addr show "mb-$first"
+	assert_output --partial "10.200.1.1/24"
+	run -0 in_test_netns ip -o -4 addr show "mb-$second"
+	assert_output --partial "10.200.2.1/24"
+}
+
+@test "as an ordinary user, --ip is refused with 125 and says why" {
+	run -125 --separate-stderr as_nobody "$MB_REAL" --ip 10.200.1.2/24 true
+	assert_error_line "minibox: --ip 10.200.1.2/24: needs root: the host end of the veth pair lives in the host's network namespace, where an ordinary user may not create interfaces
+hint: rootless engines give a container a network through a user-space stack instead: slirp4netns, pasta"
+}
+
+@test "bad --ip values give 125 and one line each, and create nothing" {
+	make_test_netns
+	local bad
+	for bad in 10.200.1.2 10.200.1.2/x 300.1.1.1/24; do
+		run -125 --separate-stderr in_test_netns "$MB_REAL" --ip "$bad" true
+		assert_error_line "minibox: --ip $bad: expected ADDRESS/PREFIX, e.g. 10.200.1.2/24"
+	done
+	for bad in 10.200.1.2/0 10.200.1.2/31 10.200.1.2/32 10.200.1.2/33; do
+		run -125 --separate-stderr in_test_netns "$MB_REAL" --ip "$bad" true
+		assert_error_line "minibox: --ip $bad: the prefix must be 1 to 30, room for a network, the host end, the container and a broadcast address"
+	done
+	run -125 --separate-stderr in_test_netns "$MB_REAL" --ip 10.200.1.0/24 true
+	assert_error_line "minibox: --ip 10.200.1.0/24: that is the network address of 10.200.1.0/24"
+	run -125 --separate-stderr in_test_netns "$MB_REAL" --ip 10.200.1.255/24 true
+	assert_error_line "minibox: --ip 10.200.1.255/24: that is the broadcast address of 10.200.1.0/24"
+	run -125 --separate-stderr in_test_netns "$MB_REAL" --ip 10.200.1.1/24 true
+	assert_error_line "minibox: --ip 10.200.1.1/24: that is the host end's address (the first of 10.200.1.0/24), pick another"
+	run -0 in_test_netns ip -o link
+	assert_equal "${#lines[@]}" 1 # lo, and no mb-*
+}
+
+@test "-v narrates the rtnetlink messages on both sides" {
+	make_test_netns
+	run -0 --separate-stderr in_test_netns "$MB_REAL" -v --ip 10.200.1.2/24 true
+	assert_stderr_regex '^minibox: clone3\(flags=[A-Z_|]*CLONE_NEWNET[A-Z_|]*, exit_signal=SIGCHLD\)'
+	assert_stderr_regex '^minibox: RTM_NEWLINK\(mb-[0-9]+, veth, peer eth0 in the netns of [0-9]+\) = 0$'
+	assert_stderr_regex '^minibox: RTM_NEWADDR\(mb-[0-9]+, 10\.200\.1\.1/24\) = 0$'
+	assert_stderr_regex '^minibox: child: RTM_NEWLINK\(lo, IFF_UP\) = 0$'
+	assert_stderr_regex '^minibox: child: RTM_NEWADDR\(eth0, 10\.200\.1\.2/24\) = 0$'
+	assert_stderr_regex '^minibox: child: RTM_NEWROUTE\(default via 10\.200\.1\.1\) = 0$'
+}
+
+@test "the host is left clean: no process, mount, interface, cgroup or state file" {
+	assert_host_clean
+}
