@@ -16,7 +16,7 @@ DOTS     := $(wildcard diagrams/*.dot)
 # CH=03 picks a chapter by its number; CHAPTER is its directory name.
 CHAPTER   = $(firstword $(filter $(CH)-%,$(CHAPTERS)))
 
-.PHONY: all rootfs test test-vm demo diagrams lab progress lint sanitize bench mutate diff clean help
+.PHONY: all rootfs probes test test-vm demo diagrams lab progress lint sanitize bench mutate diff clean help
 
 all: $(PROGRAMS)
 
@@ -29,6 +29,12 @@ lab/%: lab/%.c
 build/sanitize/%: chapters/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) -o $@ $< $(LDLIBS)
+
+# Small static programs the tests run inside the rootfs (it has no ipcs).
+PROBES := tests/probes/ipcprobe
+probes: $(PROBES)
+tests/probes/%: tests/probes/%.c
+	$(CC) -static -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
 # The root filesystem: rebuilt only when missing or older than its script.
 rootfs: rootfs/bin/busybox
@@ -56,7 +62,7 @@ lab:
 progress:
 	scripts/progress.sh
 
-mutate: all rootfs
+mutate: all rootfs probes
 	scripts/mutate.sh
 
 lint:
@@ -81,7 +87,7 @@ diff:
 	git diff --no-index -- chapters/$$prev/minibox.c chapters/$(CHAPTER)/minibox.c || true
 
 clean:
-	rm -f $(PROGRAMS)
+	rm -f $(PROGRAMS) $(PROBES)
 	rm -rf rootfs lab build
 
 help:

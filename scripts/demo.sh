@@ -182,6 +182,23 @@ tour_05-net() {
 	check "the container pings the host end across the veth" grep -q '2 packets received' <<<"$out"
 }
 
+tour_06-ipc() {
+	local mb=chapters/06-ipc/minibox probe=tests/probes/ipcprobe key=0x4d420666 inside
+	say "CLONE_NEWIPC: System V objects and POSIX queues of its own. The host makes a shared"
+	say "memory segment; the container looks for the same key, and makes a queue of its own."
+	next
+	make -s probes
+	"$probe" create shm "$key"
+	show "$probe" find shm "$key"
+	inside=$(show "$mb" -v --bind "$PWD/tests/probes:/opt:ro" sh -c \
+		"/opt/ipcprobe find shm $key; /opt/ipcprobe create mq /made-inside; ls /dev/mqueue" 2>&1)
+	grep -v 'mount(' <<<"$inside"
+	check "the host's segment is missing inside" grep -q '^missing$' <<<"$inside"
+	check "/dev/mqueue inside lists only the container's queue" grep -q '^made-inside$' <<<"$inside"
+	check "the container's queue is not on the host" [ "$("$probe" find mq /made-inside)" = missing ]
+	"$probe" remove shm "$key"
+}
+
 for dir in chapters/[0-9][0-9]-*/; do
 	chapter=$(basename "$dir")
 	[ -n "$CH" ] && [ "${chapter%%-*}" != "$CH" ] && continue

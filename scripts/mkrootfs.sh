@@ -25,7 +25,7 @@ fi
 # stands at the destination.
 tmp=$(mktemp -d "$dest.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-mkdir -p "$tmp"/{bin,sbin,usr/bin,usr/sbin,etc,root,home,mnt,srv,proc,sys,dev,tmp}
+mkdir -p "$tmp"/{bin,sbin,usr/bin,usr/sbin,etc,root,home,mnt,opt,srv,proc,sys,dev,tmp}
 chmod 1777 "$tmp/tmp"
 chmod 700 "$tmp/root"
 cp "$busybox" "$tmp/bin/busybox"

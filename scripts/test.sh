@@ -26,7 +26,7 @@ if [ -n "$MINIBOX" ] && [ -z "$CH" ]; then
 fi
 scripts/install-deps.sh || exit 1
 scripts/check-env.sh --brief || exit 1
-make -s all rootfs || exit 1
+make -s all rootfs probes || exit 1
 
 mapfile -t chapters < <(find chapters -mindepth 1 -maxdepth 1 -name '[0-9][0-9]-*' -printf '%f\n' | sort)
 passed=0 failed=0 skipped=0

@@ -249,6 +249,10 @@ host_state() {
 	printf 'interface %s\n' /sys/class/net/*
 	find /sys/fs/cgroup -maxdepth 4 -type d -name 'minibox*' 2>/dev/null | sed 's/^/cgroup /'
 	find /run/minibox -mindepth 1 2>/dev/null | sed 's/^/state /'
+	# System V IPC objects, by key, and POSIX message queues, by name (an
+	# mqueue mount lists them; it is made in a throwaway mount namespace)
+	awk 'FNR > 1 { print "ipc", FILENAME, $1 }' /proc/sysvipc/shm /proc/sysvipc/msg /proc/sysvipc/sem
+	unshare --mount sh -c 'mount -t mqueue none /tmp 2>/dev/null && ls /tmp' | sed 's/^/mqueue /'
 }
 
 # The UTS and PID namespaces processes live in: a container's process in a

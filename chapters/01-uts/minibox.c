@@ -78,13 +78,22 @@ static const char *flag_names(unsigned long flags, const struct flag_name *names
 	return buf[0] ? buf : "0";
 }
 
+/* "minibox: WHAT[: WHY]" on stderr, in one write(2), so that the lines of
+ * minibox and of its child never mix. */
 static void report(int err, const char *fmt, va_list ap)
 {
-	fputs("minibox: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	if (err)
-		fprintf(stderr, ": %s", strerror(err));
-	fputc('\n', stderr);
+	char what[512], line[640];
+	int len;
+
+	vsnprintf(what, sizeof(what), fmt, ap);
+	len = snprintf(line, sizeof(line), "minibox: %s%s%s\n", what, err ? ": " : "",
+		       err ? strerror(err) : "");
+	if (len > (int)sizeof(line) - 1) { /* cut short, but still a line */
+		len = sizeof(line) - 1;
+		line[len - 1] = '\n';
+	}
+	if (write(STDERR_FILENO, line, len) == -1)
+		return; /* nowhere left to complain */
 }
 
 /* A call failed: say which one and why (errno), then stop. */

@@ -129,13 +129,22 @@ static const char *flag_names(unsigned long flags, const struct flag_name *names
 	return buf[0] ? buf : "0";
 }
 
+/* "minibox: WHAT[: WHY]" on stderr, in one write(2), so that the lines of
+ * minibox and of its child never mix. */
 static void report(int err, const char *fmt, va_list ap)
 {
-	fputs("minibox: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	if (err)
-		fprintf(stderr, ": %s", strerror(err));
-	fputc('\n', stderr);
+	char what[512], line[640];
+	int len;
+
+	vsnprintf(what, sizeof(what), fmt, ap);
+	len = snprintf(line, sizeof(line), "minibox: %s%s%s\n", what, err ? ": " : "",
+		       err ? strerror(err) : "");
+	if (len > (int)sizeof(line) - 1) { /* cut short, but still a line */
+		len = sizeof(line) - 1;
+		line[len - 1] = '\n';
+	}
+	if (write(STDERR_FILENO, line, len) == -1)
+		return; /* nowhere left to complain */
 }
 
 /* A call failed: say which one and why (errno), then stop. */
@@ -194,7 +203,8 @@ static void __attribute__((format(printf, 1, 2))) narrate(const char *fmt, ...)
 static void __attribute__((noreturn)) usage(FILE *out, int status)
 {
 	fputs("usage: minibox [OPTIONS] [--] COMMAND [ARG...]\n"
-	      "Run COMMAND in its own user, UTS, PID and mount namespaces and wait for it.\n"
+	      "Run COMMAND in its own user, UTS, PID, mount and network namespaces,\n"
+	      "and wait for it.\n"
 	      "\n"
 	      "  --hostname NAME  hostname inside (default minibox)\n"
 	      "  --init           a tiny init is PID 1: it reaps orphans and passes\n"
