@@ -155,6 +155,24 @@ link_gone() { ! link_exists "$1"; }
 ended() { [ ! -d "/proc/$1" ] || grep -q '^State:.Z' "/proc/$1/status" 2>/dev/null; }
 gone() { ended "$1"; }
 
+# ------------------------------------------------------------------ cgroups
+
+cgroup_v2_host() { [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; }
+
+# The host path of the cgroup of process $1 that holds controller $2 (on v2,
+# the one cgroup it is in).
+cgroup_dir_of() {
+	local line
+	if cgroup_v2_host; then
+		line=$(grep '^0::' "/proc/$1/cgroup")
+		echo "/sys/fs/cgroup${line#0::}"
+		return
+	fi
+	line=$(awk -F: -v c="$2" '{ n = split($2, names, ","); for (i = 1; i <= n; i++)
+		if (names[i] == c) print $2 ":" $3 }' "/proc/$1/cgroup")
+	echo "/sys/fs/cgroup/$2${line#*:}"
+}
+
 # Set STATUS to the exit status of the minibox started by start_container,
 # once it ends. A test must not hang: give up after 5 seconds.
 wait_for_minibox() {
@@ -297,6 +315,9 @@ host_unchanged() { host_state | cmp -s - "$BATS_FILE_TMPDIR/host.before"; }
 # The last test of every file: nothing the tests started is left over.
 assert_host_clean() {
 	local now stray
+	# minibox sweeps what a minibox killed with SIGKILL had no time to
+	# remove (from chapter 07 on, its cgroup) when it next starts: start one.
+	"$MB_REAL" true >/dev/null 2>&1 || true
 	# The kernel frees a dead container's namespaces and interfaces moments
 	# after its last process exits.
 	wait_until no_stray_processes 2>/dev/null || true

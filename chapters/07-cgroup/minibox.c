@@ -1,0 +1,1659 @@
+/*
+ * minibox, chapter 07-cgroup: the container gets its own cgroup, and limits.
+ *
+ * Chapter 06 plus one idea, in two halves. A cgroup (control group) is a
+ * node of the kernel's tree of processes that resource controllers account
+ * and limit: minibox makes one per container and writes --memory, --pids and
+ * --cpus into it, on cgroup v2 where the host has the controllers there, on
+ * v1 otherwise. A cgroup namespace (unshare(CLONE_NEWCGROUP)) then makes
+ * that cgroup the root of what the container sees in /proc/self/cgroup.
+ *
+ *   cc -std=gnu11 -Wall -Wextra -o minibox minibox.c
+ *   sudo ./minibox --pids 16 --memory 32M -- sh
+ */
+#define _GNU_SOURCE /* the CLONE_* flags */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <arpa/inet.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+#include <net/if.h>
+#include <linux/sched.h> /* struct clone_args */
+#include <getopt.h>
+#include <grp.h>
+#include <pwd.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/vfs.h>
+#include <linux/magic.h> /* CGROUP2_SUPER_MAGIC */
+#include <dirent.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* The exit codes of docker run and podman run: a script can tell a failure
+ * of minibox from a failure of the command. */
+enum {
+	EXIT_MINIBOX = 125,    /* minibox itself failed */
+	EXIT_CANNOT_RUN = 126, /* the command exists but cannot be run */
+	EXIT_NOT_FOUND = 127,  /* there is no such command */
+};
+
+#define MAX_BINDS 16
+#define MAX_MAPS 8
+#define DEFAULT_ROOTFS "./rootfs"
+#define CGROUP_ROOT "/sys/fs/cgroup"
+#define CPU_PERIOD 100000 /* microseconds: --cpus 0.5 is 50000 of every 100000 */
+
+/* The v1 hierarchies minibox uses: one per controller (cpuacct counts the
+ * CPU time that cpu limits). On v2 there is a single tree. */
+static const char *v1_controllers[] = { "memory", "pids", "cpu", "cpuacct" };
+#define NV1 (sizeof(v1_controllers) / sizeof(v1_controllers[0]))
+
+/* A container's cgroup: its directory in each hierarchy used. */
+struct cgroup {
+	int v2;                 /* cgroup v2: dirs[0] only; v1: one per controller */
+	int ndirs;              /* 0: no cgroup (an ordinary user without limits) */
+	char dirs[NV1][PATH_MAX];
+	char parent[PATH_MAX];  /* v2: the directory that holds it */
+	int fd;                 /* v2: for clone3(CLONE_INTO_CGROUP), else -1 */
+};
+
+/* One line of a uid_map or gid_map: COUNT ids from INSIDE on stand for
+ * the host's ids from OUTSIDE on. */
+struct id_map {
+	unsigned long inside, outside, count;
+};
+
+/* A --bind HOST:CONTAINER[:ro] folder. */
+struct bind {
+	char host[PATH_MAX];
+	const char *container;
+	int readonly;
+};
+
+/* What the command line asked for: the program's only global state. */
+static struct options {
+	int verbose;
+	int init;
+	const char *hostname;
+	const char *rootfs;
+	struct bind binds[MAX_BINDS];
+	int nbinds;
+	struct id_map uid_maps[MAX_MAPS], gid_maps[MAX_MAPS];
+	int nuid_maps, ngid_maps;
+	const char *ip;             /* --ip as given, or NULL: loopback only */
+	struct in_addr ip_addr;     /* the container's address (eth0) */
+	struct in_addr host_addr;   /* the host end's: the first of the subnet */
+	int prefix;
+	unsigned long long memory; /* --memory in bytes, 0: no limit */
+	long pids;                 /* --pids, 0: no limit */
+	double cpus;               /* --cpus, 0: no limit */
+	char **command;
+} opt = { .hostname = "minibox", .rootfs = DEFAULT_ROOTFS };
+
+/* What the parent hands to the child. */
+struct child_args {
+	int sync[2];        /* a pipe: minibox writes "go" into [1], the child reads [0] */
+	ino_t host_mnt_ns;  /* minibox's mount namespace, which the child must leave */
+	struct cgroup cg;   /* the container's cgroup */
+};
+
+/* ---------------------------------------------------------------- output */
+
+/* A flag and its name in the man page, for -v. */
+struct flag_name {
+	unsigned long flag;
+	const char *name;
+};
+
+/* The namespaces clone3() can make; the chapters add them one by one. */
+static const struct flag_name clone_flags[] = {
+	{ CLONE_NEWUSER, "CLONE_NEWUSER" }, { CLONE_NEWUTS, "CLONE_NEWUTS" },
+	{ CLONE_NEWPID, "CLONE_NEWPID" },   { CLONE_NEWNS, "CLONE_NEWNS" },
+	{ CLONE_NEWNET, "CLONE_NEWNET" },   { CLONE_NEWIPC, "CLONE_NEWIPC" },
+	{ CLONE_NEWCGROUP, "CLONE_NEWCGROUP" }, { CLONE_INTO_CGROUP, "CLONE_INTO_CGROUP" },
+	{ 0, NULL },
+};
+
+/* The mount(2) flags this chapter uses. */
+static const struct flag_name mount_flags[] = {
+	{ MS_RDONLY, "MS_RDONLY" },   { MS_NOSUID, "MS_NOSUID" }, { MS_NODEV, "MS_NODEV" },
+	{ MS_NOEXEC, "MS_NOEXEC" },   { MS_REMOUNT, "MS_REMOUNT" }, { MS_BIND, "MS_BIND" },
+	{ MS_REC, "MS_REC" },         { MS_PRIVATE, "MS_PRIVATE" }, { MS_NOATIME, "MS_NOATIME" },
+	{ MS_NODIRATIME, "MS_NODIRATIME" }, { MS_RELATIME, "MS_RELATIME" }, { 0, NULL },
+};
+
+/* Spell out FLAGS for -v, e.g. "CLONE_NEWUTS|CLONE_NEWPID". */
+static const char *flag_names(unsigned long flags, const struct flag_name *names)
+{
+	static char buf[256];
+
+	buf[0] = '\0';
+	for (; names->name; names++) {
+		if (flags & names->flag) {
+			strcat(buf, buf[0] ? "|" : "");
+			strcat(buf, names->name);
+		}
+	}
+	return buf[0] ? buf : "0";
+}
+
+/* "minibox: WHAT[: WHY]" on stderr, in one write(2), so that the lines of
+ * minibox and of its child never mix. */
+static void report(int err, const char *fmt, va_list ap)
+{
+	char what[512], line[640];
+	int len;
+
+	vsnprintf(what, sizeof(what), fmt, ap);
+	len = snprintf(line, sizeof(line), "minibox: %s%s%s\n", what, err ? ": " : "",
+		       err ? strerror(err) : "");
+	if (len > (int)sizeof(line) - 1) { /* cut short, but still a line */
+		len = sizeof(line) - 1;
+		line[len - 1] = '\n';
+	}
+	if (write(STDERR_FILENO, line, len) == -1)
+		return; /* nowhere left to complain */
+}
+
+/* A call failed: say which one and why (errno), then stop. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+die(const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(err, fmt, ap);
+	va_end(ap);
+	exit(EXIT_MINIBOX);
+}
+
+/* A call failed for a well-known reason: a second line says what to do. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+die_hint(const char *hint, const char *fmt, ...)
+{
+	int err = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(err, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "hint: %s\n", hint);
+	exit(EXIT_MINIBOX);
+}
+
+/* The input is wrong: say what and why. Nothing has been created yet. */
+static void __attribute__((noreturn, format(printf, 1, 2)))
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(0, fmt, ap);
+	va_end(ap);
+	exit(EXIT_MINIBOX);
+}
+
+/* -v: tell the audience about each kernel call as it happens. */
+static void __attribute__((format(printf, 1, 2))) narrate(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!opt.verbose)
+		return;
+	va_start(ap, fmt);
+	report(0, fmt, ap);
+	va_end(ap);
+}
+
+/* ---------------------------------------------------------------- options */
+
+static void __attribute__((noreturn)) usage(FILE *out, int status)
+{
+	fputs("usage: minibox [OPTIONS] [--] COMMAND [ARG...]\n"
+	      "Run COMMAND in its own user, UTS, PID, mount, network and IPC namespaces,\n"
+	      "and wait for it.\n"
+	      "\n"
+	      "  --hostname NAME  hostname inside (default minibox)\n"
+	      "  --init           a tiny init is PID 1: it reaps orphans and passes\n"
+	      "                   signals on; COMMAND is PID 2\n"
+	      "  --rootfs DIR     root filesystem to run in (default ./rootfs)\n"
+	      "  --bind HOST:CONTAINER[:ro]\n"
+	      "                   share the folder HOST at CONTAINER (repeatable)\n"
+	      "  --uid-map C:H:N  container uids C.. are host uids H.. (N of them;\n"
+	      "                   repeatable; default 0:your uid:1)\n"
+	      "  --gid-map C:H:N  the same for group ids (default 0:your gid:1)\n"
+	      "  --ip CIDR        root only: a veth pair to the host, eth0 inside with this\n"
+	      "                   address, the host end mb-PID with the subnet's first\n"
+	      "                   (default: loopback only)\n"
+	      "  --memory SIZE    memory limit, swap included; K, M or G suffix\n"
+	      "  --pids N         at most N processes (and threads)\n"
+	      "  --cpus FRACTION  CPU time limit, e.g. 0.5 for half a CPU\n"
+	      "  -v, --verbose  narrate each kernel call on stderr\n"
+	      "  -h, --help     show this help\n"
+	      "\n"
+	      "Exit status: COMMAND's own; 128+N if a signal N killed it;\n"
+	      "125 if minibox failed, 126 if COMMAND cannot be run, 127 if not found.\n",
+	      out);
+	exit(status);
+}
+
+/* The kernel takes 1 to HOST_NAME_MAX (64) bytes. */
+static void check_hostname(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		fail("--hostname: empty, give 1 to %d characters", HOST_NAME_MAX);
+	if (len > HOST_NAME_MAX)
+		fail("--hostname: %zu characters, the limit is %d", len, HOST_NAME_MAX);
+}
+
+/* --rootfs: a directory. Keep its absolute path: the child changes directory. */
+static void check_rootfs(void)
+{
+	static char path[PATH_MAX];
+	struct stat st;
+
+	if (!realpath(opt.rootfs, path) && errno == ENOENT && strcmp(opt.rootfs, DEFAULT_ROOTFS) == 0)
+		die_hint("make rootfs builds " DEFAULT_ROOTFS " from the host's busybox", "--rootfs %s", opt.rootfs);
+	if (!realpath(opt.rootfs, path) || stat(path, &st) == -1)
+		die("--rootfs %s", opt.rootfs);
+	if (!S_ISDIR(st.st_mode))
+		fail("--rootfs %s: not a directory", opt.rootfs);
+	opt.rootfs = path;
+}
+
+/* --bind HOST:CONTAINER[:ro]: HOST is a folder on the host, CONTAINER the
+ * absolute path where the container sees it. */
+static void add_bind(char *arg)
+{
+	struct bind *b = &opt.binds[opt.nbinds];
+	char *host = strdup(arg), *container, *mode;
+	struct stat st;
+
+	if (opt.nbinds == MAX_BINDS)
+		fail("--bind %s: at most %d of them", arg, MAX_BINDS);
+	container = host ? strchr(host, ':') : NULL;
+	if (!container)
+		fail("--bind %s: expected HOST:CONTAINER[:ro]", arg);
+	*container++ = '\0';
+	mode = strchr(container, ':');
+	if (mode)
+		*mode++ = '\0';
+	if (mode && strcmp(mode, "ro") != 0)
+		fail("--bind %s: unknown mode \"%s\", the only one is ro", arg, mode);
+	if (container[0] != '/')
+		fail("--bind %s: CONTAINER must be an absolute path", arg);
+	if (!realpath(host, b->host) || stat(b->host, &st) == -1)
+		die("--bind %s: %s", arg, host);
+	if (!S_ISDIR(st.st_mode))
+		fail("--bind %s: %s is not a directory", arg, host);
+	b->container = container;
+	b->readonly = mode != NULL;
+	opt.nbinds++;
+}
+
+/* --uid-map/--gid-map C:H:N: three numbers, N > 0, and no overlap with the
+ * ranges given before (the kernel would refuse the whole map). */
+static void add_map(const char *option, const char *arg, struct id_map *maps, int *n)
+{
+	struct id_map m;
+	char end;
+	int i;
+
+	if (sscanf(arg, "%lu:%lu:%lu%c", &m.inside, &m.outside, &m.count, &end) != 3 ||
+	    strchr(arg, '-'))
+		fail("%s %s: expected CONTAINER:HOST:COUNT, three numbers", option, arg);
+	if (m.count == 0 || m.inside + m.count > 4294967295UL || m.outside + m.count > 4294967295UL)
+		fail("%s %s: COUNT must be 1 or more, and the range within 0..4294967294", option, arg);
+	if (*n == MAX_MAPS)
+		fail("%s %s: at most %d of them", option, arg, MAX_MAPS);
+	for (i = 0; i < *n; i++) {
+		if ((m.inside < maps[i].inside + maps[i].count && maps[i].inside < m.inside + m.count) ||
+		    (m.outside < maps[i].outside + maps[i].count && maps[i].outside < m.outside + m.count))
+			fail("%s %s: overlaps %lu:%lu:%lu", option, arg, maps[i].inside,
+			     maps[i].outside, maps[i].count);
+	}
+	maps[(*n)++] = m;
+}
+
+/* An ordinary user may map only its own id by itself. Other ranges go
+ * through the setuid helpers newuidmap/newgidmap, which allow what
+ * /etc/subuid and /etc/subgid grant. Check that there is a grant at all. */
+static void check_subids(const char *option, const char *arg, const char *file, unsigned id)
+{
+	char line[256], user[64] = "";
+	struct passwd *pw = getpwuid(id);
+	FILE *f;
+
+	if (geteuid() == 0)
+		return;
+	if (pw)
+		snprintf(user, sizeof(user), "%s:", pw->pw_name);
+	f = fopen(file, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if ((user[0] && strncmp(line, user, strlen(user)) == 0) ||
+		    (strtoul(line, NULL, 10) == id && strchr(line, ':') == line + strspn(line, "0123456789"))) {
+			fclose(f);
+			return;
+		}
+	}
+	if (f)
+		fclose(f);
+	errno = 0; /* the input is at fault, not a call */
+	die_hint("root can grant a range (usermod --add-subuids, --add-subgids);"
+		 " newuidmap and newgidmap come with the package uidmap",
+		 "%s %s: id %u has no range in %s, and only root may map other ids",
+		 option, arg, id, file);
+}
+
+/* --ip ADDRESS/PREFIX: the container's address. The host end takes the
+ * first address of the subnet, so the container may not take it, nor the
+ * network or the broadcast address; /31 and /32 leave no room for both. */
+static void parse_ip(const char *arg)
+{
+	char addr[INET_ADDRSTRLEN], net_text[INET_ADDRSTRLEN], end;
+	unsigned long ip, mask, net;
+	int prefix;
+
+	if (sscanf(arg, "%15[0-9.]/%d%c", addr, &prefix, &end) != 2 ||
+	    inet_pton(AF_INET, addr, &opt.ip_addr) != 1)
+		fail("--ip %s: expected ADDRESS/PREFIX, e.g. 10.200.1.2/24", arg);
+	if (prefix < 1 || prefix > 30)
+		fail("--ip %s: the prefix must be 1 to 30, room for a network, the host end,"
+		     " the container and a broadcast address", arg);
+	ip = ntohl(opt.ip_addr.s_addr);
+	mask = 0xffffffffUL << (32 - prefix) & 0xffffffffUL;
+	net = ip & mask;
+	opt.host_addr.s_addr = htonl(net + 1);
+	inet_ntop(AF_INET, &(struct in_addr){ htonl(net) }, net_text, sizeof(net_text));
+	if (ip == net)
+		fail("--ip %s: that is the network address of %s/%d", arg, net_text, prefix);
+	if (ip == (net | (~mask & 0xffffffffUL)))
+		fail("--ip %s: that is the broadcast address of %s/%d", arg, net_text, prefix);
+	if (ip == net + 1)
+		fail("--ip %s: that is the host end's address (the first of %s/%d), pick another",
+		     arg, net_text, prefix);
+	opt.ip = arg;
+	opt.prefix = prefix;
+}
+
+/* --memory SIZE: bytes, or with a K, M or G suffix (powers of 1024). */
+static unsigned long long parse_size(const char *arg)
+{
+	unsigned long long n, unit = 1;
+	char *end;
+
+	errno = 0;
+	n = strtoull(arg, &end, 10);
+	if (*end && strchr("kK", *end))
+		unit = 1ULL << 10;
+	else if (*end && strchr("mM", *end))
+		unit = 1ULL << 20;
+	else if (*end && strchr("gG", *end))
+		unit = 1ULL << 30;
+	if (unit > 1)
+		end++;
+	if (errno || end == arg || *end || !isdigit((unsigned char)arg[0]) || n == 0 ||
+	    n > (1ULL << 50) / unit)
+		fail("--memory %s: expected a size above 0, in bytes or with K, M or G, e.g. 64M", arg);
+	if (n * unit < (1ULL << 20))
+		fail("--memory %s: too small to start a process, give at least 1M", arg);
+	return n * unit;
+}
+
+/* --pids N: a whole number above 0. */
+static long parse_count(const char *arg)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || n <= 0 || n > 4194304)
+		fail("--pids %s: expected a whole number from 1 to 4194304", arg);
+	return n;
+}
+
+/* --cpus FRACTION: above 0, and no more than the CPUs this host has. */
+static double parse_cpus(const char *arg)
+{
+	long ncpus = sysconf(_SC_NPROCESSORS_ONLN);
+	char *end;
+	double n;
+
+	errno = 0;
+	n = strtod(arg, &end);
+	if (errno || end == arg || *end || !(n >= 0.01))
+		fail("--cpus %s: expected a number of CPUs from 0.01 up, e.g. 0.5", arg);
+	if (n > ncpus)
+		fail("--cpus %s: this host has %ld CPUs", arg, ncpus);
+	return n;
+}
+
+static void parse_options(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "hostname", required_argument, NULL, 'H' },
+		{ "init", no_argument, NULL, 'I' },
+		{ "rootfs", required_argument, NULL, 'R' },
+		{ "bind", required_argument, NULL, 'B' },
+		{ "uid-map", required_argument, NULL, 'U' },
+		{ "gid-map", required_argument, NULL, 'G' },
+		{ "ip", required_argument, NULL, 'P' },
+		{ "memory", required_argument, NULL, 'M' },
+		{ "pids", required_argument, NULL, 'N' },
+		{ "cpus", required_argument, NULL, 'C' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	opterr = 0; /* we print our own one-line errors */
+	/* "+": stop at the first word that is not an option, so that
+	 * `minibox ls -l` passes -l to ls. */
+	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			opt.hostname = optarg;
+			break;
+		case 'I':
+			opt.init = 1;
+			break;
+		case 'R':
+			opt.rootfs = optarg;
+			break;
+		case 'B':
+			add_bind(optarg);
+			break;
+		case 'U':
+			add_map("--uid-map", optarg, opt.uid_maps, &opt.nuid_maps);
+			check_subids("--uid-map", optarg, "/etc/subuid", getuid());
+			break;
+		case 'G':
+			add_map("--gid-map", optarg, opt.gid_maps, &opt.ngid_maps);
+			check_subids("--gid-map", optarg, "/etc/subgid", getgid());
+			break;
+		case 'P':
+			parse_ip(optarg);
+			break;
+		case 'M':
+			opt.memory = parse_size(optarg);
+			break;
+		case 'N':
+			opt.pids = parse_count(optarg);
+			break;
+		case 'C':
+			opt.cpus = parse_cpus(optarg);
+			break;
+		case 'v':
+			opt.verbose = 1;
+			break;
+		case 'h':
+			usage(stdout, 0);
+		case ':':
+			fail("%s: needs a value", argv[optind - 1]);
+		default:
+			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		fail("no COMMAND given, see minibox --help");
+	opt.command = argv + optind;
+	check_hostname(opt.hostname);
+	check_rootfs();
+	if (opt.ip && geteuid() != 0) {
+		errno = 0; /* the input is at fault, not a call */
+		die_hint("rootless engines give a container a network through a user-space"
+			 " stack instead: slirp4netns, pasta",
+			 "--ip %s: needs root: the host end of the veth pair lives in the host's"
+			 " network namespace, where an ordinary user may not create interfaces",
+			 opt.ip);
+	}
+}
+
+/* --------------------------------------------------------------- signals */
+
+/* The signals a person sends to stop or poke a program: kill's default
+ * SIGTERM, Ctrl-C's SIGINT, Ctrl-\'s SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2.
+ * minibox passes them on to the container, and --init to the command. */
+static void forwarded_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGQUIT);
+	sigaddset(set, SIGUSR1);
+	sigaddset(set, SIGUSR2);
+}
+
+/* Block (SIG_BLOCK) or unblock (SIG_UNBLOCK) those signals and SIGCHLD.
+ * Blocked, a signal waits in the kernel until sigwait() takes it, so none
+ * is lost between clone3() and wait_for_child(). */
+static void mask_signals(int how)
+{
+	sigset_t set;
+
+	forwarded_signals(&set);
+	sigaddset(&set, SIGCHLD);
+	if (sigprocmask(how, &set, NULL) == -1)
+		die("sigprocmask");
+}
+
+/* Give the command its signals as a new process has them: unblocked, and
+ * not ignored (a shell starts a background job, `minibox ... &`, with SIGINT
+ * and SIGQUIT ignored, and exec keeps that). */
+static void restore_signals(void)
+{
+	sigset_t set;
+	int sig;
+
+	forwarded_signals(&set);
+	for (sig = 1; sig < NSIG; sig++) {
+		if (sigismember(&set, sig) == 1 && signal(sig, SIG_DFL) == SIG_ERR)
+			die("signal(%d, SIG_DFL)", sig);
+	}
+	mask_signals(SIG_UNBLOCK);
+}
+
+/* How a child ended, as the exit status minibox reports. */
+static int exit_status(pid_t pid, int status, const char *who)
+{
+	if (WIFSIGNALED(status)) {
+		narrate("%swaitpid(%d): killed by signal %d (%s)", who, pid,
+			WTERMSIG(status), strsignal(WTERMSIG(status)));
+		return 128 + WTERMSIG(status);
+	}
+	narrate("%swaitpid(%d): exited with %d", who, pid, WEXITSTATUS(status));
+	return WEXITSTATUS(status);
+}
+
+/* Wait for PID to end and return its exit status. Meanwhile pass on every
+ * forwarded signal to it, and reap any other child that ends: as an init,
+ * the orphans of the container become our children. WHO starts the -v lines. */
+static int wait_for_child(pid_t pid, const char *who)
+{
+	sigset_t waited;
+	pid_t ended;
+	int sig, status;
+
+	forwarded_signals(&waited);
+	sigaddset(&waited, SIGCHLD);
+	for (;;) {
+		if (sigwait(&waited, &sig) != 0)
+			die("sigwait");
+		if (sig != SIGCHLD) {
+			/* LAB 02: pass the signal on to PID */
+			narrate("%skill(%d, %d): passing on %s", who, pid, sig, strsignal(sig));
+			if (kill(pid, sig) == -1 && errno != ESRCH)
+				die("kill(%d, %d)", pid, sig);
+			/* END LAB 02 */
+			continue;
+		}
+		/* One SIGCHLD may stand for several children: reap them all. */
+		while ((ended = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (ended == pid)
+				return exit_status(pid, status, who);
+			narrate("%swaitpid(-1) = %d: reaped an orphan", who, ended);
+		}
+	}
+}
+
+/* -------------------------------------------------------------- rtnetlink */
+
+/* A request to the kernel's routing socket: the netlink header, a fixed
+ * part (struct ifinfomsg, ifaddrmsg or rtmsg), then attributes, each a
+ * (length, type, value) triple that may hold attributes of its own. */
+struct nl_request {
+	struct nlmsghdr hdr;
+	char body[1024];
+};
+
+static int nl_open(void)
+{
+	int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+
+	if (fd == -1)
+		die("socket(AF_NETLINK, NETLINK_ROUTE)");
+	return fd;
+}
+
+/* Start a request: TYPE (RTM_NEWLINK, ...), FLAGS, and the fixed part. */
+static void nl_start(struct nl_request *req, int type, int flags, const void *fixed, size_t len)
+{
+	memset(req, 0, sizeof(*req));
+	req->hdr.nlmsg_type = type;
+	req->hdr.nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | flags;
+	req->hdr.nlmsg_len = NLMSG_LENGTH(len);
+	memcpy(NLMSG_DATA(&req->hdr), fixed, len);
+}
+
+/* Append an attribute. It is returned, so that it can be the start of a
+ * nest: attributes appended after it belong in it once nl_end() is called. */
+static struct rtattr *nl_attr(struct nl_request *req, int type, const void *value, size_t len)
+{
+	struct rtattr *rta = (struct rtattr *)((char *)req + NLMSG_ALIGN(req->hdr.nlmsg_len));
+
+	if (NLMSG_ALIGN(req->hdr.nlmsg_len) + RTA_SPACE(len) > sizeof(*req))
+		fail("netlink request too long");
+	rta->rta_type = type;
+	rta->rta_len = RTA_LENGTH(len);
+	if (len)
+		memcpy(RTA_DATA(rta), value, len);
+	req->hdr.nlmsg_len = NLMSG_ALIGN(req->hdr.nlmsg_len) + RTA_ALIGN(rta->rta_len);
+	return rta;
+}
+
+/* Close a nest: it now spans everything appended since it was opened. */
+static void nl_end(struct nl_request *req, struct rtattr *nest)
+{
+	nest->rta_len = (char *)req + req->hdr.nlmsg_len - (char *)nest;
+}
+
+/* Send the request; the kernel answers with an NLMSG_ERROR message whose
+ * error is 0 for success, or minus an errno. WHAT says it for -v. */
+static void nl_talk(int fd, struct nl_request *req, const char *who, const char *what)
+{
+	struct {
+		struct nlmsghdr hdr;
+		struct nlmsgerr err;
+	} ack;
+	ssize_t n;
+
+	if (send(fd, req, req->hdr.nlmsg_len, 0) == -1)
+		die("send(%s)", what);
+	n = recv(fd, &ack, sizeof(ack), 0);
+	if (n == -1)
+		die("recv(%s)", what);
+	if (n < (ssize_t)sizeof(ack) || ack.hdr.nlmsg_type != NLMSG_ERROR)
+		fail("%s: the kernel's answer is not an acknowledgement", what);
+	if (ack.err.error) {
+		errno = -ack.err.error;
+		die("%s", what);
+	}
+	narrate("%s%s = 0", who, what);
+}
+
+static int index_of(const char *name)
+{
+	int index = if_nametoindex(name);
+
+	if (index == 0)
+		die("if_nametoindex(%s)", name);
+	return index;
+}
+
+/* ip link set NAME up */
+static void link_up(int fd, const char *name, const char *who)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = index_of(name),
+				 .ifi_flags = IFF_UP, .ifi_change = IFF_UP };
+	struct nl_request req;
+	char what[64];
+
+	nl_start(&req, RTM_NEWLINK, 0, &ifi, sizeof(ifi));
+	snprintf(what, sizeof(what), "RTM_NEWLINK(%s, IFF_UP)", name);
+	nl_talk(fd, &req, who, what);
+}
+
+/* ip link add HOST_END type veth peer name eth0 netns PID: one message
+ * makes both ends, and puts the peer in the network namespace of PID. */
+static void create_veth(int fd, const char *host_end, pid_t pid)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct rtattr *linkinfo, *data, *peer;
+	struct nl_request req;
+	uint32_t ns_pid = pid;
+	char what[128];
+
+	nl_start(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
+	nl_attr(&req, IFLA_IFNAME, host_end, strlen(host_end) + 1);
+	linkinfo = nl_attr(&req, IFLA_LINKINFO, NULL, 0);
+	nl_attr(&req, IFLA_INFO_KIND, "veth", 5);
+	data = nl_attr(&req, IFLA_INFO_DATA, NULL, 0);
+	/* the peer is described like a link of its own: ifinfomsg first */
+	peer = nl_attr(&req, VETH_INFO_PEER, &ifi, sizeof(ifi));
+	nl_attr(&req, IFLA_IFNAME, "eth0", 5);
+	nl_attr(&req, IFLA_NET_NS_PID, &ns_pid, sizeof(ns_pid));
+	nl_end(&req, peer);
+	nl_end(&req, data);
+	nl_end(&req, linkinfo);
+	snprintf(what, sizeof(what), "RTM_NEWLINK(%s, veth, peer eth0 in the netns of %d)",
+		 host_end, pid);
+	nl_talk(fd, &req, "", what);
+}
+
+/* ip address add ADDRESS/PREFIX dev NAME */
+static void add_address(int fd, const char *name, struct in_addr addr, int prefix, const char *who)
+{
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET, .ifa_prefixlen = prefix,
+				 .ifa_scope = RT_SCOPE_UNIVERSE, .ifa_index = index_of(name) };
+	struct nl_request req;
+	char what[96];
+
+	nl_start(&req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
+	nl_attr(&req, IFA_LOCAL, &addr, sizeof(addr));
+	nl_attr(&req, IFA_ADDRESS, &addr, sizeof(addr));
+	snprintf(what, sizeof(what), "RTM_NEWADDR(%s, %s/%d)", name, inet_ntoa(addr), prefix);
+	nl_talk(fd, &req, who, what);
+}
+
+/* ip route add default via GATEWAY */
+static void add_default_route(int fd, struct in_addr gateway, const char *who)
+{
+	struct rtmsg rt = { .rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN,
+			    .rtm_protocol = RTPROT_BOOT, .rtm_scope = RT_SCOPE_UNIVERSE,
+			    .rtm_type = RTN_UNICAST };
+	struct nl_request req;
+	char what[96];
+
+	nl_start(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rt, sizeof(rt));
+	nl_attr(&req, RTA_GATEWAY, &gateway, sizeof(gateway));
+	snprintf(what, sizeof(what), "RTM_NEWROUTE(default via %s)", inet_ntoa(gateway));
+	nl_talk(fd, &req, who, what);
+}
+
+/* --------------------------------------------------------- the child side */
+
+/* The kernel closes minibox's end of the sync pipe when minibox dies: a
+ * hang-up on our end means that it is gone. */
+static int minibox_died(int fd)
+{
+	struct pollfd hangup = { .fd = fd };
+
+	if (poll(&hangup, 1, 0) == -1)
+		die("poll(sync pipe)");
+	return hangup.revents & POLLHUP;
+}
+
+/* Wait until minibox says "go" (later chapters set things up from outside
+ * first), and make sure we never outlive minibox. */
+static void wait_for_go(int sync[2])
+{
+	char go;
+	ssize_t n;
+
+	close(sync[1]); /* our copy of minibox's end would keep the pipe open */
+	/* Ask the kernel to SIGKILL us when minibox dies. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		die("prctl(PR_SET_PDEATHSIG)");
+	n = read(sync[0], &go, 1);
+	if (n == -1)
+		die("read(sync pipe)");
+	/* End of file, or a hang-up after "go", means that minibox died,
+	 * maybe before our prctl(), and the signal will never come. It said
+	 * why if it could: leave quietly. */
+	if (n == 0 || minibox_died(sync[0]))
+		exit(EXIT_MINIBOX);
+	narrate("child: prctl(PR_SET_PDEATHSIG, SIGKILL) = 0, read(sync pipe) = \"go\"");
+}
+
+/* A new network namespace has one interface, lo, and it is down: bring it
+ * up, so that 127.0.0.1 works. With --ip, minibox has put eth0 here: give
+ * it its address, bring it up, and route everything through the host end. */
+static void setup_network(void)
+{
+	int fd = nl_open();
+
+	/* LAB 05: bring lo up; with --ip, give eth0 its address, bring it up, add a default route via the host end */
+	link_up(fd, "lo", "child: ");
+	if (opt.ip) {
+		add_address(fd, "eth0", opt.ip_addr, opt.prefix, "child: ");
+		link_up(fd, "eth0", "child: ");
+		add_default_route(fd, opt.host_addr, "child: ");
+	}
+	/* END LAB 05 */
+	close(fd);
+}
+
+/* A cgroup namespace makes the cgroup we are in now the root of what we
+ * see: /proc/self/cgroup says "/", and the host's tree above is hidden. */
+static void enter_cgroup_namespace(void)
+{
+	/* LAB 07: unshare(CLONE_NEWCGROUP): our cgroup becomes the root of our view */
+	if (unshare(CLONE_NEWCGROUP) == -1)
+		die("unshare(CLONE_NEWCGROUP)");
+	narrate("child: unshare(CLONE_NEWCGROUP) = 0");
+	/* END LAB 07 */
+}
+
+/* Take the ids that are root in the new user namespace. Until now we kept
+ * the host's: as root with --uid-map 0:100000:65536, host uid 0 is not
+ * mapped at all. Capabilities in the new namespace let us switch. */
+static void become_root(int sync_fd)
+{
+	/* LAB 04: become uid 0 and gid 0 of the new user namespace; drop the host's supplementary groups */
+	if (setresgid(0, 0, 0) == -1)
+		die("setresgid(0, 0, 0)");
+	if (setresuid(0, 0, 0) == -1)
+		die("setresuid(0, 0, 0)");
+	/* Where setgroups is "deny" (an ordinary user's default map), the
+	 * kernel refuses, and we keep no groups of the host's anyway. */
+	if (setgroups(0, NULL) == -1 && errno != EPERM)
+		die("setgroups(0, NULL)");
+	narrate("child: setresgid(0, 0, 0) = 0, setresuid(0, 0, 0) = 0: root of the user namespace");
+	/* END LAB 04 */
+	/* A change of ids clears the parent-death signal (prctl(2)): ask for
+	 * it again, and make sure minibox did not die in between. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
+		die("prctl(PR_SET_PDEATHSIG)");
+	if (minibox_died(sync_fd))
+		exit(EXIT_MINIBOX);
+}
+
+/* Give the container its own hostname. */
+static void setup_uts(void)
+{
+	/* LAB 01: set the hostname; in a new UTS namespace the host keeps its own */
+	if (sethostname(opt.hostname, strlen(opt.hostname)) == -1)
+		die("sethostname(%s)", opt.hostname);
+	narrate("child: sethostname(\"%s\") = 0", opt.hostname);
+	/* END LAB 01 */
+}
+
+/* ----------------------------------------------------------------- mounts */
+
+/* The inode number that names one of our namespaces ("mnt", "pid", ...). */
+static ino_t namespace_of_self(const char *type)
+{
+	char path[64];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", type);
+	if (stat(path, &st) == -1)
+		die("stat(%s)", path);
+	return st.st_ino;
+}
+
+/* A safety net, for labs above all: without CLONE_NEWNS, the mounts below
+ * and pivot_root() would rearrange the host's own tree. */
+static void check_mount_namespace_is_new(ino_t host_mnt_ns)
+{
+	if (namespace_of_self("mnt") == host_mnt_ns)
+		fail("the child is still in the host's mount namespace (no CLONE_NEWNS?):"
+		     " refusing to mount anything");
+}
+
+/* A path inside the new root, as we reach it before pivot_root(). The
+ * buffer is reused: use the result before the next call. */
+static const char *in_rootfs(const char *path)
+{
+	static char buf[PATH_MAX * 2];
+
+	snprintf(buf, sizeof(buf), "%s%s", opt.rootfs, path);
+	return buf;
+}
+
+/* mount(2), checked and narrated: every mount of the container goes here. */
+static void mount_or_die(const char *source, const char *target,
+			 const char *fstype, unsigned long flags, const char *data)
+{
+	if (mount(source, target, fstype, flags, data) == -1)
+		die("mount(%s, %s, %s, %s)", source ? source : "NULL", target,
+		    fstype ? fstype : "NULL", flag_names(flags, mount_flags));
+	narrate("child: mount(%s, %s, %s, %s, %s) = 0", source ? source : "NULL",
+		target, fstype ? fstype : "NULL", flag_names(flags, mount_flags),
+		data ? data : "NULL");
+}
+
+/* mkdir -p: make a directory and any missing parents. */
+static void make_dirs(const char *path)
+{
+	char buf[PATH_MAX * 2], *slash;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (slash = strchr(buf + 1, '/');; slash = strchr(slash + 1, '/')) {
+		if (slash)
+			*slash = '\0';
+		if (mkdir(buf, 0755) == -1 && errno != EEXIST)
+			die("mkdir(%s)", buf);
+		if (!slash)
+			return;
+		*slash = '/';
+	}
+}
+
+/* Our new mount namespace starts as a copy of the host's, with the same
+ * propagation: on a systemd host / is "shared", and every mount we make
+ * would appear on the host too. Cut that link first. */
+static void make_mounts_private(void)
+{
+	/* LAB 03: make every mount in our namespace private (MS_REC | MS_PRIVATE) */
+	mount_or_die(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	/* END LAB 03 */
+}
+
+/* pivot_root() wants the new root to be a mount point: bind it on itself. */
+static void bind_rootfs(void)
+{
+	/* LAB 03: bind-mount the rootfs onto itself */
+	mount_or_die(opt.rootfs, opt.rootfs, NULL, MS_BIND | MS_REC, NULL);
+	/* END LAB 03 */
+}
+
+/* The flags of the mount that holds PATH which a remount may not drop. A
+ * user namespace that copies a mount from its parent gets it "locked": the
+ * copy may not lose nosuid, nodev, noexec or its atime setting, or a fake
+ * root could undo what the host's root decided. */
+static unsigned long locked_flags(const char *path)
+{
+	static const struct {
+		unsigned long st, ms; /* statvfs(3) calls them ST_*, mount(2) MS_* */
+	} locked[] = {
+		{ ST_NOSUID, MS_NOSUID },     { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC },     { ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+	};
+	unsigned long flags = 0;
+	struct statvfs st;
+	size_t i;
+
+	if (statvfs(path, &st) == -1)
+		die("statvfs(%s)", path);
+	for (i = 0; i < sizeof(locked) / sizeof(locked[0]); i++) {
+		if (st.f_flag & locked[i].st)
+			flags |= locked[i].ms;
+	}
+	return flags;
+}
+
+/* /sys, read-only. sysfs shows the network devices of the namespace that
+ * mounts it, so the kernel lets only a user namespace that owns the network
+ * namespace mount it; ours does not own the host's (chapter 05 gives us one
+ * of our own). Then the allowed equivalent: bind the host's /sys, read-only. */
+static void mount_sys(void)
+{
+	make_dirs(in_rootfs("/sys"));
+	if (mount("sysfs", in_rootfs("/sys"), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) == 0) {
+		narrate("child: mount(sysfs, %s, sysfs, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL) = 0",
+			in_rootfs("/sys"));
+		return;
+	}
+	if (errno != EPERM)
+		die("mount(sysfs, %s, sysfs)", in_rootfs("/sys"));
+	/* LAB 04: sysfs is refused (EPERM): bind the host's /sys instead, then make it read-only */
+	narrate("child: mount(sysfs) = EPERM: not our network namespace, bind the host's /sys instead");
+	mount_or_die("/sys", in_rootfs("/sys"), NULL, MS_BIND | MS_REC, NULL);
+	mount_or_die(NULL, in_rootfs("/sys"), NULL,
+		     MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags("/sys"), NULL);
+	/* END LAB 04 */
+}
+
+/* /sys/fs/cgroup inside: the container's own cgroup, bound read-only, so
+ * that it sees its limits and usage, but not the host's tree, and cannot
+ * raise its limits. On v1, a tmpfs holds one directory per controller. */
+static void mount_cgroups(const struct cgroup *cg)
+{
+	char target[PATH_MAX];
+	size_t i;
+
+	if (cg->ndirs == 0)
+		return;
+	/* LAB 07: bind the container's cgroup directories onto /sys/fs/cgroup, read-only */
+	if (!cg->v2)
+		mount_or_die("tmpfs", in_rootfs(CGROUP_ROOT), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
+	for (i = 0; i < (size_t)cg->ndirs; i++) {
+		if (!cg->dirs[i][0])
+			continue;
+		snprintf(target, sizeof(target), "%s/%s", CGROUP_ROOT, cg->v2 ? "" : v1_controllers[i]);
+		make_dirs(in_rootfs(target));
+		mount_or_die(cg->dirs[i], in_rootfs(target), NULL, MS_BIND, NULL);
+		mount_or_die(NULL, in_rootfs(target), NULL,
+			     MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(cg->dirs[i]), NULL);
+	}
+	/* END LAB 07 */
+}
+
+/* A /proc of our own PID namespace (now ps shows only the container),
+ * /sys read-only, and an empty /tmp in memory. */
+static void mount_pseudo_filesystems(const struct cgroup *cg)
+{
+	/* LAB 03: mount proc on /proc, sysfs read-only on /sys, tmpfs on /tmp */
+	make_dirs(in_rootfs("/proc"));
+	mount_or_die("proc", in_rootfs("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	mount_sys();
+	mount_cgroups(cg);
+	make_dirs(in_rootfs("/tmp"));
+	mount_or_die("tmpfs", in_rootfs("/tmp"), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+	/* END LAB 03 */
+}
+
+/* One device of the host's, bind-mounted onto an empty file in /dev. */
+static void bind_device(const char *name)
+{
+	char host[64];
+	int fd;
+
+	snprintf(host, sizeof(host), "/dev/%s", name);
+	fd = open(in_rootfs(host), O_CREAT | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd == -1)
+		die("open(%s)", in_rootfs(host));
+	close(fd);
+	mount_or_die(host, in_rootfs(host), NULL, MS_BIND, NULL);
+}
+
+/* A minimal /dev on a tmpfs: the devices every program expects, a pty
+ * instance of our own, and /dev/shm. The devices are bind mounts of the
+ * host's, not mknod(): in a user namespace (chapter 04) the kernel refuses
+ * to create device nodes, but it lets us bind the existing ones. */
+static void populate_dev(void)
+{
+	static const char *devices[] = { "null", "zero", "full", "random", "urandom", "tty" };
+	static const char *links[][2] = { { "pts/ptmx", "/dev/ptmx" }, { "/proc/self/fd", "/dev/fd" },
+		{ "/proc/self/fd/0", "/dev/stdin" }, { "/proc/self/fd/1", "/dev/stdout" },
+		{ "/proc/self/fd/2", "/dev/stderr" } };
+	size_t i;
+
+	/* LAB 03: a tmpfs on /dev, the host's devices bound in, devpts, /dev/shm */
+	make_dirs(in_rootfs("/dev"));
+	mount_or_die("tmpfs", in_rootfs("/dev"), "tmpfs", MS_NOSUID, "mode=755");
+	for (i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
+		bind_device(devices[i]);
+	make_dirs(in_rootfs("/dev/pts"));
+	mount_or_die("devpts", in_rootfs("/dev/pts"), "devpts", MS_NOSUID | MS_NOEXEC,
+		     "newinstance,ptmxmode=0666,mode=0620");
+	make_dirs(in_rootfs("/dev/shm"));
+	mount_or_die("tmpfs", in_rootfs("/dev/shm"), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
+	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		if (symlink(links[i][0], in_rootfs(links[i][1])) == -1)
+			die("symlink(%s, %s)", links[i][0], in_rootfs(links[i][1]));
+	}
+	/* END LAB 03 */
+}
+
+/* A fresh mqueue filesystem shows the POSIX message queues of the IPC
+ * namespace that mounts it: ours. */
+static void mount_mqueue(void)
+{
+	/* LAB 06: mount an mqueue filesystem on /dev/mqueue */
+	make_dirs(in_rootfs("/dev/mqueue"));
+	mount_or_die("mqueue", in_rootfs("/dev/mqueue"), "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		     NULL);
+	/* END LAB 06 */
+}
+
+/* --bind: the host's folder appears at its place in the container, and
+ * changes show on both sides. ro: remount that bind read-only. */
+static void bind_folders(void)
+{
+	int i;
+
+	for (i = 0; i < opt.nbinds; i++) {
+		struct bind *b = &opt.binds[i];
+
+		/* LAB 03: bind-mount b->host onto b->container in the rootfs; remount it read-only for :ro */
+		make_dirs(in_rootfs(b->container));
+		mount_or_die(b->host, in_rootfs(b->container), NULL, MS_BIND | MS_REC, NULL);
+		if (b->readonly)
+			mount_or_die(NULL, in_rootfs(b->container), NULL,
+				     MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(b->host), NULL);
+		/* END LAB 03 */
+	}
+}
+
+/* Make the rootfs our root. pivot_root(".", ".") puts the new root at /
+ * and stacks the old root on the same spot; umount2() with MNT_DETACH then
+ * takes the old root away, so that no path leads back to the host's files. */
+static void enter_new_root(void)
+{
+	/* LAB 03: chdir into the rootfs, pivot_root(".", "."), detach the old root, chdir("/") */
+	if (chdir(opt.rootfs) == -1)
+		die("chdir(%s)", opt.rootfs);
+	if (syscall(SYS_pivot_root, ".", ".") == -1)
+		die("pivot_root(%s)", opt.rootfs);
+	narrate("child: pivot_root(\".\", \".\") = 0, in %s", opt.rootfs);
+	if (umount2(".", MNT_DETACH) == -1)
+		die("umount2(old root, MNT_DETACH)");
+	narrate("child: umount2(\".\", MNT_DETACH) = 0: the old root is gone");
+	if (chdir("/") == -1)
+		die("chdir(/)");
+	/* END LAB 03 */
+}
+
+/* Build the container's filesystem tree, then move into it. Everything is
+ * mounted below the rootfs first, while the host's paths (its /dev, the
+ * --bind folders) are still within reach. */
+static void setup_mounts(ino_t host_mnt_ns, const struct cgroup *cg)
+{
+	check_mount_namespace_is_new(host_mnt_ns);
+	make_mounts_private();
+	bind_rootfs();
+	mount_pseudo_filesystems(cg);
+	populate_dev();
+	mount_mqueue();
+	bind_folders();
+	enter_new_root();
+	/* The host's PATH names the host's directories: use the usual one. */
+	if (setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1) == -1)
+		die("setenv(PATH)");
+}
+
+/* Replace this process with the command. Only returns on failure. */
+static void exec_command(char **command)
+{
+	narrate("child: execvp(\"%s\", ...)", command[0]);
+	/* The command writes to the same stdout: hand it an empty buffer. */
+	fflush(stdout);
+	restore_signals(); /* exec keeps what we blocked or ignored */
+	execvp(command[0], command);
+	fprintf(stderr, "minibox: execvp(%s): %s\n", command[0], strerror(errno));
+	exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
+}
+
+/* --init: stay as PID 1, run the command as PID 2, and do what an init
+ * must: reap the orphans that the kernel hands to PID 1, and pass signals
+ * on, since the kernel drops the ones PID 1 has no handler for. Exits with
+ * the command's status, like tini and docker run --init. */
+static void run_init(void)
+{
+	/* LAB 02: as PID 1, fork the command, then reap orphans and pass signals on until it ends */
+	pid_t pid = fork();
+
+	if (pid == -1)
+		die("fork");
+	if (pid == 0)
+		exec_command(opt.command);
+	narrate("child: init: fork() = %d, the command", pid);
+	exit(wait_for_child(pid, "child: init: "));
+	/* END LAB 02 */
+}
+
+/* The child starts here, in a copy of minibox's memory. It never returns. */
+static void __attribute__((noreturn)) child_main(struct child_args *args)
+{
+	wait_for_go(args->sync);
+	become_root(args->sync[0]);
+	enter_cgroup_namespace();
+	setup_uts();
+	setup_network();
+	setup_mounts(args->host_mnt_ns, &args->cg);
+	if (opt.init)
+		run_init(); /* does not return: it exits with the command's status */
+	exec_command(opt.command);
+	exit(EXIT_MINIBOX); /* not reached: exec_command() exits on failure */
+}
+
+/* -------------------------------------------------------- the parent side */
+
+/* The new namespaces this chapter asks clone3() for. Each chapter adds its
+ * flag here. */
+static int namespace_flags(void)
+{
+	int flags = 0;
+
+	/* LAB 01: ask for a new UTS namespace: a hostname of the child's own */
+	flags |= CLONE_NEWUTS;
+	/* END LAB 01 */
+	/* LAB 02: ask for a new PID namespace: the child will be its PID 1 */
+	flags |= CLONE_NEWPID;
+	/* END LAB 02 */
+	/* LAB 03: ask for a new mount namespace: a mount table of the child's own */
+	flags |= CLONE_NEWNS;
+	/* END LAB 03 */
+	/* LAB 04: ask for a new user namespace: ids of the child's own, and the others belong to it */
+	flags |= CLONE_NEWUSER;
+	/* END LAB 04 */
+	/* LAB 05: ask for a new network namespace: interfaces, addresses and routes of its own */
+	flags |= CLONE_NEWNET;
+	/* END LAB 05 */
+	/* LAB 06: ask for a new IPC namespace: System V objects and POSIX queues of its own */
+	flags |= CLONE_NEWIPC;
+	/* END LAB 06 */
+	return flags;
+}
+
+/* Create the child with clone3(): like fork(), but the flags choose what
+ * the child gets new instead of sharing it with us. glibc has no wrapper
+ * for it, so we make the system call ourselves. */
+static pid_t start_child(struct child_args *args)
+{
+	struct clone_args ca = {
+		.flags = namespace_flags(),
+		.exit_signal = SIGCHLD, /* tell us when it ends, as fork() does */
+	};
+
+	/* cgroup v2: the child starts life in its cgroup, before it can fork. */
+	if (args->cg.fd >= 0) {
+		ca.flags |= CLONE_INTO_CGROUP;
+		ca.cgroup = args->cg.fd;
+	}
+	pid_t pid;
+
+	pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	if (pid == -1 && (errno == EPERM || errno == ENOSPC) && geteuid() != 0)
+		die_hint("this host restricts user namespaces for ordinary users"
+			 " (AppArmor, sysctl): scripts/check-env.sh says what to change",
+			 "clone3(%s)", flag_names(ca.flags, clone_flags));
+	if (pid == -1)
+		die("clone3(%s)", flag_names(ca.flags, clone_flags));
+	if (pid == 0)
+		child_main(args); /* like fork(), the child returns here with 0 */
+	narrate("clone3(flags=%s, exit_signal=SIGCHLD) = %d (host pid)",
+		flag_names(ca.flags, clone_flags), pid);
+	return pid;
+}
+
+/* Write one /proc/PID file of the child's. (If we die, the child sees the
+ * sync pipe close and leaves.) */
+static void write_child_file(pid_t pid, const char *file, const char *text)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd == -1 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		die("write(%s, \"%.*s\")", path, (int)strcspn(text, "\n"), text);
+	close(fd);
+	narrate("write(%s, \"%.*s%s\")", path, (int)strcspn(text, "\n"), text,
+		strchr(text, '\n') && strchr(text, '\n')[1] ? "\\n..." : "");
+}
+
+/* Run newuidmap or newgidmap PID C H N [C H N ...]: the setuid helpers
+ * that write ranges /etc/subuid and /etc/subgid grant an ordinary user. */
+static void run_id_helper(pid_t pid, const char *helper, const struct id_map *maps, int n)
+{
+	char args[MAX_MAPS * 3 + 2][24], *argv[MAX_MAPS * 3 + 3];
+	int i, status;
+	pid_t h;
+
+	snprintf(args[0], sizeof(args[0]), "%s", helper);
+	snprintf(args[1], sizeof(args[1]), "%d", pid);
+	for (i = 0; i < n; i++) {
+		snprintf(args[2 + 3 * i], sizeof(args[0]), "%lu", maps[i].inside);
+		snprintf(args[3 + 3 * i], sizeof(args[0]), "%lu", maps[i].outside);
+		snprintf(args[4 + 3 * i], sizeof(args[0]), "%lu", maps[i].count);
+	}
+	for (i = 0; i < 2 + 3 * n; i++)
+		argv[i] = args[i];
+	argv[i] = NULL;
+	narrate("%s %s ...", helper, args[1]);
+	h = fork();
+	if (h == 0) {
+		execvp(helper, argv);
+		_exit(EXIT_NOT_FOUND);
+	}
+	if (h == -1 || waitpid(h, &status, 0) == -1 || !WIFEXITED(status) || WEXITSTATUS(status))
+		fail("%s for pid %d failed%s", helper, pid,
+		     WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NOT_FOUND
+			     ? ": not installed (package uidmap)" : "");
+}
+
+/* One map as the kernel reads it: "INSIDE OUTSIDE COUNT" lines. */
+static const char *map_text(const struct id_map *maps, int n)
+{
+	static char text[MAX_MAPS * 40];
+	int i;
+
+	text[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%lu %lu %lu\n",
+			 maps[i].inside, maps[i].outside, maps[i].count);
+	return text;
+}
+
+/* Tell the kernel which host ids the child's ids stand for, while it waits
+ * for "go". The child's user namespace is ours to map: we made it. */
+static void write_id_maps(pid_t pid)
+{
+	/* LAB 04: write the child's uid_map and gid_map (and "deny" to setgroups first where needed) */
+	struct id_map own_uid = { 0, getuid(), 1 }, own_gid = { 0, getgid(), 1 };
+
+	if (opt.nuid_maps > 0 && geteuid() != 0) {
+		run_id_helper(pid, "newuidmap", opt.uid_maps, opt.nuid_maps);
+	} else {
+		write_child_file(pid, "uid_map", opt.nuid_maps ? map_text(opt.uid_maps, opt.nuid_maps)
+							      : map_text(&own_uid, 1));
+	}
+	if (opt.ngid_maps > 0 && geteuid() != 0) {
+		run_id_helper(pid, "newgidmap", opt.gid_maps, opt.ngid_maps);
+		return;
+	}
+	/* Without CAP_SETGID, mapping a group needs setgroups() off first:
+	 * else the child could drop a group that denies it access to a file. */
+	if (geteuid() != 0)
+		write_child_file(pid, "setgroups", "deny");
+	write_child_file(pid, "gid_map", opt.ngid_maps ? map_text(opt.gid_maps, opt.ngid_maps)
+						      : map_text(&own_gid, 1));
+	/* END LAB 04 */
+}
+
+/* --ip: lay the cable. The host end, mb-PID (the container's PID 1 as the
+ * host numbers it, so two containers never clash), gets the subnet's first
+ * address; eth0 goes straight into the child's network namespace. When that
+ * namespace dies with the container, the kernel deletes the pair. */
+static void setup_host_end(pid_t pid)
+{
+	char host_end[IFNAMSIZ];
+	int fd;
+
+	/* LAB 05: create the veth pair, eth0 in the child's namespace; give the host end its address; bring it up */
+	fd = nl_open();
+	snprintf(host_end, sizeof(host_end), "mb-%d", pid);
+	create_veth(fd, host_end, pid);
+	add_address(fd, host_end, opt.host_addr, opt.prefix, "");
+	link_up(fd, host_end, "");
+	close(fd);
+	/* END LAB 05 */
+}
+
+/* ----------------------------------------------------------------- cgroups */
+
+/* Write TEXT into FILE of the cgroup directory DIR. */
+static void write_cgroup_file(const char *dir, const char *file, const char *text)
+{
+	char path[PATH_MAX * 2];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd == -1 || write(fd, text, strlen(text)) == -1)
+		die("write(%s, \"%s\")", path, text);
+	close(fd);
+	narrate("write(%s, \"%s\")", path, text);
+}
+
+static int cgroup_file_exists(const char *dir, const char *file)
+{
+	char path[PATH_MAX * 2];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	return access(path, F_OK) == 0;
+}
+
+/* Which version holds the controllers? statfs() names the filesystem at
+ * /sys/fs/cgroup: cgroup2 on a pure v2 host; a tmpfs holding one cgroup v1
+ * mount per controller otherwise (a "hybrid" host also has v2 at
+ * /sys/fs/cgroup/unified, but with no controllers, so v1 it is). */
+static int cgroup_v2(void)
+{
+	struct statfs st;
+
+	if (statfs(CGROUP_ROOT, &st) == -1)
+		die("statfs(%s)", CGROUP_ROOT);
+	narrate("statfs(%s) = %s", CGROUP_ROOT,
+		st.f_type == CGROUP2_SUPER_MAGIC ? "cgroup2: cgroup v2" : "not cgroup2: cgroup v1");
+	return st.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+/* minibox-PID cgroups whose minibox is gone (SIGKILL leaves it no time to
+ * clean up; its container died with it): remove them. */
+static void sweep_stale_cgroups(const char *parent)
+{
+	char path[PATH_MAX * 2];
+	DIR *dir = opendir(parent);
+	struct dirent *e;
+	int pid;
+
+	while (dir && (e = readdir(dir))) {
+		if (sscanf(e->d_name, "minibox-%d", &pid) != 1 || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", parent, e->d_name);
+		if (rmdir(path) == 0)
+			narrate("rmdir(%s) = 0: a stale cgroup, its minibox is gone", path);
+	}
+	if (dir)
+		closedir(dir);
+}
+
+/* mkdir PARENT/NAME into DIR, PARENT included. Another minibox may remove
+ * an empty PARENT at any moment: then make it again. */
+static void make_cgroup_dir(const char *parent, const char *name, char *dir)
+{
+	int tries;
+
+	snprintf(dir, PATH_MAX, "%s/%s", parent, name);
+	for (tries = 0; tries < 3; tries++) {
+		if (mkdir(parent, 0755) == -1 && errno != EEXIST)
+			die("mkdir(%s)", parent);
+		if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
+			narrate("mkdir(%s) = 0", dir);
+			return;
+		}
+		if (errno != ENOENT)
+			die("mkdir(%s)", dir);
+	}
+	die("mkdir(%s)", dir);
+}
+
+/* No cgroup an ordinary user may write: say so, and how to get one. */
+static void __attribute__((noreturn)) no_writable_cgroup(const char *why)
+{
+	errno = 0; /* the host's setup is at fault, not a call */
+	die_hint("on cgroup v2, run minibox in a delegated cgroup: systemd-run --user --scope"
+		 " -p Delegate=yes chapters/07-cgroup/minibox ...",
+		 "--memory, --pids, --cpus: limits need a cgroup this user may write, and %s", why);
+}
+
+/* An ordinary user on v2 may use the cgroup it runs in, if systemd
+ * delegated it (it is then the user's own). A cgroup with processes may
+ * not hand controllers down, so minibox first moves itself to a leaf. */
+static void delegated_parent(struct cgroup *cg)
+{
+	char line[PATH_MAX - sizeof(CGROUP_ROOT)], leaf[64];
+	FILE *f = fopen("/proc/self/cgroup", "r");
+
+	if (!f || !fgets(line, sizeof(line), f) || strncmp(line, "0::", 3) != 0)
+		no_writable_cgroup("/proc/self/cgroup names no cgroup v2");
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(cg->parent, sizeof(cg->parent), "%s%s", CGROUP_ROOT, strcmp(line + 3, "/") ? line + 3 : "");
+	if (!cgroup_file_exists(cg->parent, "cgroup.subtree_control") ||
+	    access(cg->parent, W_OK) == -1)
+		no_writable_cgroup("the one it runs in is not delegated to it");
+	sweep_stale_cgroups(cg->parent);
+	snprintf(leaf, sizeof(leaf), "minibox-%d.supervisor", getpid());
+	make_cgroup_dir(cg->parent, leaf, cg->dirs[0]);
+	write_cgroup_file(cg->dirs[0], "cgroup.procs", "0");
+}
+
+/* Pass the controllers the limits need down to the container's cgroup. */
+static void enable_controllers(const char *parent)
+{
+	char text[64] = "";
+
+	if (opt.memory)
+		strcat(text, "+memory ");
+	if (opt.pids)
+		strcat(text, "+pids ");
+	if (opt.cpus)
+		strcat(text, "+cpu ");
+	if (!text[0])
+		return;
+	text[strlen(text) - 1] = '\0';
+	if (!cgroup_file_exists(parent, "cgroup.subtree_control"))
+		die("%s/cgroup.subtree_control", parent);
+	write_cgroup_file(parent, "cgroup.subtree_control", text);
+}
+
+/* cgroup v2: one directory, handed to clone3() so that the child starts
+ * in it. */
+static void create_cgroup_v2(struct cgroup *cg, const char *name)
+{
+	cg->v2 = 1;
+	cg->ndirs = 1;
+	if (geteuid() == 0) {
+		snprintf(cg->parent, sizeof(cg->parent), "%s/minibox", CGROUP_ROOT);
+		sweep_stale_cgroups(cg->parent);
+		make_cgroup_dir(CGROUP_ROOT, "minibox", cg->parent);
+	} else {
+		delegated_parent(cg);
+	}
+	enable_controllers(cg->parent);
+	make_cgroup_dir(cg->parent, name, cg->dirs[0]);
+	cg->fd = open(cg->dirs[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (cg->fd == -1)
+		die("open(%s)", cg->dirs[0]);
+}
+
+/* cgroup v1: a directory in each controller's hierarchy. */
+static void create_cgroup_v1(struct cgroup *cg, const char *name)
+{
+	char base[128], parent[PATH_MAX];
+	size_t i;
+
+	cg->ndirs = NV1;
+	for (i = 0; i < NV1; i++) {
+		snprintf(base, sizeof(base), "%s/%s", CGROUP_ROOT, v1_controllers[i]);
+		if (access(base, F_OK) == -1)
+			continue; /* this host lacks it; apply_limits() says so if needed */
+		snprintf(parent, sizeof(parent), "%s/minibox", base);
+		sweep_stale_cgroups(parent);
+		make_cgroup_dir(base, "minibox", parent);
+		make_cgroup_dir(parent, name, cg->dirs[i]);
+	}
+}
+
+/* One cgroup per container, named after minibox's PID (known before
+ * clone3(), and free: no other minibox has it). */
+static void create_cgroup(struct cgroup *cg)
+{
+	char name[32];
+
+	memset(cg, 0, sizeof(*cg));
+	cg->fd = -1;
+	if (geteuid() != 0 && !opt.memory && !opt.pids && !opt.cpus)
+		return; /* nothing to limit, and nowhere to write */
+	snprintf(name, sizeof(name), "minibox-%d", getpid());
+	if (cgroup_v2())
+		create_cgroup_v2(cg, name);
+	else if (geteuid() == 0)
+		create_cgroup_v1(cg, name);
+	else
+		no_writable_cgroup("cgroup v1 has no delegation to ordinary users");
+}
+
+/* The v1 directory of CONTROLLER; a limit on a missing one is refused. */
+static const char *v1_dir(const struct cgroup *cg, const char *controller)
+{
+	size_t i;
+
+	for (i = 0; i < NV1; i++) {
+		if (strcmp(v1_controllers[i], controller) == 0 && cg->dirs[i][0])
+			return cg->dirs[i];
+	}
+	errno = ENOENT;
+	die("%s/%s: this host has no cgroup v1 %s controller", CGROUP_ROOT, controller, controller);
+}
+
+/* Write the limits. --memory covers swap too, or the container would
+ * simply swap past it. */
+static void apply_limits(const struct cgroup *cg)
+{
+	char text[64];
+
+	/* LAB 07: write --memory (swap too), --pids and --cpus into the cgroup's files */
+	if (opt.memory) {
+		const char *dir = cg->v2 ? cg->dirs[0] : v1_dir(cg, "memory");
+
+		snprintf(text, sizeof(text), "%llu", opt.memory);
+		write_cgroup_file(dir, cg->v2 ? "memory.max" : "memory.limit_in_bytes", text);
+		if (cg->v2 && cgroup_file_exists(dir, "memory.swap.max"))
+			write_cgroup_file(dir, "memory.swap.max", "0");
+		if (!cg->v2 && cgroup_file_exists(dir, "memory.memsw.limit_in_bytes"))
+			write_cgroup_file(dir, "memory.memsw.limit_in_bytes", text);
+	}
+	if (opt.pids) {
+		snprintf(text, sizeof(text), "%ld", opt.pids);
+		write_cgroup_file(cg->v2 ? cg->dirs[0] : v1_dir(cg, "pids"), "pids.max", text);
+	}
+	if (opt.cpus && cg->v2) {
+		snprintf(text, sizeof(text), "%ld %d", (long)(opt.cpus * CPU_PERIOD), CPU_PERIOD);
+		write_cgroup_file(cg->dirs[0], "cpu.max", text);
+	} else if (opt.cpus) {
+		snprintf(text, sizeof(text), "%ld", (long)(opt.cpus * CPU_PERIOD));
+		write_cgroup_file(v1_dir(cg, "cpu"), "cpu.cfs_quota_us", text);
+	}
+	/* END LAB 07 */
+}
+
+/* cgroup v1 has no CLONE_INTO_CGROUP: move the child in while it waits
+ * for "go", before it runs anything. */
+static void move_into_cgroup(const struct cgroup *cg, pid_t pid)
+{
+	char text[32];
+	int i;
+
+	if (cg->v2)
+		return;
+	snprintf(text, sizeof(text), "%d", pid);
+	for (i = 0; i < cg->ndirs; i++) {
+		if (cg->dirs[i][0])
+			write_cgroup_file(cg->dirs[i], "cgroup.procs", text);
+	}
+}
+
+/* Remove the container's cgroup: it is empty once the container has ended
+ * (the kernel may take a moment to notice), then the minibox parent if no
+ * other container uses it. */
+static void remove_cgroup(const struct cgroup *cg)
+{
+	char parent[PATH_MAX];
+	int i, tries;
+
+	for (i = 0; i < cg->ndirs; i++) {
+		if (!cg->dirs[i][0])
+			continue;
+		for (tries = 0; rmdir(cg->dirs[i]) == -1 && errno == EBUSY && tries < 100; tries++)
+			usleep(2000);
+		narrate("rmdir(%s)", cg->dirs[i]);
+		snprintf(parent, sizeof(parent), "%s", cg->dirs[i]);
+		*strrchr(parent, '/') = '\0';
+		if (geteuid() == 0)
+			rmdir(parent); /* fails while another container is in it: fine */
+	}
+}
+
+/* Tell the child to go on. We keep our end open until we exit: the child
+ * watches it to know that we are alive. */
+static void let_child_go(struct child_args *args)
+{
+	close(args->sync[0]);
+	narrate("write(sync pipe, \"go\")");
+	if (write(args->sync[1], "g", 1) != 1)
+		die("write(sync pipe)");
+}
+
+int main(int argc, char **argv)
+{
+	struct child_args args;
+	int status;
+	pid_t pid;
+
+	parse_options(argc, argv);
+	/* O_CLOEXEC: the command must not inherit either end. */
+	if (pipe2(args.sync, O_CLOEXEC) == -1)
+		die("pipe2");
+	args.host_mnt_ns = namespace_of_self("mnt");
+	create_cgroup(&args.cg);
+	apply_limits(&args.cg);
+	mask_signals(SIG_BLOCK);
+	pid = start_child(&args);
+	move_into_cgroup(&args.cg, pid);
+	write_id_maps(pid);
+	if (opt.ip)
+		setup_host_end(pid);
+	let_child_go(&args);
+	status = wait_for_child(pid, "");
+	remove_cgroup(&args.cg);
+	return status;
+}
