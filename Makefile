@@ -47,6 +47,10 @@ rootfs/bin/busybox: scripts/mkrootfs.sh
 test:
 	CH=$(CH) MINIBOX=$(MINIBOX) scripts/test.sh
 
+# cgroup v2 for real, from a host that is not pure v2: chapter 07 in a qemu VM.
+test-vm:
+	scripts/test-vm.sh
+
 demo:
 	CH=$(CH) scripts/demo.sh $(if $(PAUSE),--pause)
 
@@ -94,6 +98,7 @@ help:
 	@echo "make              build every chapter (chapters/NN-*/minibox)"
 	@echo "make rootfs       build ./rootfs from the host's static busybox"
 	@echo "make test [CH=NN] [MINIBOX=path]   run the tests (as root)"
+	@echo "make test-vm      chapter 07's cgroup v2 checks in a VM (as root)"
 	@echo "make demo [CH=NN] [PAUSE=1]        the narrated tour (as root)"
 	@echo "make lab CH=NN    write lab/NN-*/ with chapter NN's code taken out"
 	@echo "make progress     how far each lab has come"

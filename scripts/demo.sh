@@ -199,6 +199,28 @@ tour_06-ipc() {
 	"$probe" remove shm "$key"
 }
 
+tour_07-cgroup() {
+	local mb=chapters/07-cgroup/minibox out status
+	say "A cgroup per container, with limits (cgroup v2 or v1, whichever the host uses), and a"
+	say "cgroup namespace. First a fork bomb under --pids 16: it stops at 16, the host is fine."
+	next
+	# shellcheck disable=SC2016 # expanded by the container's shell
+	out=$(show "$mb" -v --pids 16 sh -c '(for i in $(seq 200); do sleep 2 & done) 2>/dev/null
+		read n 2>/dev/null </sys/fs/cgroup/pids.current || read n </sys/fs/cgroup/pids/pids.current
+		echo "tasks in the container: $n"' 2>&1)
+	grep -v -e 'mount(' -e 'mkdir(' <<<"$out"
+	check "the fork bomb made no more than 16 tasks" \
+		[ "$(sed -n 's/^tasks in the container: //p' <<<"$out")" -le 16 ]
+	check "the host still forks" sh -c 'sleep 0 & wait'
+	next
+	say "Then a memory hog: 256 MiB under --memory 32M. The OOM killer ends it: 128 + 9."
+	status=0
+	show "$mb" --memory 32M dd if=/dev/zero of=/dev/null bs=256M count=1 || status=$?
+	say "exit status $status"
+	check "the memory hog was OOM-killed (137)" [ "$status" = 137 ]
+	check "no minibox cgroup is left" [ -z "$(find /sys/fs/cgroup -maxdepth 3 -name 'minibox-*')" ]
+}
+
 for dir in chapters/[0-9][0-9]-*/; do
 	chapter=$(basename "$dir")
 	[ -n "$CH" ] && [ "${chapter%%-*}" != "$CH" ] && continue

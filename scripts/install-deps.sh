@@ -35,7 +35,7 @@ needs=(
 	"shellcheck|shellcheck|ShellCheck|shellcheck|shellcheck"
 )
 [ "$want_lint" = 1 ] && needs+=("clang|clang|clang|clang|clang" "cppcheck|cppcheck|cppcheck|cppcheck|cppcheck")
-[ "$want_vm" = 1 ] && needs+=("qemu-system-x86_64|qemu-system-x86|qemu-system-x86|qemu-system-x86_64|qemu-system-x86" "gzip|gzip|gzip|gzip|gzip")
+[ "$want_vm" = 1 ] && needs+=("qemu-system-x86_64|qemu-system-x86|qemu-system-x86|qemu-system-x86_64|qemu-system-x86" "gzip|gzip|gzip|gzip|gzip" "dpkg-deb|dpkg|-|-|-")
 
 # The bats helper libraries live under a lib dir, not on PATH.
 has_bats_lib() {
