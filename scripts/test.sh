@@ -29,6 +29,21 @@ scripts/check-env.sh --brief || exit 1
 make -s all rootfs probes || exit 1
 
 mapfile -t chapters < <(find chapters -mindepth 1 -maxdepth 1 -name '[0-9][0-9]-*' -printf '%f\n' | sort)
+
+# Chapter 07's tests run on this host's cgroups. If they are not pure v2,
+# a VM that is runs the v2 checks: in the background, it shares nothing
+# with the tests here. Its results are counted at the end.
+vm_log=$(mktemp)
+trap 'rm -f "$vm_log"' EXIT
+vm_pid=
+if [ -z "$CH" ] && [ "$BINDIR" = chapters ] && [ -d chapters/07-cgroup ]; then
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		echo "ok - vm: cgroup v2 checks # skip this host is cgroup v2: chapter 07's tests ran on v2 here" >"$vm_log"
+	else
+		{ scripts/test-vm.sh; echo "exit $?"; } >"$vm_log" 2>&1 &
+		vm_pid=$!
+	fi
+fi
 passed=0 failed=0 skipped=0
 start=$SECONDS
 
@@ -99,18 +114,8 @@ else
 		count_tap "" < <(scripts/transcripts.sh; echo "exit $?")
 		count_tap "" < <(scripts/diagrams.sh --check; echo "exit $?")
 		count_tap "" < <(scripts/lint-scripts.sh; echo "exit $?")
-		# Chapter 07's tests ran on this host's cgroups. If they are not
-		# pure v2, boot a VM that is, and run the v2 checks there.
-		if [ -d chapters/07-cgroup ]; then
-			count_tap "" < <(
-				if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
-					echo "ok - vm: cgroup v2 checks # skip this host is cgroup v2: chapter 07's tests ran on v2 here"
-				else
-					scripts/test-vm.sh
-				fi
-				echo "exit $?"
-			)
-		fi
+		[ -n "$vm_pid" ] && wait "$vm_pid"
+		count_tap "" <"$vm_log"
 	fi
 fi
 

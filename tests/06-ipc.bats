@@ -17,7 +17,7 @@ setup_file() {
 }
 teardown_file() { restore_host; }
 teardown() {
-	stop_containers
+	mb_teardown
 	local kind
 	for kind in shm msg sem; do "$PROBE" remove "$kind" "$KEY" 2>/dev/null || true; done
 	# a broken binary (a lab, the previous chapter's) makes "inside" on the host

@@ -31,6 +31,11 @@ as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
 # Before each test: in the rootless pass, skip with a reason the learner can
 # act on when this host cannot run minibox as an ordinary user.
 setup() {
+	# scripts/mutate.sh only needs to know whether a test fails: after the
+	# first failure it skips the rest (MB_FAIL_FAST=1).
+	if [ -n "${MB_FAIL_FAST:-}" ] && [ -e "$BATS_FILE_TMPDIR/a-test-failed" ]; then
+		skip "an earlier test failed (fail fast)"
+	fi
 	[ -n "${MB_ROOTLESS:-}" ] || return 0
 	as_nobody test -x "$MB_REAL" ||
 		skip "uid 65534 cannot reach $MB_REAL (clone the repository outside /root)"
@@ -248,13 +253,17 @@ kill_namespace_members() {
 	rm -f "$list"
 }
 
-teardown() {
+# After each test (a file with its own teardown calls this one too).
+mb_teardown() {
+	# bats sets BATS_TEST_COMPLETED only when the test passed
+	[ -n "${BATS_TEST_COMPLETED:-}" ] || touch "$BATS_FILE_TMPDIR/a-test-failed"
 	stop_containers
 	if [ -f "$BATS_TEST_TMPDIR/user-dirs" ]; then
 		xargs rm -rf <"$BATS_TEST_TMPDIR/user-dirs"
 		rm -f "$BATS_TEST_TMPDIR/user-dirs"
 	fi
 }
+teardown() { mb_teardown; }
 
 # ---------------------------------------------------------- a clean host
 
