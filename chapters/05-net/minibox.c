@@ -1138,11 +1138,15 @@ static void run_id_helper(pid_t pid, const char *helper, const struct id_map *ma
 	argv[i] = NULL;
 	narrate("%s %s ...", helper, args[1]);
 	h = fork();
+	if (h == -1)
+		die("fork(%s)", helper);
 	if (h == 0) {
 		execvp(helper, argv);
 		_exit(EXIT_NOT_FOUND);
 	}
-	if (h == -1 || waitpid(h, &status, 0) == -1 || !WIFEXITED(status) || WEXITSTATUS(status))
+	if (waitpid(h, &status, 0) == -1)
+		die("waitpid(%s)", helper);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
 		fail("%s for pid %d failed%s", helper, pid,
 		     WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NOT_FOUND
 			     ? ": not installed (package uidmap)" : "");
