@@ -32,6 +32,7 @@ teardown_file() { restore_host; }
 	refute_output "$(readlink /proc/self/ns/user)"
 }
 
+# bats test_tags=once
 @test "as root, --uid-map 0:100000:65536 makes container root host uid 100000" {
 	local dir
 	dir=$(user_dir)
@@ -83,6 +84,7 @@ teardown_file() { restore_host; }
 	assert_error_line "renice: setpriority: Permission denied"
 }
 
+# bats test_tags=once
 @test "killing minibox with SIGKILL kills a container whose ids were changed" {
 	# setresuid() clears the parent-death signal: minibox must ask again.
 	start_binary "$MB_REAL" --uid-map 0:100000:65536 --gid-map 0:100000:65536 \
@@ -116,6 +118,7 @@ teardown_file() { restore_host; }
 	assert_error_line "minibox: --uid-map 0:1000:0: COUNT must be 1 or more, and the range within 0..4294967294"
 }
 
+# bats test_tags=once
 @test "an overlapping map gives 125 and one line" {
 	# as root: an ordinary user is stopped sooner, by the missing /etc/subuid range
 	run -125 --separate-stderr "$MB_REAL" --uid-map 0:100000:10 --uid-map 5:200000:10 true
@@ -124,6 +127,7 @@ teardown_file() { restore_host; }
 	assert_error_line "minibox: --gid-map 20:100005:10: overlaps 0:100000:10"
 }
 
+# bats test_tags=once
 @test "as an ordinary user, a map of other ids gives 125 and says what is missing" {
 	run -125 --separate-stderr as_nobody "$MB_REAL" -v --uid-map 0:100000:65536 true
 	assert_error_line "minibox: --uid-map 0:100000:65536: id 65534 has no range in /etc/subuid, and only root may map other ids

@@ -38,6 +38,7 @@ start_with_ip() { start_binary nsenter --net --target "$NETNS_PID" -- "$MB_REAL"
 	refute_output "$(readlink /proc/self/ns/net)"
 }
 
+# bats test_tags=once
 @test "with --ip, the container and the host end ping each other" {
 	make_test_netns
 	start_with_ip --ip 10.200.1.2/24 sh -c 'echo ready; exec sleep 60'
@@ -47,6 +48,7 @@ start_with_ip() { start_binary nsenter --net --target "$NETNS_PID" -- "$MB_REAL"
 	assert_line --partial "1 packets received"
 }
 
+# bats test_tags=once
 @test "with --ip, TCP works both ways: host to container, container to host" {
 	make_test_netns
 	# the host side listens; the container connects
@@ -63,6 +65,7 @@ start_with_ip() { start_binary nsenter --net --target "$NETNS_PID" -- "$MB_REAL"
 	assert_output "hello from the container"
 }
 
+# bats test_tags=once
 @test "with --ip, the host sees mb-PID while the container runs, and not after" {
 	make_test_netns
 	start_with_ip --ip 10.200.1.2/24 sh -c 'echo ready; exec sleep 60'
@@ -74,6 +77,7 @@ start_with_ip() { start_binary nsenter --net --target "$NETNS_PID" -- "$MB_REAL"
 	wait_until link_gone "mb-$CT_PID"
 }
 
+# bats test_tags=once
 @test "with --ip, the host end is gone after kill -9 of minibox" {
 	make_test_netns
 	start_with_ip --ip 10.200.1.2/24 sh -c 'echo ready; exec sleep 60'
@@ -82,6 +86,7 @@ start_with_ip() { start_binary nsenter --net --target "$NETNS_PID" -- "$MB_REAL"
 	wait_until link_gone "mb-$CT_PID"
 }
 
+# bats test_tags=once
 @test "two containers with different subnets run at the same time without interfering" {
 	make_test_netns
 	start_with_ip --ip 10.200.1.2/24 sh -c 'echo ready; exec sleep 60'
@@ -96,12 +101,14 @@ start_with_ip() { start_binary nsenter --net --target "$NETNS_PID" -- "$MB_REAL"
 	assert_output --partial "10.200.2.1/24"
 }
 
+# bats test_tags=once
 @test "as an ordinary user, --ip is refused with 125 and says why" {
 	run -125 --separate-stderr as_nobody "$MB_REAL" --ip 10.200.1.2/24 true
 	assert_error_line "minibox: --ip 10.200.1.2/24: needs root: the host end of the veth pair lives in the host's network namespace, where an ordinary user may not create interfaces
 hint: rootless engines give a container a network through a user-space stack instead: slirp4netns, pasta"
 }
 
+# bats test_tags=once
 @test "bad --ip values give 125 and one line each, and create nothing" {
 	make_test_netns
 	local bad
@@ -123,6 +130,7 @@ hint: rootless engines give a container a network through a user-space stack ins
 	assert_equal "${#lines[@]}" 1 # lo, and no mb-*
 }
 
+# bats test_tags=once
 @test "-v narrates the rtnetlink messages on both sides" {
 	make_test_netns
 	run -0 --separate-stderr in_test_netns "$MB_REAL" -v --ip 10.200.1.2/24 true

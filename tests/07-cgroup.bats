@@ -27,6 +27,7 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 	refute_output "$(readlink /proc/self/ns/cgroup)"
 }
 
+# bats test_tags=once
 @test "/sys/fs/cgroup inside shows only the container's own cgroup, read-only" {
 	local dir
 	dir=$(inside_dir pids)
@@ -36,6 +37,7 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 	assert_error_line "sh: can't create $dir/pids.max: Read-only file system"
 }
 
+# bats test_tags=once
 @test "the container runs in a minibox-PID cgroup of its own" {
 	start_binary "$MB_REAL" --pids 8 sh -c 'echo ready; exec sleep 60'
 	run -0 cgroup_dir_of "$CT_PID" pids
@@ -44,6 +46,7 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 	assert_output "8"
 }
 
+# bats test_tags=once
 @test "a fork bomb under --pids 16 makes no more than 16 tasks, and the host is unaffected" {
 	# the bomb goes off in a subshell: a shell that cannot fork gives up
 	start_binary "$MB_REAL" --pids 16 sh -c '(for i in $(seq 40); do sleep 10 & done) 2>/dev/null; echo ready; exec sleep 60'
@@ -58,10 +61,12 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 	assert_output "the host forks"
 }
 
+# bats test_tags=once
 @test "a process that allocates 256 MiB under --memory 32M is killed by the OOM killer (137)" {
 	run -137 "$MB_REAL" --memory 32M dd if=/dev/zero of=/dev/null bs=256M count=1
 }
 
+# bats test_tags=once
 @test "the memory cgroup records the OOM kill" {
 	local events=memory.events
 	cgroup_v2_host || events=memory.oom_control
@@ -70,6 +75,7 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 	assert_output $'dd: 137\noom_kill 1'
 }
 
+# bats test_tags=once
 @test "--cpus 0.5 holds a busy loop near half a CPU, by the cgroup's own count" {
 	start_binary "$MB_REAL" --cpus 0.5 sh -c 'echo ready; while :; do :; done'
 	local dir file t0 t1 u0 u1 share
@@ -88,6 +94,7 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 	[ "$share" -ge 30 ] && [ "$share" -le 70 ] || fail "the loop used $share% of a CPU"
 }
 
+# bats test_tags=once
 @test "the cgroup is gone after the container exits" {
 	start_binary "$MB_REAL" --memory 64M --pids 16 sh -c 'echo ready; exec sleep 60'
 	run -0 find /sys/fs/cgroup -maxdepth 3 -name "minibox-$MB_PID"
@@ -98,6 +105,7 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 	assert_output ""
 }
 
+# bats test_tags=once
 @test "after kill -9 of minibox, its cgroup is swept when the next minibox starts" {
 	start_binary "$MB_REAL" --pids 16 sh -c 'echo ready; exec sleep 60'
 	local mb=$MB_PID
@@ -110,6 +118,7 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 	assert_output "" # ...swept by the next one
 }
 
+# bats test_tags=once
 @test "as an ordinary user without a writable cgroup, limits give 125 and say why" {
 	cgroup_v2_host && [ -w "/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup)" ] &&
 		skip "this cgroup is writable: the delegated path is tested by make test-vm"
@@ -139,6 +148,7 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 	assert_error_line "minibox: --cpus 4096: this host has $(nproc) CPUs"
 }
 
+# bats test_tags=once
 @test "-v narrates the cgroup: its version, mkdir, the limits, unshare(CLONE_NEWCGROUP)" {
 	run -0 --separate-stderr "$MB_REAL" -v --pids 16 true
 	assert_stderr_regex '^minibox: statfs\(/sys/fs/cgroup\) = (cgroup2: cgroup v2|not cgroup2: cgroup v1)$'

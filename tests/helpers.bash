@@ -20,6 +20,8 @@ cd "$REPO" || exit 1
 # From chapter 04 on, scripts/test.sh runs every file twice: as root, and
 # with MB_ROOTLESS=1, where "$MINIBOX" runs as uid 65534, an ordinary user.
 # MB_UID is the host uid (and gid) minibox runs as; MB_REAL the binary itself.
+# A test that says who runs minibox ("$MB_REAL" for root, as_nobody) does the
+# same in both passes: tagged "once", it is left out of the rootless one.
 export MB_REAL=${MB_REAL:-$MINIBOX} # helpers.bash is read again for each test
 MB_UID=0
 if [ -n "${MB_ROOTLESS:-}" ]; then
