@@ -56,7 +56,8 @@ install -m 755 tests/vm/init "$root/init"
 timeout 600 qemu-system-x86_64 -m 1024 -nographic -no-reboot -kernel "$vm/vmlinuz" \
 	-initrd "$vm/initramfs.gz" -append "console=ttyS0 quiet panic=-1" </dev/null 2>&1 |
 	sed 's/\x1b[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g; s/\r//g' >"$vm/console.log"
-grep -E '^(ok|not ok) - vm:|^# ' "$vm/console.log"
+# (the console may put escape codes or kernel messages in front of a line)
+grep -aoE '(not ok|ok) - vm:.*|^# .*' "$vm/console.log"
 if ! grep -q '^vm: [0-9]* passed, 0 failed$' "$vm/console.log"; then
 	grep -q '^vm: [0-9]* passed' "$vm/console.log" ||
 		echo "not ok - vm: the VM did not finish its checks (see $vm/console.log)"

@@ -50,11 +50,11 @@ start=$SECONDS
 # Read TAP on stdin: count each result and print it on one line, labelled.
 # A last line "exit N" is the producer's exit status.
 count_tap() {
-	local label=$1 line failing=0 results=0 status=0
+	local label=$1 line failing=0 results=0 status=0 failures=0
 	while IFS= read -r line; do
 		case $line in
 		"not ok "*)
-			failed=$((failed + 1)) failing=1 results=$((results + 1))
+			failed=$((failed + 1)) failing=1 results=$((results + 1)) failures=$((failures + 1))
 			echo "FAIL  $label${line#not ok * }" ;;
 		"ok "*"# skip"*)
 			skipped=$((skipped + 1)) failing=0 results=$((results + 1))
@@ -67,10 +67,11 @@ count_tap() {
 		"#"*) [ "$failing" = 1 ] && echo "      $line" ;;
 		esac
 	done
-	# A file that does not even load reports no result: that is a failure too.
-	if [ "$status" != 0 ] && [ "$results" = 0 ]; then
+	# A producer that fails without a failing result (a file that does not
+	# even load, a VM whose report is garbled) is a failure too.
+	if [ "$status" != 0 ] && [ "$failures" = 0 ]; then
 		failed=$((failed + 1))
-		echo "FAIL  ${label}could not run (exit $status)"
+		echo "FAIL  ${label}failed without a failing test (exit $status, $results results)"
 	fi
 }
 
