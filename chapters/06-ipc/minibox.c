@@ -1114,20 +1114,28 @@ static pid_t start_child(struct child_args *args)
 	return pid;
 }
 
+/* Write TEXT into the kernel file PATH, in one write(2): the kernel reads
+ * a map, or a limit, whole. -v shows the first line of it. */
+static void write_file(const char *path, const char *text)
+{
+	int first = strcspn(text, "\n");
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+
+	if (fd == -1 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		die("write(%s, \"%.*s\")", path, first, text);
+	close(fd);
+	narrate("write(%s, \"%.*s%s\")", path, first, text,
+		text[first] && text[first + 1] ? "\\n..." : "");
+}
+
 /* Write one /proc/PID file of the child's. (If we die, the child sees the
  * sync pipe close and leaves.) */
 static void write_child_file(pid_t pid, const char *file, const char *text)
 {
 	char path[64];
-	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/%s", pid, file);
-	fd = open(path, O_WRONLY | O_CLOEXEC);
-	if (fd == -1 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
-		die("write(%s, \"%.*s\")", path, (int)strcspn(text, "\n"), text);
-	close(fd);
-	narrate("write(%s, \"%.*s%s\")", path, (int)strcspn(text, "\n"), text,
-		strchr(text, '\n') && strchr(text, '\n')[1] ? "\\n..." : "");
+	write_file(path, text);
 }
 
 /* Run newuidmap or newgidmap PID C H N [C H N ...]: the setuid helpers
