@@ -35,6 +35,19 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* The new mount API: open_tree(2), move_mount(2) (Linux 5.2) and
+ * mount_setattr(2) (5.12). glibc 2.36 defines these in <sys/mount.h>;
+ * with an older C library, the kernel's values. */
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#define MOUNT_ATTR_RDONLY 0x00000001
+struct mount_attr {
+	unsigned long long attr_set, attr_clr, propagation, userns_fd;
+};
+#endif
+
 /* The exit codes of docker run and podman run: a script can tell a failure
  * of minibox from a failure of the command. */
 enum {
@@ -58,6 +71,7 @@ struct bind {
 	char host[PATH_MAX];
 	const char *container;
 	int readonly;
+	int fd; /* a detached copy of the host folder (open_tree), or -1 */
 };
 
 /* What the command line asked for: the program's only global state. */
@@ -265,6 +279,7 @@ static void add_bind(char *arg)
 		fail("--bind %s: %s is not a directory", arg, host);
 	b->container = container;
 	b->readonly = mode != NULL;
+	b->fd = -1;
 	opt.nbinds++;
 }
 
@@ -560,13 +575,14 @@ static void check_mount_namespace_is_new(ino_t host_mnt_ns)
 		     " refusing to mount anything");
 }
 
-/* A path inside the new root, as we reach it before pivot_root(). The
+/* A path inside the new root, as we reach it before pivot_root(): from
+ * our working directory, which is the rootfs (see bind_rootfs()). The
  * buffer is reused: use the result before the next call. */
 static const char *in_rootfs(const char *path)
 {
-	static char buf[PATH_MAX * 2];
+	static char buf[PATH_MAX + 2];
 
-	snprintf(buf, sizeof(buf), "%s%s", opt.rootfs, path);
+	snprintf(buf, sizeof(buf), ".%s", path);
 	return buf;
 }
 
@@ -609,11 +625,27 @@ static void make_mounts_private(void)
 	/* END LAB 03 */
 }
 
-/* pivot_root() wants the new root to be a mount point: bind it on itself. */
+/* pivot_root() wants the new root to be a mount point: bind it on itself.
+ * minibox made the rootfs our working directory before clone3(), and our
+ * copy of the mount table kept it so. Clone the tree at "." (open_tree),
+ * put the copy on top of it (move_mount), and step onto the copy (fchdir):
+ * we never look the rootfs up by its path. mount(".", ".", MS_BIND) would
+ * leave our working directory on the covered folder, below the copy. */
 static void bind_rootfs(void)
 {
-	/* LAB 03: bind-mount the rootfs onto itself */
-	mount_or_die(opt.rootfs, opt.rootfs, NULL, MS_BIND | MS_REC, NULL);
+	int fd;
+
+	/* LAB 03: clone the tree at "." (our working directory, the rootfs), move the copy onto ".", fchdir onto it */
+	fd = syscall(SYS_open_tree, AT_FDCWD, ".", OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
+	if (fd == -1)
+		die("open_tree(%s, OPEN_TREE_CLONE|AT_RECURSIVE)", opt.rootfs);
+	if (syscall(SYS_move_mount, fd, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH) == -1)
+		die("move_mount(copy of %s, \".\")", opt.rootfs);
+	if (fchdir(fd) == -1)
+		die("fchdir(copy of %s)", opt.rootfs);
+	narrate("child: open_tree(\".\", OPEN_TREE_CLONE|AT_RECURSIVE) = %d, move_mount(%d, \".\") = 0,"
+		" fchdir(%d) = 0: the rootfs is a mount point", fd, fd, fd);
+	close(fd);
 	/* END LAB 03 */
 }
 
@@ -722,21 +754,52 @@ static void populate_dev(void)
 	/* END LAB 03 */
 }
 
-/* --bind: the host's folder appears at its place in the container, and
- * changes show on both sides. ro: remount that bind read-only. */
-static void bind_folders(void)
+/* Copy each --bind folder now, while we look paths up as the host sees
+ * them: open_tree(OPEN_TREE_CLONE) makes a detached copy of the folder's
+ * mount (and, AT_RECURSIVE, those below it), which the child attaches in
+ * its own tree (bind_folders()). WHO starts the -v lines. */
+static void copy_bind_folders(const char *who)
 {
 	int i;
 
 	for (i = 0; i < opt.nbinds; i++) {
 		struct bind *b = &opt.binds[i];
 
-		/* LAB 03: bind-mount b->host onto b->container in the rootfs; remount it read-only for :ro */
+		/* LAB 03: make a detached copy of b->host with open_tree(OPEN_TREE_CLONE | AT_RECURSIVE) into b->fd */
+		b->fd = syscall(SYS_open_tree, AT_FDCWD, b->host,
+				OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
+		if (b->fd == -1)
+			die("open_tree(%s, OPEN_TREE_CLONE|AT_RECURSIVE)", b->host);
+		narrate("%sopen_tree(%s, OPEN_TREE_CLONE|AT_RECURSIVE) = %d", who, b->host, b->fd);
+		/* END LAB 03 */
+	}
+}
+
+/* --bind: the host's folder appears at its place in the container, and
+ * changes show on both sides. minibox made a detached copy of each folder
+ * (copy_bind_folders()): attach it, make it private (a copy of a shared
+ * mount would pass the container's mounts back to the host), and with :ro
+ * read-only, the mounts below it included. */
+static void bind_folders(void)
+{
+	struct mount_attr attr = { .propagation = MS_PRIVATE };
+	int i;
+
+	for (i = 0; i < opt.nbinds; i++) {
+		struct bind *b = &opt.binds[i];
+
+		/* LAB 03: attach the copy b->fd at b->container (move_mount); make it private, read-only for :ro (mount_setattr) */
 		make_dirs(in_rootfs(b->container));
-		mount_or_die(b->host, in_rootfs(b->container), NULL, MS_BIND | MS_REC, NULL);
-		if (b->readonly)
-			mount_or_die(NULL, in_rootfs(b->container), NULL,
-				     MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(b->host), NULL);
+		if (syscall(SYS_move_mount, b->fd, "", AT_FDCWD, in_rootfs(b->container),
+			    MOVE_MOUNT_F_EMPTY_PATH) == -1)
+			die("move_mount(copy of %s, %s)", b->host, in_rootfs(b->container));
+		attr.attr_set = b->readonly ? MOUNT_ATTR_RDONLY : 0;
+		if (syscall(SYS_mount_setattr, b->fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+			    sizeof(attr)) == -1)
+			die("mount_setattr(%s, AT_RECURSIVE)", in_rootfs(b->container));
+		narrate("child: move_mount(%d, %s) = 0, mount_setattr(%d, AT_RECURSIVE, MS_PRIVATE%s) = 0",
+			b->fd, in_rootfs(b->container), b->fd, b->readonly ? ", MOUNT_ATTR_RDONLY" : "");
+		close(b->fd);
 		/* END LAB 03 */
 	}
 }
@@ -746,9 +809,7 @@ static void bind_folders(void)
  * takes the old root away, so that no path leads back to the host's files. */
 static void enter_new_root(void)
 {
-	/* LAB 03: chdir into the rootfs, pivot_root(".", "."), detach the old root, chdir("/") */
-	if (chdir(opt.rootfs) == -1)
-		die("chdir(%s)", opt.rootfs);
+	/* LAB 03: pivot_root(".", ".") (our working directory is the rootfs), detach the old root, chdir("/") */
 	if (syscall(SYS_pivot_root, ".", ".") == -1)
 		die("pivot_root(%s)", opt.rootfs);
 	narrate("child: pivot_root(\".\", \".\") = 0, in %s", opt.rootfs);
@@ -767,6 +828,8 @@ static void setup_mounts(ino_t host_mnt_ns)
 {
 	check_mount_namespace_is_new(host_mnt_ns);
 	make_mounts_private();
+	if (opt.nbinds > 0 && opt.binds[0].fd == -1)
+		copy_bind_folders("child: "); /* in the namespace we own */
 	bind_rootfs();
 	mount_pseudo_filesystems();
 	populate_dev();
@@ -841,6 +904,19 @@ static int namespace_flags(void)
 	flags |= CLONE_NEWUSER;
 	/* END LAB 04 */
 	return flags;
+}
+
+/* The child finds its root filesystem as its working directory: a new
+ * mount namespace keeps the working directory, moved onto the copy of its
+ * mount. So the child never looks the rootfs up by path, through folders
+ * it may have no right to enter (chapter 04 shows why that matters). */
+static void enter_rootfs_dir(void)
+{
+	/* LAB 03: chdir into the rootfs: the child inherits this working directory */
+	if (chdir(opt.rootfs) == -1)
+		die("chdir(%s)", opt.rootfs);
+	narrate("chdir(%s) = 0", opt.rootfs);
+	/* END LAB 03 */
 }
 
 /* Create the child with clone3(): like fork(), but the flags choose what
@@ -985,6 +1061,11 @@ int main(int argc, char **argv)
 	if (pipe2(args.sync, O_CLOEXEC) == -1)
 		die("pipe2");
 	args.host_mnt_ns = namespace_of_self("mnt");
+	enter_rootfs_dir();
+	/* Copying a mount of the host's namespace needs CAP_SYS_ADMIN there:
+	 * as an ordinary user, the child copies them (setup_mounts()). */
+	if (geteuid() == 0)
+		copy_bind_folders("");
 	mask_signals(SIG_BLOCK);
 	pid = start_child(&args);
 	write_id_maps(pid);
