@@ -5,7 +5,7 @@
  * namespace of its own: its own interfaces, addresses, routes and ports.
  * It starts with a loopback interface that is down; the child brings it up.
  * With --ip (root only), minibox also creates a veth pair, a virtual cable:
- * one end (mb-PID) stays on the host, the other (eth0) goes into the
+ * one end (mb-ID, 12 random hex digits) stays on the host, the other (eth0) goes into the
  * container, each with an address, and the container routes through the
  * host end. All of it with rtnetlink messages, the kernel interface that
  * the ip command uses.
@@ -36,6 +36,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -230,7 +231,7 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 	      "                   repeatable; default 0:your uid:1)\n"
 	      "  --gid-map C:H:N  the same for group ids (default 0:your gid:1)\n"
 	      "  --ip CIDR        root only: a veth pair to the host, eth0 inside with this\n"
-	      "                   address, the host end mb-PID with the subnet's first\n"
+	      "                   address, the host end mb-ID with the subnet's first\n"
 	      "                   (default: loopback only)\n"
 	      "  -v, --verbose  narrate each kernel call on stderr\n"
 	      "  -h, --help     show this help\n"
@@ -1275,18 +1276,33 @@ static void write_id_maps(pid_t pid)
 	/* END LAB 04 */
 }
 
-/* --ip: lay the cable. The host end, mb-PID (the container's PID 1 as the
- * host numbers it, so two containers never clash), gets the subnet's first
- * address; eth0 goes straight into the child's network namespace. When that
- * namespace dies with the container, the kernel deletes the pair. */
-static void setup_host_end(pid_t pid)
+/* A name for what this container creates on the host: 12 random hex
+ * digits. Not a PID: every PID namespace numbers its processes from 1, so
+ * two minibox in sibling PID namespaces can have the same PID. */
+static void make_container_id(char id[13])
+{
+	unsigned char bytes[6];
+	int i;
+
+	if (getrandom(bytes, sizeof(bytes), 0) != sizeof(bytes))
+		die("getrandom");
+	for (i = 0; i < 6; i++)
+		snprintf(id + 2 * i, 3, "%02x", bytes[i]);
+}
+
+/* --ip: lay the cable. The host end, mb-ID (IFNAMSIZ allows 15 characters;
+ * the kernel refuses a name in use, it never takes it over), gets the
+ * subnet's first address; eth0 goes straight into the child's network
+ * namespace. When that namespace dies with the container, the kernel
+ * deletes the pair. */
+static void setup_host_end(pid_t pid, const char *id)
 {
 	char host_end[IFNAMSIZ];
 	int fd;
 
 	/* LAB 05: create the veth pair, eth0 in the child's namespace; give the host end its address; bring it up */
 	fd = nl_open();
-	snprintf(host_end, sizeof(host_end), "mb-%d", pid);
+	snprintf(host_end, sizeof(host_end), "mb-%s", id);
 	create_veth(fd, host_end, pid);
 	add_address(fd, host_end, opt.host_addr, opt.prefix, "");
 	link_up(fd, host_end, "");
@@ -1307,6 +1323,7 @@ static void let_child_go(struct child_args *args)
 int main(int argc, char **argv)
 {
 	struct child_args args;
+	char id[13]; /* names what we create on the host: the veth's host end */
 	pid_t pid;
 
 	parse_options(argc, argv);
@@ -1314,6 +1331,7 @@ int main(int argc, char **argv)
 	if (pipe2(args.sync, O_CLOEXEC) == -1)
 		die("pipe2");
 	args.host_mnt_ns = namespace_of_self("mnt");
+	make_container_id(id);
 	enter_rootfs_dir();
 	/* Copying a mount of the host's namespace needs CAP_SYS_ADMIN there:
 	 * as an ordinary user, the child copies them (setup_mounts()). */
@@ -1323,7 +1341,7 @@ int main(int argc, char **argv)
 	pid = start_child(&args);
 	write_id_maps(pid);
 	if (opt.ip)
-		setup_host_end(pid);
+		setup_host_end(pid, id);
 	let_child_go(&args);
 	return wait_for_child(pid, "");
 }

@@ -32,9 +32,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h> /* flock */
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/vfs.h>
@@ -81,8 +83,9 @@ struct cgroup {
 	int v2;                 /* cgroup v2: dirs[0] only; v1: one per controller */
 	int ndirs;              /* 0: no cgroup (an ordinary user without limits) */
 	char dirs[NV1][PATH_MAX];
+	int fds[NV1];           /* each directory, open and locked while we live;
+				 * v2: fds[0] for clone3(CLONE_INTO_CGROUP) */
 	char parent[PATH_MAX];  /* v2: the directory that holds it */
-	int fd;                 /* v2: for clone3(CLONE_INTO_CGROUP), else -1 */
 };
 
 /* One line of a uid_map or gid_map: COUNT ids from INSIDE on stand for
@@ -253,7 +256,7 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 	      "                   repeatable; default 0:your uid:1)\n"
 	      "  --gid-map C:H:N  the same for group ids (default 0:your gid:1)\n"
 	      "  --ip CIDR        root only: a veth pair to the host, eth0 inside with this\n"
-	      "                   address, the host end mb-PID with the subnet's first\n"
+	      "                   address, the host end mb-ID with the subnet's first\n"
 	      "                   (default: loopback only)\n"
 	      "  --memory SIZE    memory limit, swap included; K, M or G suffix\n"
 	      "  --pids N         at most N processes (and threads)\n"
@@ -1240,9 +1243,23 @@ static void run_init(void)
 	/* END LAB 02 */
 }
 
+/* minibox's descriptors of the cgroup directories are for minibox: from
+ * inside, /proc/1/fd/N/.. would lead to the host's cgroup tree, and --init
+ * never execs, so close-on-exec would never close them. */
+static void close_cgroup_fds(const struct cgroup *cg)
+{
+	int i;
+
+	for (i = 0; i < (int)NV1; i++) {
+		if (cg->fds[i] >= 0)
+			close(cg->fds[i]);
+	}
+}
+
 /* The child starts here, in a copy of minibox's memory. It never returns. */
 static void __attribute__((noreturn)) child_main(struct child_args *args)
 {
+	close_cgroup_fds(&args->cg);
 	wait_for_go(args->sync);
 	become_root(args->sync[0]);
 	enter_cgroup_namespace();
@@ -1308,9 +1325,9 @@ static pid_t start_child(struct child_args *args)
 	};
 
 	/* cgroup v2: the child starts life in its cgroup, before it can fork. */
-	if (args->cg.fd >= 0) {
+	if (args->cg.v2 && args->cg.fds[0] >= 0) {
 		ca.flags |= CLONE_INTO_CGROUP;
-		ca.cgroup = args->cg.fd;
+		ca.cgroup = args->cg.fds[0];
 	}
 	pid_t pid;
 
@@ -1425,18 +1442,33 @@ static void write_id_maps(pid_t pid)
 	/* END LAB 04 */
 }
 
-/* --ip: lay the cable. The host end, mb-PID (the container's PID 1 as the
- * host numbers it, so two containers never clash), gets the subnet's first
- * address; eth0 goes straight into the child's network namespace. When that
- * namespace dies with the container, the kernel deletes the pair. */
-static void setup_host_end(pid_t pid)
+/* A name for what this container creates on the host: 12 random hex
+ * digits. Not a PID: every PID namespace numbers its processes from 1, so
+ * two minibox in sibling PID namespaces can have the same PID. */
+static void make_container_id(char id[13])
+{
+	unsigned char bytes[6];
+	int i;
+
+	if (getrandom(bytes, sizeof(bytes), 0) != sizeof(bytes))
+		die("getrandom");
+	for (i = 0; i < 6; i++)
+		snprintf(id + 2 * i, 3, "%02x", bytes[i]);
+}
+
+/* --ip: lay the cable. The host end, mb-ID (IFNAMSIZ allows 15 characters;
+ * the kernel refuses a name in use, it never takes it over), gets the
+ * subnet's first address; eth0 goes straight into the child's network
+ * namespace. When that namespace dies with the container, the kernel
+ * deletes the pair. */
+static void setup_host_end(pid_t pid, const char *id)
 {
 	char host_end[IFNAMSIZ];
 	int fd;
 
 	/* LAB 05: create the veth pair, eth0 in the child's namespace; give the host end its address; bring it up */
 	fd = nl_open();
-	snprintf(host_end, sizeof(host_end), "mb-%d", pid);
+	snprintf(host_end, sizeof(host_end), "mb-%s", id);
 	create_veth(fd, host_end, pid);
 	add_address(fd, host_end, opt.host_addr, opt.prefix, "");
 	link_up(fd, host_end, "");
@@ -1478,44 +1510,59 @@ static int cgroup_v2(void)
 	return st.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-/* minibox-PID cgroups whose minibox is gone (SIGKILL leaves it no time to
- * clean up; its container died with it): remove them. */
+/* Our cgroups are named minibox-ID, and minibox holds each one open with
+ * an flock() while it lives. One that nobody holds belongs to a minibox
+ * that is gone (SIGKILL left it no time to clean up; its container died
+ * with it): remove it. A name or a PID alone proves nothing. */
 static void sweep_stale_cgroups(const char *parent)
 {
 	char path[PATH_MAX * 2];
 	DIR *dir = opendir(parent);
 	struct dirent *e;
-	int pid;
+	int fd;
 
 	while (dir && (e = readdir(dir))) {
-		if (sscanf(e->d_name, "minibox-%d", &pid) != 1 || kill(pid, 0) == 0 || errno != ESRCH)
+		if (strncmp(e->d_name, "minibox-", 8) != 0)
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", parent, e->d_name);
-		if (rmdir(path) == 0)
-			narrate("rmdir(%s) = 0: a stale cgroup, its minibox is gone", path);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd == -1)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && rmdir(path) == 0)
+			narrate("rmdir(%s) = 0: a stale cgroup, no minibox holds it", path);
+		close(fd);
 	}
 	if (dir)
 		closedir(dir);
 }
 
-/* mkdir PARENT/NAME into DIR, PARENT included. Another minibox may remove
- * an empty PARENT at any moment: then make it again. */
-static void make_cgroup_dir(const char *parent, const char *name, char *dir)
+/* mkdir PARENT/NAME into DIR, PARENT included, and hold it: open it and
+ * flock() it. Returns the descriptor, or -1 if the name is taken (never
+ * reuse a cgroup: it may be another container's), or a sweep by another
+ * minibox took it between our mkdir() and flock(). Another minibox may
+ * also remove an empty PARENT at any moment: then make it again. */
+static int claim_cgroup_dir(const char *parent, const char *name, char *dir)
 {
-	int tries;
+	int fd, tries;
 
 	snprintf(dir, PATH_MAX, "%s/%s", parent, name);
-	for (tries = 0; tries < 3; tries++) {
+	for (tries = 0; mkdir(dir, 0755) == -1; tries++) {
+		if (errno == EEXIST)
+			return -1;
+		if (errno != ENOENT || tries == 3)
+			die("mkdir(%s)", dir);
 		if (mkdir(parent, 0755) == -1 && errno != EEXIST)
 			die("mkdir(%s)", parent);
-		if (mkdir(dir, 0755) == 0 || errno == EEXIST) {
-			narrate("mkdir(%s) = 0", dir);
-			return;
-		}
-		if (errno != ENOENT)
-			die("mkdir(%s)", dir);
 	}
-	die("mkdir(%s)", dir);
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		die("open(%s)", dir);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1 || faccessat(fd, "cgroup.procs", F_OK, 0) == -1) {
+		close(fd);
+		return -1;
+	}
+	narrate("mkdir(%s) = 0, flock(LOCK_EX) = 0", dir);
+	return fd;
 }
 
 /* No cgroup an ordinary user may write: say so, and how to get one. */
@@ -1530,9 +1577,10 @@ static void __attribute__((noreturn)) no_writable_cgroup(const char *why)
 /* An ordinary user on v2 may use the cgroup it runs in, if systemd
  * delegated it (it is then the user's own). A cgroup with processes may
  * not hand controllers down, so minibox first moves itself to a leaf. */
-static void delegated_parent(struct cgroup *cg)
+static void delegated_parent(struct cgroup *cg, const char *id)
 {
 	char line[PATH_MAX - sizeof(CGROUP_ROOT)], leaf[64];
+	int fd;
 	FILE *f = fopen("/proc/self/cgroup", "r");
 
 	if (!f || !fgets(line, sizeof(line), f) || strncmp(line, "0::", 3) != 0)
@@ -1544,9 +1592,13 @@ static void delegated_parent(struct cgroup *cg)
 	    access(cg->parent, W_OK) == -1)
 		no_writable_cgroup("the one it runs in is not delegated to it");
 	sweep_stale_cgroups(cg->parent);
-	snprintf(leaf, sizeof(leaf), "minibox-%d.supervisor", getpid());
-	make_cgroup_dir(cg->parent, leaf, cg->dirs[0]);
+	snprintf(leaf, sizeof(leaf), "minibox-%s.supervisor", id);
+	fd = claim_cgroup_dir(cg->parent, leaf, cg->dirs[0]);
+	if (fd == -1)
+		die("mkdir(%s): taken", cg->dirs[0]);
+	/* once we are in it, it is not empty: nobody can remove it */
 	write_cgroup_file(cg->dirs[0], "cgroup.procs", "0");
+	close(fd);
 }
 
 /* Pass the controllers the limits need down to the container's cgroup. */
@@ -1568,28 +1620,71 @@ static void enable_controllers(const char *parent)
 	write_cgroup_file(parent, "cgroup.subtree_control", text);
 }
 
+/* Remove the container's cgroup: it is empty once the container has ended
+ * (the kernel may take a moment to notice), then let go of it, and of the
+ * minibox parent if no other container uses it. */
+static void remove_cgroup(struct cgroup *cg)
+{
+	char parent[PATH_MAX];
+	int i, tries, err;
+
+	for (i = 0; i < cg->ndirs; i++) {
+		if (cg->fds[i] < 0)
+			continue; /* none, or another controller's directory */
+		for (tries = 0; (err = rmdir(cg->dirs[i]) == -1 ? errno : 0) == EBUSY && tries < 100; tries++)
+			usleep(2000);
+		/* left behind, the next minibox sweeps it */
+		narrate("rmdir(%s) = %s", cg->dirs[i], err ? strerror(err) : "0");
+		close(cg->fds[i]);
+		cg->fds[i] = -1;
+		snprintf(parent, sizeof(parent), "%s", cg->dirs[i]);
+		*strrchr(parent, '/') = '\0';
+		cg->dirs[i][0] = '\0';
+		if (geteuid() == 0)
+			rmdir(parent); /* fails while another container is in it: fine */
+	}
+}
+
 /* cgroup v2: one directory, handed to clone3() so that the child starts
- * in it. */
-static void create_cgroup_v2(struct cgroup *cg, const char *name)
+ * in it. Returns 0, or -1 if the name is taken. */
+static int create_cgroup_v2(struct cgroup *cg, const char *name)
 {
 	cg->v2 = 1;
 	cg->ndirs = 1;
 	if (geteuid() == 0) {
 		snprintf(cg->parent, sizeof(cg->parent), "%s/minibox", CGROUP_ROOT);
+		if (mkdir(cg->parent, 0755) == -1 && errno != EEXIST)
+			die("mkdir(%s)", cg->parent);
 		sweep_stale_cgroups(cg->parent);
-		make_cgroup_dir(CGROUP_ROOT, "minibox", cg->parent);
-	} else {
-		delegated_parent(cg);
 	}
 	enable_controllers(cg->parent);
-	make_cgroup_dir(cg->parent, name, cg->dirs[0]);
-	cg->fd = open(cg->dirs[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
-	if (cg->fd == -1)
-		die("open(%s)", cg->dirs[0]);
+	cg->fds[0] = claim_cgroup_dir(cg->parent, name, cg->dirs[0]);
+	return cg->fds[0] == -1 ? -1 : 0;
 }
 
-/* cgroup v1: a directory in each controller's hierarchy. */
-static void create_cgroup_v1(struct cgroup *cg, const char *name)
+/* Is v1 hierarchy BASE one that an earlier controller's directory is in
+ * already? Then the two share the directory: note it, unlocked, in dirs[I]. */
+static int same_hierarchy_as_before(struct cgroup *cg, size_t i, const char *base)
+{
+	char other[128];
+	struct stat st, st_other;
+	size_t j;
+
+	if (stat(base, &st) == -1)
+		die("stat(%s)", base);
+	for (j = 0; j < i; j++) {
+		snprintf(other, sizeof(other), "%s/%s", CGROUP_ROOT, v1_controllers[j]);
+		if (cg->dirs[j][0] && stat(other, &st_other) == 0 && st.st_dev == st_other.st_dev) {
+			snprintf(cg->dirs[i], PATH_MAX, "%s", cg->dirs[j]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* cgroup v1: a directory in each controller's hierarchy. Returns 0, or -1
+ * if the name is taken in one of them. */
+static int create_cgroup_v1(struct cgroup *cg, const char *name)
 {
 	char base[128], parent[PATH_MAX];
 	size_t i;
@@ -1599,30 +1694,45 @@ static void create_cgroup_v1(struct cgroup *cg, const char *name)
 		snprintf(base, sizeof(base), "%s/%s", CGROUP_ROOT, v1_controllers[i]);
 		if (access(base, F_OK) == -1)
 			continue; /* this host lacks it; apply_limits() says so if needed */
+		if (same_hierarchy_as_before(cg, i, base))
+			continue; /* cpu and cpuacct often share one: cpu,cpuacct */
 		snprintf(parent, sizeof(parent), "%s/minibox", base);
 		sweep_stale_cgroups(parent);
-		make_cgroup_dir(base, "minibox", parent);
-		make_cgroup_dir(parent, name, cg->dirs[i]);
+		cg->fds[i] = claim_cgroup_dir(parent, name, cg->dirs[i]);
+		if (cg->fds[i] == -1) {
+			cg->dirs[i][0] = '\0';
+			return -1;
+		}
 	}
+	return 0;
 }
 
-/* One cgroup per container, named after minibox's PID (known before
- * clone3(), and free: no other minibox has it). */
-static void create_cgroup(struct cgroup *cg)
+/* One cgroup per container, minibox-ID. An ID another cgroup has already
+ * (a one in 2^48 chance) is never shared: take another. */
+static void create_cgroup(struct cgroup *cg, char id[13])
 {
 	char name[32];
+	int i, v2, tries;
 
 	memset(cg, 0, sizeof(*cg));
-	cg->fd = -1;
+	for (i = 0; i < (int)NV1; i++)
+		cg->fds[i] = -1;
 	if (geteuid() != 0 && !opt.memory && !opt.pids && !opt.cpus)
 		return; /* nothing to limit, and nowhere to write */
-	snprintf(name, sizeof(name), "minibox-%d", getpid());
-	if (cgroup_v2())
-		create_cgroup_v2(cg, name);
-	else if (geteuid() == 0)
-		create_cgroup_v1(cg, name);
-	else
+	v2 = cgroup_v2();
+	if (!v2 && geteuid() != 0)
 		no_writable_cgroup("cgroup v1 has no delegation to ordinary users");
+	if (v2 && geteuid() != 0)
+		delegated_parent(cg, id);
+	for (tries = 0; tries < 10; tries++) {
+		snprintf(name, sizeof(name), "minibox-%s", id);
+		if ((v2 ? create_cgroup_v2(cg, name) : create_cgroup_v1(cg, name)) == 0)
+			return;
+		remove_cgroup(cg);
+		make_container_id(id);
+	}
+	errno = EEXIST;
+	die("mkdir(minibox-...): no free name after %d tries", tries);
 }
 
 /* The v1 directory of CONTROLLER; a limit on a missing one is refused. */
@@ -1685,26 +1795,6 @@ static void move_into_cgroup(const struct cgroup *cg, pid_t pid)
 	}
 }
 
-/* Remove the container's cgroup: it is empty once the container has ended
- * (the kernel may take a moment to notice), then the minibox parent if no
- * other container uses it. */
-static void remove_cgroup(const struct cgroup *cg)
-{
-	char parent[PATH_MAX];
-	int i, tries;
-
-	for (i = 0; i < cg->ndirs; i++) {
-		if (!cg->dirs[i][0])
-			continue;
-		for (tries = 0; rmdir(cg->dirs[i]) == -1 && errno == EBUSY && tries < 100; tries++)
-			usleep(2000);
-		narrate("rmdir(%s)", cg->dirs[i]);
-		snprintf(parent, sizeof(parent), "%s", cg->dirs[i]);
-		*strrchr(parent, '/') = '\0';
-		if (geteuid() == 0)
-			rmdir(parent); /* fails while another container is in it: fine */
-	}
-}
 
 /* Tell the child to go on. We keep our end open until we exit: the child
  * watches it to know that we are alive. */
@@ -1719,6 +1809,7 @@ static void let_child_go(struct child_args *args)
 int main(int argc, char **argv)
 {
 	struct child_args args;
+	char id[13]; /* names what we create on the host: cgroup, veth's host end */
 	int status;
 	pid_t pid;
 
@@ -1732,14 +1823,15 @@ int main(int argc, char **argv)
 	 * as an ordinary user, the child copies them (setup_mounts()). */
 	if (geteuid() == 0)
 		copy_bind_folders("");
-	create_cgroup(&args.cg);
+	make_container_id(id);
+	create_cgroup(&args.cg, id);
 	apply_limits(&args.cg);
 	mask_signals(SIG_BLOCK);
 	pid = start_child(&args);
 	move_into_cgroup(&args.cg, pid);
 	write_id_maps(pid);
 	if (opt.ip)
-		setup_host_end(pid);
+		setup_host_end(pid, id);
 	let_child_go(&args);
 	status = wait_for_child(pid, "");
 	remove_cgroup(&args.cg);
