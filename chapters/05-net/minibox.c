@@ -325,21 +325,26 @@ static void add_map(const char *option, const char *arg, struct id_map *maps, in
 
 /* An ordinary user may map only its own id by itself. Other ranges go
  * through the setuid helpers newuidmap/newgidmap, which allow what
- * /etc/subuid and /etc/subgid grant. Check that there is a grant at all. */
-static void check_subids(const char *option, const char *arg, const char *file, unsigned id)
+ * /etc/subuid and /etc/subgid grant: lines NAME:FIRST:COUNT (or UID:...).
+ * Check that a grant holds the host ids of map M. */
+static void check_subids(const char *option, const char *arg, const char *file, unsigned id,
+			 const struct id_map *m)
 {
-	char line[256], user[64] = "";
+	char line[256], who[64], *rest;
 	struct passwd *pw = getpwuid(id);
+	unsigned long first, count;
 	FILE *f;
 
 	if (geteuid() == 0)
 		return;
-	if (pw)
-		snprintf(user, sizeof(user), "%s:", pw->pw_name);
 	f = fopen(file, "r");
 	while (f && fgets(line, sizeof(line), f)) {
-		if ((user[0] && strncmp(line, user, strlen(user)) == 0) ||
-		    (strtoul(line, NULL, 10) == id && strchr(line, ':') == line + strspn(line, "0123456789"))) {
+		rest = strchr(line, ':');
+		if (!rest || sscanf(rest, ":%lu:%lu", &first, &count) != 2)
+			continue;
+		snprintf(who, sizeof(who), "%.*s", (int)(rest - line), line);
+		if (((pw && strcmp(who, pw->pw_name) == 0) || strtoul(who, NULL, 10) == id) &&
+		    m->outside >= first && m->outside + m->count <= first + count) {
 			fclose(f);
 			return;
 		}
@@ -349,8 +354,9 @@ static void check_subids(const char *option, const char *arg, const char *file, 
 	errno = 0; /* the input is at fault, not a call */
 	die_hint("root can grant a range (usermod --add-subuids, --add-subgids);"
 		 " newuidmap and newgidmap come with the package uidmap",
-		 "%s %s: id %u has no range in %s, and only root may map other ids",
-		 option, arg, id, file);
+		 "%s %s: %s grants id %u no range that holds host ids %lu to %lu,"
+		 " and only root may map other ids",
+		 option, arg, file, id, m->outside, m->outside + m->count - 1);
 }
 
 /* --ip ADDRESS/PREFIX: the container's address. The host end takes the
@@ -419,11 +425,13 @@ static void parse_options(int argc, char **argv)
 			break;
 		case 'U':
 			add_map("--uid-map", optarg, opt.uid_maps, &opt.nuid_maps);
-			check_subids("--uid-map", optarg, "/etc/subuid", getuid());
+			check_subids("--uid-map", optarg, "/etc/subuid", getuid(),
+				     &opt.uid_maps[opt.nuid_maps - 1]);
 			break;
 		case 'G':
 			add_map("--gid-map", optarg, opt.gid_maps, &opt.ngid_maps);
-			check_subids("--gid-map", optarg, "/etc/subgid", getgid());
+			check_subids("--gid-map", optarg, "/etc/subgid", getgid(),
+				     &opt.gid_maps[opt.ngid_maps - 1]);
 			break;
 		case 'P':
 			parse_ip(optarg);
