@@ -303,7 +303,9 @@ static void parse_options(int argc, char **argv)
 			usage(stdout, 0);
 		case ':':
 			fail("%s: needs a value", argv[optind - 1]);
-		default:
+		default: /* optopt: the letter at fault in a group like -xv */
+			if (optopt)
+				fail("-%c: unknown option, see minibox --help", optopt);
 			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
 		}
 	}
@@ -343,20 +345,37 @@ static void mask_signals(int how)
 		die("sigprocmask");
 }
 
-/* Give the command its signals as a new process has them: unblocked, and
- * not ignored (a shell starts a background job, `minibox ... &`, with SIGINT
- * and SIGQUIT ignored, and exec keeps that). */
-static void restore_signals(void)
+/* Signal state passes through clone and exec. A caller that ignores
+ * SIGCHLD (some init scripts and Perl programs do) makes the kernel reap our
+ * child before waitpid() can see it; a shell starts a background job,
+ * `minibox ... &`, with SIGINT and SIGQUIT ignored; a blocked signal stays
+ * blocked. Start from what a new process has: every signal at its default
+ * action, none blocked. */
+static void reset_signals(void)
 {
-	sigset_t set;
+	sigset_t none;
 	int sig;
 
-	forwarded_signals(&set);
-	for (sig = 1; sig < NSIG; sig++) {
-		if (sigismember(&set, sig) == 1 && signal(sig, SIG_DFL) == SIG_ERR)
-			die("signal(%d, SIG_DFL)", sig);
-	}
-	mask_signals(SIG_UNBLOCK);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL); /* SIGKILL, SIGSTOP and glibc's own refuse: fine */
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+		die("sigprocmask(SIG_SETMASK, none)");
+}
+
+/* Start from the state a new process has, whatever our caller left us:
+ * default signals, and no descriptors but stdin, stdout and stderr. A
+ * descriptor the caller left open would reach the command, and an open
+ * directory of the host's leads out of any container (runc's CVE-2024-21626).
+ * SIGPIPE alone is ignored, by minibox only: a write to a child that died
+ * must fail with EPIPE, not kill us without a word. */
+static void start_clean(void)
+{
+	reset_signals();
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		die("signal(SIGPIPE, SIG_IGN)");
+	if (close_range(3, ~0U, 0) == -1)
+		die("close_range(3, ~0U, 0)");
 }
 
 /* How a child ended, as the exit status minibox reports. */
@@ -692,7 +711,7 @@ static void exec_command(char **command)
 	narrate("child: execvp(\"%s\", ...)", command[0]);
 	/* The command writes to the same stdout: hand it an empty buffer. */
 	fflush(stdout);
-	restore_signals(); /* exec keeps what we blocked or ignored */
+	reset_signals(); /* exec keeps what we blocked or ignored */
 	execvp(command[0], command);
 	fprintf(stderr, "minibox: execvp(%s): %s\n", command[0], strerror(errno));
 	exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
@@ -800,6 +819,7 @@ int main(int argc, char **argv)
 	struct child_args args;
 	pid_t pid;
 
+	start_clean();
 	parse_options(argc, argv);
 	/* O_CLOEXEC: the command must not inherit either end. */
 	if (pipe2(args.sync, O_CLOEXEC) == -1)

@@ -11,6 +11,7 @@
  *   ./minibox -- ls /dev/mqueue
  */
 #define _GNU_SOURCE /* the CLONE_* flags */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -304,10 +305,13 @@ static void add_map(const char *option, const char *arg, struct id_map *maps, in
 	char end;
 	int i;
 
-	if (sscanf(arg, "%lu:%lu:%lu%c", &m.inside, &m.outside, &m.count, &end) != 3 ||
-	    strchr(arg, '-'))
+	/* digits and two colons only: sscanf alone would take " 5", "+5" or -1 */
+	if (strspn(arg, "0123456789:") != strlen(arg) || !isdigit((unsigned char)arg[0]) ||
+	    sscanf(arg, "%lu:%lu:%lu%c", &m.inside, &m.outside, &m.count, &end) != 3)
 		fail("%s %s: expected CONTAINER:HOST:COUNT, three numbers", option, arg);
-	if (m.count == 0 || m.inside + m.count > 4294967295UL || m.outside + m.count > 4294967295UL)
+	if (m.count == 0 || m.inside > 4294967295UL || m.outside > 4294967295UL ||
+	    m.count > 4294967295UL || m.inside + m.count > 4294967295UL ||
+	    m.outside + m.count > 4294967295UL)
 		fail("%s %s: COUNT must be 1 or more, and the range within 0..4294967294", option, arg);
 	if (*n == MAX_MAPS)
 		fail("%s %s: at most %d of them", option, arg, MAX_MAPS);
@@ -318,6 +322,20 @@ static void add_map(const char *option, const char *arg, struct id_map *maps, in
 			     maps[i].outside, maps[i].count);
 	}
 	maps[(*n)++] = m;
+}
+
+/* The child becomes uid 0 and gid 0 of its namespace: explicit maps must
+ * give the container an id 0, or setresuid(0) would fail in the child. */
+static void check_root_is_mapped(const char *option, const struct id_map *maps, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (maps[i].inside == 0)
+			return;
+	}
+	if (n > 0)
+		fail("%s: no range maps container id 0, the container's root", option);
 }
 
 /* An ordinary user may map only its own id by itself. Other ranges go
@@ -372,6 +390,11 @@ static void parse_ip(const char *arg)
 		fail("--ip %s: the prefix must be 1 to 30, room for a network, the host end,"
 		     " the container and a broadcast address", arg);
 	ip = ntohl(opt.ip_addr.s_addr);
+	/* 127/8 is loopback, 224/4 multicast, 0/8 "this network": none can
+	 * be an interface's address on a cable */
+	if (ip >> 24 == 127 || ip >> 28 == 14 || ip >> 24 == 0)
+		fail("--ip %s: a loopback, multicast or 0.x address; pick a private one,"
+		     " e.g. 10.200.1.2/24", arg);
 	mask = 0xffffffffUL << (32 - prefix) & 0xffffffffUL;
 	net = ip & mask;
 	opt.host_addr.s_addr = htonl(net + 1);
@@ -440,13 +463,17 @@ static void parse_options(int argc, char **argv)
 			usage(stdout, 0);
 		case ':':
 			fail("%s: needs a value", argv[optind - 1]);
-		default:
+		default: /* optopt: the letter at fault in a group like -xv */
+			if (optopt)
+				fail("-%c: unknown option, see minibox --help", optopt);
 			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
 		}
 	}
 	if (optind == argc)
 		fail("no COMMAND given, see minibox --help");
 	opt.command = argv + optind;
+	check_root_is_mapped("--uid-map", opt.uid_maps, opt.nuid_maps);
+	check_root_is_mapped("--gid-map", opt.gid_maps, opt.ngid_maps);
 	check_hostname(opt.hostname);
 	check_rootfs();
 	if (opt.ip && geteuid() != 0) {
@@ -488,20 +515,37 @@ static void mask_signals(int how)
 		die("sigprocmask");
 }
 
-/* Give the command its signals as a new process has them: unblocked, and
- * not ignored (a shell starts a background job, `minibox ... &`, with SIGINT
- * and SIGQUIT ignored, and exec keeps that). */
-static void restore_signals(void)
+/* Signal state passes through clone and exec. A caller that ignores
+ * SIGCHLD (some init scripts and Perl programs do) makes the kernel reap our
+ * child before waitpid() can see it; a shell starts a background job,
+ * `minibox ... &`, with SIGINT and SIGQUIT ignored; a blocked signal stays
+ * blocked. Start from what a new process has: every signal at its default
+ * action, none blocked. */
+static void reset_signals(void)
 {
-	sigset_t set;
+	sigset_t none;
 	int sig;
 
-	forwarded_signals(&set);
-	for (sig = 1; sig < NSIG; sig++) {
-		if (sigismember(&set, sig) == 1 && signal(sig, SIG_DFL) == SIG_ERR)
-			die("signal(%d, SIG_DFL)", sig);
-	}
-	mask_signals(SIG_UNBLOCK);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL); /* SIGKILL, SIGSTOP and glibc's own refuse: fine */
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+		die("sigprocmask(SIG_SETMASK, none)");
+}
+
+/* Start from the state a new process has, whatever our caller left us:
+ * default signals, and no descriptors but stdin, stdout and stderr. A
+ * descriptor the caller left open would reach the command, and an open
+ * directory of the host's leads out of any container (runc's CVE-2024-21626).
+ * SIGPIPE alone is ignored, by minibox only: a write to a child that died
+ * must fail with EPIPE, not kill us without a word. */
+static void start_clean(void)
+{
+	reset_signals();
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		die("signal(SIGPIPE, SIG_IGN)");
+	if (close_range(3, ~0U, 0) == -1)
+		die("close_range(3, ~0U, 0)");
 }
 
 /* How a child ended, as the exit status minibox reports. */
@@ -1094,7 +1138,7 @@ static void exec_command(char **command)
 	narrate("child: execvp(\"%s\", ...)", command[0]);
 	/* The command writes to the same stdout: hand it an empty buffer. */
 	fflush(stdout);
-	restore_signals(); /* exec keeps what we blocked or ignored */
+	reset_signals(); /* exec keeps what we blocked or ignored */
 	execvp(command[0], command);
 	fprintf(stderr, "minibox: execvp(%s): %s\n", command[0], strerror(errno));
 	exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
@@ -1211,6 +1255,22 @@ static void write_file(const char *path, const char *text)
 	close(fd);
 	narrate("write(%s, \"%.*s%s\")", path, first, text,
 		text[first] && text[first + 1] ? "\\n..." : "");
+}
+
+/* /proc/PID names a process of the PID namespace that mounted /proc. Run
+ * from a PID namespace without a /proc of its own (`unshare --pid --fork`
+ * without --mount-proc), /proc/CHILD would be somebody else's: refuse. */
+static void check_proc_is_ours(void)
+{
+	char link[32] = "", self[32];
+	ssize_t n = readlink("/proc/self", link, sizeof(link) - 1);
+
+	snprintf(self, sizeof(self), "%d", getpid());
+	if (n > 0 && (link[n] = '\0', strcmp(link, self) == 0))
+		return;
+	errno = 0; /* the host's setup is at fault, not a call */
+	die_hint("mount a /proc of this PID namespace first, e.g. unshare --pid --fork --mount-proc",
+		 "/proc is not this PID namespace's: /proc/self is \"%s\", minibox is %s", link, self);
 }
 
 /* Write one /proc/PID file of the child's. (If we die, the child sees the
@@ -1346,7 +1406,9 @@ int main(int argc, char **argv)
 	char id[13]; /* names what we create on the host: the veth's host end */
 	pid_t pid;
 
+	start_clean();
 	parse_options(argc, argv);
+	check_proc_is_ours(); /* the maps are written through /proc/CHILD */
 	/* O_CLOEXEC: the command must not inherit either end. */
 	if (pipe2(args.sync, O_CLOEXEC) == -1)
 		die("pipe2");

@@ -335,10 +335,13 @@ static void add_map(const char *option, const char *arg, struct id_map *maps, in
 	char end;
 	int i;
 
-	if (sscanf(arg, "%lu:%lu:%lu%c", &m.inside, &m.outside, &m.count, &end) != 3 ||
-	    strchr(arg, '-'))
+	/* digits and two colons only: sscanf alone would take " 5", "+5" or -1 */
+	if (strspn(arg, "0123456789:") != strlen(arg) || !isdigit((unsigned char)arg[0]) ||
+	    sscanf(arg, "%lu:%lu:%lu%c", &m.inside, &m.outside, &m.count, &end) != 3)
 		fail("%s %s: expected CONTAINER:HOST:COUNT, three numbers", option, arg);
-	if (m.count == 0 || m.inside + m.count > 4294967295UL || m.outside + m.count > 4294967295UL)
+	if (m.count == 0 || m.inside > 4294967295UL || m.outside > 4294967295UL ||
+	    m.count > 4294967295UL || m.inside + m.count > 4294967295UL ||
+	    m.outside + m.count > 4294967295UL)
 		fail("%s %s: COUNT must be 1 or more, and the range within 0..4294967294", option, arg);
 	if (*n == MAX_MAPS)
 		fail("%s %s: at most %d of them", option, arg, MAX_MAPS);
@@ -349,6 +352,20 @@ static void add_map(const char *option, const char *arg, struct id_map *maps, in
 			     maps[i].outside, maps[i].count);
 	}
 	maps[(*n)++] = m;
+}
+
+/* The child becomes uid 0 and gid 0 of its namespace: explicit maps must
+ * give the container an id 0, or setresuid(0) would fail in the child. */
+static void check_root_is_mapped(const char *option, const struct id_map *maps, int n)
+{
+	int i;
+
+	for (i = 0; i < n; i++) {
+		if (maps[i].inside == 0)
+			return;
+	}
+	if (n > 0)
+		fail("%s: no range maps container id 0, the container's root", option);
 }
 
 /* An ordinary user may map only its own id by itself. Other ranges go
@@ -403,6 +420,11 @@ static void parse_ip(const char *arg)
 		fail("--ip %s: the prefix must be 1 to 30, room for a network, the host end,"
 		     " the container and a broadcast address", arg);
 	ip = ntohl(opt.ip_addr.s_addr);
+	/* 127/8 is loopback, 224/4 multicast, 0/8 "this network": none can
+	 * be an interface's address on a cable */
+	if (ip >> 24 == 127 || ip >> 28 == 14 || ip >> 24 == 0)
+		fail("--ip %s: a loopback, multicast or 0.x address; pick a private one,"
+		     " e.g. 10.200.1.2/24", arg);
 	mask = 0xffffffffUL << (32 - prefix) & 0xffffffffUL;
 	net = ip & mask;
 	opt.host_addr.s_addr = htonl(net + 1);
@@ -450,7 +472,7 @@ static long parse_count(const char *arg)
 
 	errno = 0;
 	n = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || n <= 0 || n > 4194304)
+	if (errno || !isdigit((unsigned char)arg[0]) || *end || n <= 0 || n > 4194304)
 		fail("--pids %s: expected a whole number from 1 to 4194304", arg);
 	return n;
 }
@@ -464,7 +486,8 @@ static double parse_cpus(const char *arg)
 
 	errno = 0;
 	n = strtod(arg, &end);
-	if (errno || end == arg || *end || !(n >= 0.01))
+	/* a digit first: strtod would also take " 1", "+1", "inf" and "0x1p-1" */
+	if (errno || !isdigit((unsigned char)arg[0]) || *end || !(n >= 0.01))
 		fail("--cpus %s: expected a number of CPUs from 0.01 up, e.g. 0.5", arg);
 	if (n > ncpus)
 		fail("--cpus %s: this host has %ld CPUs", arg, ncpus);
@@ -536,13 +559,17 @@ static void parse_options(int argc, char **argv)
 			usage(stdout, 0);
 		case ':':
 			fail("%s: needs a value", argv[optind - 1]);
-		default:
+		default: /* optopt: the letter at fault in a group like -xv */
+			if (optopt)
+				fail("-%c: unknown option, see minibox --help", optopt);
 			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
 		}
 	}
 	if (optind == argc)
 		fail("no COMMAND given, see minibox --help");
 	opt.command = argv + optind;
+	check_root_is_mapped("--uid-map", opt.uid_maps, opt.nuid_maps);
+	check_root_is_mapped("--gid-map", opt.gid_maps, opt.ngid_maps);
 	check_hostname(opt.hostname);
 	check_rootfs();
 	if (opt.ip && geteuid() != 0) {
@@ -584,20 +611,37 @@ static void mask_signals(int how)
 		die("sigprocmask");
 }
 
-/* Give the command its signals as a new process has them: unblocked, and
- * not ignored (a shell starts a background job, `minibox ... &`, with SIGINT
- * and SIGQUIT ignored, and exec keeps that). */
-static void restore_signals(void)
+/* Signal state passes through clone and exec. A caller that ignores
+ * SIGCHLD (some init scripts and Perl programs do) makes the kernel reap our
+ * child before waitpid() can see it; a shell starts a background job,
+ * `minibox ... &`, with SIGINT and SIGQUIT ignored; a blocked signal stays
+ * blocked. Start from what a new process has: every signal at its default
+ * action, none blocked. */
+static void reset_signals(void)
 {
-	sigset_t set;
+	sigset_t none;
 	int sig;
 
-	forwarded_signals(&set);
-	for (sig = 1; sig < NSIG; sig++) {
-		if (sigismember(&set, sig) == 1 && signal(sig, SIG_DFL) == SIG_ERR)
-			die("signal(%d, SIG_DFL)", sig);
-	}
-	mask_signals(SIG_UNBLOCK);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL); /* SIGKILL, SIGSTOP and glibc's own refuse: fine */
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+		die("sigprocmask(SIG_SETMASK, none)");
+}
+
+/* Start from the state a new process has, whatever our caller left us:
+ * default signals, and no descriptors but stdin, stdout and stderr. A
+ * descriptor the caller left open would reach the command, and an open
+ * directory of the host's leads out of any container (runc's CVE-2024-21626).
+ * SIGPIPE alone is ignored, by minibox only: a write to a child that died
+ * must fail with EPIPE, not kill us without a word. */
+static void start_clean(void)
+{
+	reset_signals();
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		die("signal(SIGPIPE, SIG_IGN)");
+	if (close_range(3, ~0U, 0) == -1)
+		die("close_range(3, ~0U, 0)");
 }
 
 /* How a child ended, as the exit status minibox reports. */
@@ -1227,7 +1271,7 @@ static void exec_command(char **command)
 	narrate("child: execvp(\"%s\", ...)", command[0]);
 	/* The command writes to the same stdout: hand it an empty buffer. */
 	fflush(stdout);
-	restore_signals(); /* exec keeps what we blocked or ignored */
+	reset_signals(); /* exec keeps what we blocked or ignored */
 	execvp(command[0], command);
 	fprintf(stderr, "minibox: execvp(%s): %s\n", command[0], strerror(errno));
 	exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
@@ -1365,6 +1409,22 @@ static void write_file(const char *path, const char *text)
 	close(fd);
 	narrate("write(%s, \"%.*s%s\")", path, first, text,
 		text[first] && text[first + 1] ? "\\n..." : "");
+}
+
+/* /proc/PID names a process of the PID namespace that mounted /proc. Run
+ * from a PID namespace without a /proc of its own (`unshare --pid --fork`
+ * without --mount-proc), /proc/CHILD would be somebody else's: refuse. */
+static void check_proc_is_ours(void)
+{
+	char link[32] = "", self[32];
+	ssize_t n = readlink("/proc/self", link, sizeof(link) - 1);
+
+	snprintf(self, sizeof(self), "%d", getpid());
+	if (n > 0 && (link[n] = '\0', strcmp(link, self) == 0))
+		return;
+	errno = 0; /* the host's setup is at fault, not a call */
+	die_hint("mount a /proc of this PID namespace first, e.g. unshare --pid --fork --mount-proc",
+		 "/proc is not this PID namespace's: /proc/self is \"%s\", minibox is %s", link, self);
 }
 
 /* Write one /proc/PID file of the child's. (If we die, the child sees the
@@ -1609,23 +1669,34 @@ static void delegated_parent(struct cgroup *cg, const char *id)
 	close(fd);
 }
 
-/* Pass the controllers the limits need down to the container's cgroup. */
-static void enable_controllers(const char *parent)
+/* Pass the controllers the limits need down from DIR to its children:
+ * "+memory +pids +cpu" in its cgroup.subtree_control, those not there yet. */
+static void enable_controllers(const char *dir)
 {
-	char text[64] = "";
+	static const char *names[] = { "memory", "pids", "cpu" };
+	int wanted[] = { opt.memory > 0, opt.pids > 0, opt.cpus > 0 };
+	char path[PATH_MAX + 32], now[256] = " ", word[16], text[64] = "";
+	FILE *f;
+	size_t i;
 
-	if (opt.memory)
-		strcat(text, "+memory ");
-	if (opt.pids)
-		strcat(text, "+pids ");
-	if (opt.cpus)
-		strcat(text, "+cpu ");
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
+	f = fopen(path, "r");
+	if (!f)
+		die("%s", path);
+	if (!fgets(now + 1, sizeof(now) - 2, f))
+		now[1] = '\0';
+	fclose(f);
+	now[strcspn(now, "\n")] = '\0';
+	strcat(now, " "); /* " cpu memory pids ": each name between spaces */
+	for (i = 0; i < 3; i++) {
+		snprintf(word, sizeof(word), " %s ", names[i]);
+		if (wanted[i] && !strstr(now, word))
+			snprintf(text + strlen(text), sizeof(text) - strlen(text), "+%s ", names[i]);
+	}
 	if (!text[0])
 		return;
 	text[strlen(text) - 1] = '\0';
-	if (!cgroup_file_exists(parent, "cgroup.subtree_control"))
-		die("%s/cgroup.subtree_control", parent);
-	write_cgroup_file(parent, "cgroup.subtree_control", text);
+	write_cgroup_file(dir, "cgroup.subtree_control", text);
 }
 
 /* Remove the container's cgroup: it is empty once the container has ended
@@ -1653,6 +1724,20 @@ static void remove_cgroup(struct cgroup *cg)
 	}
 }
 
+/* die() may end minibox after the cgroup exists: remove it on the way out.
+ * This is the one piece of state beside the options. The child is a copy
+ * of minibox, with the same exit handlers: only minibox itself removes. */
+static struct {
+	struct cgroup *cg;
+	pid_t owner;
+} cleanup;
+
+static void remove_cgroup_at_exit(void)
+{
+	if (cleanup.cg && getpid() == cleanup.owner)
+		remove_cgroup(cleanup.cg);
+}
+
 /* cgroup v2: one directory, handed to clone3() so that the child starts
  * in it. Returns 0, or -1 if the name is taken. */
 static int create_cgroup_v2(struct cgroup *cg, const char *name)
@@ -1660,6 +1745,9 @@ static int create_cgroup_v2(struct cgroup *cg, const char *name)
 	cg->v2 = 1;
 	cg->ndirs = 1;
 	if (geteuid() == 0) {
+		/* systemd enables the controllers at the root; without systemd
+		 * (a bare VM, Alpine) nobody has: do it, as runtimes do */
+		enable_controllers(CGROUP_ROOT);
 		snprintf(cg->parent, sizeof(cg->parent), "%s/minibox", CGROUP_ROOT);
 		if (mkdir(cg->parent, 0755) == -1 && errno != EEXIST)
 			die("mkdir(%s)", cg->parent);
@@ -1725,6 +1813,10 @@ static void create_cgroup(struct cgroup *cg, char id[13])
 	memset(cg, 0, sizeof(*cg));
 	for (i = 0; i < (int)NV1; i++)
 		cg->fds[i] = -1;
+	cleanup.cg = cg;
+	cleanup.owner = getpid();
+	if (atexit(remove_cgroup_at_exit) != 0)
+		die("atexit");
 	if (geteuid() != 0 && !opt.memory && !opt.pids && !opt.cpus)
 		return; /* nothing to limit, and nowhere to write */
 	v2 = cgroup_v2();
@@ -1821,7 +1913,9 @@ int main(int argc, char **argv)
 	int status;
 	pid_t pid;
 
+	start_clean();
 	parse_options(argc, argv);
+	check_proc_is_ours(); /* the maps are written through /proc/CHILD */
 	/* O_CLOEXEC: the command must not inherit either end. */
 	if (pipe2(args.sync, O_CLOEXEC) == -1)
 		die("pipe2");
