@@ -21,6 +21,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
+#include <linux/openat2.h> /* struct open_how */
 #include <linux/sched.h> /* struct clone_args */
 #include <getopt.h>
 #include <grp.h>
@@ -296,6 +297,17 @@ static void check_rootfs(void)
 	opt.rootfs = path;
 }
 
+/* Does PATH have a ".." in it? It could lead out of the rootfs. */
+static int has_dot_dot(const char *path)
+{
+	const char *p;
+
+	for (p = strstr(path, "/.."); p; p = strstr(p + 1, "/.."))
+		if (p[3] == '/' || p[3] == '\0')
+			return 1;
+	return 0;
+}
+
 /* --bind HOST:CONTAINER[:ro]: HOST is a folder on the host, CONTAINER the
  * absolute path where the container sees it. */
 static void add_bind(char *arg)
@@ -317,6 +329,8 @@ static void add_bind(char *arg)
 		fail("--bind %s: unknown mode \"%s\", the only one is ro", arg, mode);
 	if (container[0] != '/')
 		fail("--bind %s: CONTAINER must be an absolute path", arg);
+	if (has_dot_dot(container))
+		fail("--bind %s: CONTAINER may not contain \"..\"", arg);
 	if (!realpath(host, b->host) || stat(b->host, &st) == -1)
 		die("--bind %s: %s", arg, host);
 	if (!S_ISDIR(st.st_mode))
@@ -985,10 +999,17 @@ static void mount_or_die(const char *source, const char *target,
 		data ? data : "NULL");
 }
 
-/* mkdir -p: make a directory and any missing parents. */
+/* mkdir -p inside the rootfs, never through a symlink. A rootfs may come
+ * from anywhere, and a link in it, sys -> /etc say, would make us create
+ * folders (and mount) on the host's side. openat2(2) with
+ * RESOLVE_NO_SYMLINKS checks each folder before the next one is made in it
+ * (mkdir() itself does not follow a link in the last place). */
 static void make_dirs(const char *path)
 {
+	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH };
 	char buf[PATH_MAX * 2], *slash;
+	int fd;
 
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (slash = strchr(buf + 1, '/');; slash = strchr(slash + 1, '/')) {
@@ -996,6 +1017,13 @@ static void make_dirs(const char *path)
 			*slash = '\0';
 		if (mkdir(buf, 0755) == -1 && errno != EEXIST)
 			die("mkdir(%s)", buf);
+		fd = syscall(SYS_openat2, AT_FDCWD, buf, &how, sizeof(how));
+		if (fd == -1 && (errno == ELOOP || errno == ENOTDIR || errno == EXDEV))
+			fail("%s in the rootfs: a symlink or not a folder; minibox follows no link"
+			     " there (give the path it points to)", buf + 1);
+		if (fd == -1)
+			die("openat2(%s, RESOLVE_NO_SYMLINKS)", buf);
+		close(fd);
 		if (!slash)
 			return;
 		*slash = '/';
