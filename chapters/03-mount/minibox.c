@@ -45,6 +45,8 @@ struct mount_attr {
 };
 #endif
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* The exit codes of docker run and podman run: a script can tell a failure
  * of minibox from a failure of the command. */
 enum {
@@ -635,14 +637,14 @@ static void populate_dev(void)
 	/* LAB 03: a tmpfs on /dev, the host's devices bound in, devpts, /dev/shm */
 	make_dirs(in_rootfs("/dev"));
 	mount_or_die("tmpfs", in_rootfs("/dev"), "tmpfs", MS_NOSUID, "mode=755");
-	for (i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(devices); i++)
 		bind_device(devices[i]);
 	make_dirs(in_rootfs("/dev/pts"));
 	mount_or_die("devpts", in_rootfs("/dev/pts"), "devpts", MS_NOSUID | MS_NOEXEC,
 		     "newinstance,ptmxmode=0666,mode=0620");
 	make_dirs(in_rootfs("/dev/shm"));
 	mount_or_die("tmpfs", in_rootfs("/dev/shm"), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
-	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(links); i++) {
 		if (symlink(links[i][0], in_rootfs(links[i][1])) == -1)
 			die("symlink(%s, %s)", links[i][0], in_rootfs(links[i][1]));
 	}

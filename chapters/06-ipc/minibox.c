@@ -55,6 +55,8 @@ struct mount_attr {
 };
 #endif
 
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
 /* The exit codes of docker run and podman run: a script can tell a failure
  * of minibox from a failure of the command. */
 enum {
@@ -183,6 +185,20 @@ die_hint(const char *hint, const char *fmt, ...)
 
 	va_start(ap, fmt);
 	report(err, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "hint: %s\n", hint);
+	exit(EXIT_MINIBOX);
+}
+
+/* The input or the host's setup is at fault, not a call: say what, then
+ * what to do, on a second line. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+fail_hint(const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(0, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "hint: %s\n", hint);
 	exit(EXIT_MINIBOX);
@@ -380,8 +396,7 @@ static void check_subids(const char *option, const char *arg, const char *file, 
 	}
 	if (f)
 		fclose(f);
-	errno = 0; /* the input is at fault, not a call */
-	die_hint("root can grant a range (usermod --add-subuids, --add-subgids);"
+	fail_hint("root can grant a range (usermod --add-subuids, --add-subgids);"
 		 " newuidmap and newgidmap come with the package uidmap",
 		 "%s %s: %s grants id %u no range that holds host ids %lu to %lu,"
 		 " and only root may map other ids",
@@ -491,8 +506,7 @@ static void parse_options(int argc, char **argv)
 	check_hostname(opt.hostname);
 	check_rootfs();
 	if (opt.ip && geteuid() != 0) {
-		errno = 0; /* the input is at fault, not a call */
-		die_hint("rootless engines give a container a network through a user-space"
+		fail_hint("rootless engines give a container a network through a user-space"
 			 " stack instead: slirp4netns, pasta",
 			 "--ip %s: needs root: the host end of the veth pair lives in the host's"
 			 " network namespace, where an ordinary user may not create interfaces",
@@ -976,7 +990,7 @@ static unsigned long locked_flags(const char *path)
 
 	if (statvfs(path, &st) == -1)
 		die("statvfs(%s)", path);
-	for (i = 0; i < sizeof(locked) / sizeof(locked[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(locked); i++) {
 		if (st.f_flag & locked[i].st)
 			flags |= locked[i].ms;
 	}
@@ -985,8 +999,8 @@ static unsigned long locked_flags(const char *path)
 
 /* /sys, read-only. sysfs shows the network devices of the namespace that
  * mounts it, so the kernel lets only a user namespace that owns the network
- * namespace mount it; ours does not own the host's (chapter 05 gives us one
- * of our own). Then the allowed equivalent: bind the host's /sys, read-only. */
+ * namespace mount it. Since chapter 05 ours does, and sysfs works; the bind
+ * of the host's /sys stays for a child that shares the host's network. */
 static void mount_sys(void)
 {
 	make_dirs(in_rootfs("/sys"));
@@ -1048,14 +1062,14 @@ static void populate_dev(void)
 	/* LAB 03: a tmpfs on /dev, the host's devices bound in, devpts, /dev/shm */
 	make_dirs(in_rootfs("/dev"));
 	mount_or_die("tmpfs", in_rootfs("/dev"), "tmpfs", MS_NOSUID, "mode=755");
-	for (i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(devices); i++)
 		bind_device(devices[i]);
 	make_dirs(in_rootfs("/dev/pts"));
 	mount_or_die("devpts", in_rootfs("/dev/pts"), "devpts", MS_NOSUID | MS_NOEXEC,
 		     "newinstance,ptmxmode=0666,mode=0620");
 	make_dirs(in_rootfs("/dev/shm"));
 	mount_or_die("tmpfs", in_rootfs("/dev/shm"), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
-	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(links); i++) {
 		if (symlink(links[i][0], in_rootfs(links[i][1])) == -1)
 			die("symlink(%s, %s)", links[i][0], in_rootfs(links[i][1]));
 	}
@@ -1296,8 +1310,7 @@ static void check_proc_is_ours(void)
 	snprintf(self, sizeof(self), "%d", getpid());
 	if (n > 0 && (link[n] = '\0', strcmp(link, self) == 0))
 		return;
-	errno = 0; /* the host's setup is at fault, not a call */
-	die_hint("mount a /proc of this PID namespace first, e.g. unshare --pid --fork --mount-proc",
+	fail_hint("mount a /proc of this PID namespace first, e.g. unshare --pid --fork --mount-proc",
 		 "/proc is not this PID namespace's: /proc/self is \"%s\", minibox is %s", link, self);
 }
 
