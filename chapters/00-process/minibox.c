@@ -132,52 +132,25 @@ static void __attribute__((format(printf, 1, 2))) narrate(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---------------------------------------------------------------- options */
+/* --------------------------------------------------------------- signals */
 
-static void __attribute__((noreturn)) usage(FILE *out, int status)
+/* The signals minibox waits for with sigwait(): SIGCHLD, when a child ends.
+ * (Chapter 02 adds the signals a person sends.) */
+static void waited_signals(sigset_t *set)
 {
-	fputs("usage: minibox [OPTIONS] [--] COMMAND [ARG...]\n"
-	      "Run COMMAND as a child process and wait for it.\n"
-	      "\n"
-	      "  -v, --verbose  narrate each kernel call on stderr\n"
-	      "  -h, --help     show this help\n"
-	      "\n"
-	      "Exit status: COMMAND's own; 128+N if a signal N killed it;\n"
-	      "125 if minibox failed, 126 if COMMAND cannot be run, 127 if not found.\n",
-	      out);
-	exit(status);
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
 }
 
-static void parse_options(int argc, char **argv)
+/* Block them. Blocked, a signal waits in the kernel until sigwait() takes
+ * it, so none is lost between clone3() and wait_for_child(). */
+static void block_signals(void)
 {
-	static const struct option longopts[] = {
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
+	sigset_t set;
 
-	opterr = 0; /* we print our own one-line errors */
-	/* "+": stop at the first word that is not an option, so that
-	 * `minibox ls -l` passes -l to ls. */
-	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'v':
-			opt.verbose = 1;
-			break;
-		case 'h':
-			usage(stdout, 0);
-		case ':':
-			fail("%s: needs a value", argv[optind - 1]);
-		default: /* optopt: the letter at fault in a group like -xv */
-			if (optopt)
-				fail("-%c: unknown option, see minibox --help", optopt);
-			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
-		}
-	}
-	if (optind == argc)
-		fail("no COMMAND given, see minibox --help");
-	opt.command = argv + optind;
+	waited_signals(&set);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		die("sigprocmask(SIG_BLOCK)");
 }
 
 /* Signal state passes through clone and exec. A caller that ignores
@@ -211,6 +184,38 @@ static void start_clean(void)
 		die("signal(SIGPIPE, SIG_IGN)");
 	if (close_range(3, ~0U, 0) == -1)
 		die("close_range(3, ~0U, 0)");
+}
+
+/* How a child ended, as the exit status minibox reports. */
+static int exit_status(pid_t pid, int status, const char *who)
+{
+	if (WIFSIGNALED(status)) {
+		narrate("%swaitpid(%d): killed by signal %d (%s)", who, pid,
+			WTERMSIG(status), strsignal(WTERMSIG(status)));
+		return 128 + WTERMSIG(status);
+	}
+	narrate("%swaitpid(%d): exited with %d", who, pid, WEXITSTATUS(status));
+	return WEXITSTATUS(status);
+}
+
+/* Wait for PID to end and return its exit status. WHO starts the -v lines
+ * (chapter 02's init has its own). */
+static int wait_for_child(pid_t pid, const char *who)
+{
+	sigset_t waited;
+	pid_t ended;
+	int sig, status;
+
+	waited_signals(&waited);
+	for (;;) {
+		if (sigwait(&waited, &sig) != 0)
+			die("sigwait");
+		/* One SIGCHLD may stand for several children: reap them all. */
+		while ((ended = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (ended == pid)
+				return exit_status(pid, status, who);
+		}
+	}
 }
 
 /* --------------------------------------------------------- the child side */
@@ -310,22 +315,52 @@ static void let_child_go(struct child_args *args)
 		die("write(sync pipe)");
 }
 
-/* Wait for the child and turn how it ended into our exit status. */
-static int wait_for_child(pid_t pid)
-{
-	int status;
+/* ------------------------------------------------------ the command line */
 
-	while (waitpid(pid, &status, 0) == -1) {
-		if (errno != EINTR)
-			die("waitpid(%d)", pid);
+/* Reading the options and checking their values: plumbing, which you may
+ * skip. Every value is checked here, before anything is created, so that a
+ * bad one leaves nothing behind. */
+
+static void __attribute__((noreturn)) usage(FILE *out, int status)
+{
+	fputs("usage: minibox [OPTIONS] [--] COMMAND [ARG...]\n"
+	      "Run COMMAND as a child process and wait for it.\n"
+	      "\n"
+	      "  -v, --verbose  narrate each kernel call on stderr\n"
+	      "  -h, --help     show this help\n"
+	      "\n"
+	      "Exit status: COMMAND's own; 128+N if a signal N killed it;\n"
+	      "125 if minibox failed, 126 if COMMAND cannot be run, 127 if not found.\n",
+	      out);
+	exit(status);
+}
+
+static void parse_options(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	opterr = 0; /* we print our own one-line errors */
+	/* "+": stop at the first word that is not an option, so that
+	 * `minibox ls -l` passes -l to ls. */
+	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'v': opt.verbose = 1; break;
+		case 'h': usage(stdout, 0);
+		case ':': fail("%s: needs a value", argv[optind - 1]);
+		default: /* optopt: the letter at fault in a group like -xv */
+			if (optopt)
+				fail("-%c: unknown option, see minibox --help", optopt);
+			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
+		}
 	}
-	if (WIFSIGNALED(status)) {
-		narrate("waitpid(%d): killed by signal %d (%s)", pid,
-			WTERMSIG(status), strsignal(WTERMSIG(status)));
-		return 128 + WTERMSIG(status);
-	}
-	narrate("waitpid(%d): exited with %d", pid, WEXITSTATUS(status));
-	return WEXITSTATUS(status);
+	if (optind == argc)
+		fail("no COMMAND given, see minibox --help");
+	opt.command = argv + optind;
 }
 
 int main(int argc, char **argv)
@@ -338,7 +373,8 @@ int main(int argc, char **argv)
 	/* O_CLOEXEC: the command must not inherit either end. */
 	if (pipe2(args.sync, O_CLOEXEC) == -1)
 		die("pipe2");
+	block_signals();
 	pid = start_child(&args);
 	let_child_go(&args);
-	return wait_for_child(pid);
+	return wait_for_child(pid, "");
 }

@@ -190,156 +190,19 @@ static void __attribute__((format(printf, 1, 2))) narrate(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---------------------------------------------------------------- options */
-
-static void __attribute__((noreturn)) usage(FILE *out, int status)
-{
-	fputs("usage: minibox [OPTIONS] [--] COMMAND [ARG...]\n"
-	      "Run COMMAND in its own UTS, PID and mount namespaces and wait for it.\n"
-	      "\n"
-	      "  --hostname NAME  hostname inside (default minibox)\n"
-	      "  --init           a tiny init is PID 1: it reaps orphans and passes\n"
-	      "                   signals on; COMMAND is PID 2\n"
-	      "  --rootfs DIR     root filesystem to run in (default ./rootfs)\n"
-	      "  --bind HOST:CONTAINER[:ro]\n"
-	      "                   share the folder HOST at CONTAINER (repeatable)\n"
-	      "  -v, --verbose  narrate each kernel call on stderr\n"
-	      "  -h, --help     show this help\n"
-	      "\n"
-	      "Exit status: COMMAND's own; 128+N if a signal N killed it;\n"
-	      "125 if minibox failed, 126 if COMMAND cannot be run, 127 if not found.\n",
-	      out);
-	exit(status);
-}
-
-/* The kernel takes 1 to HOST_NAME_MAX (64) bytes. */
-static void check_hostname(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (len == 0)
-		fail("--hostname: empty, give 1 to %d characters", HOST_NAME_MAX);
-	if (len > HOST_NAME_MAX)
-		fail("--hostname: %zu characters, the limit is %d", len, HOST_NAME_MAX);
-}
-
-/* --rootfs: a directory. Keep its absolute path: the child changes directory. */
-static void check_rootfs(void)
-{
-	static char path[PATH_MAX];
-	struct stat st;
-
-	if (!realpath(opt.rootfs, path) && errno == ENOENT && strcmp(opt.rootfs, DEFAULT_ROOTFS) == 0)
-		die_hint("make rootfs builds " DEFAULT_ROOTFS " from the host's busybox", "--rootfs %s", opt.rootfs);
-	if (!realpath(opt.rootfs, path) || stat(path, &st) == -1)
-		die("--rootfs %s", opt.rootfs);
-	if (!S_ISDIR(st.st_mode))
-		fail("--rootfs %s: not a directory", opt.rootfs);
-	opt.rootfs = path;
-}
-
-/* Does PATH have a ".." in it? It could lead out of the rootfs. */
-static int has_dot_dot(const char *path)
-{
-	const char *p;
-
-	for (p = strstr(path, "/.."); p; p = strstr(p + 1, "/.."))
-		if (p[3] == '/' || p[3] == '\0')
-			return 1;
-	return 0;
-}
-
-/* --bind HOST:CONTAINER[:ro]: HOST is a folder on the host, CONTAINER the
- * absolute path where the container sees it. */
-static void add_bind(char *arg)
-{
-	struct bind *b = &opt.binds[opt.nbinds];
-	char *host = strdup(arg), *container, *mode;
-	struct stat st;
-
-	if (opt.nbinds == MAX_BINDS)
-		fail("--bind %s: at most %d of them", arg, MAX_BINDS);
-	container = host ? strchr(host, ':') : NULL;
-	if (!container)
-		fail("--bind %s: expected HOST:CONTAINER[:ro]", arg);
-	*container++ = '\0';
-	mode = strchr(container, ':');
-	if (mode)
-		*mode++ = '\0';
-	if (mode && strcmp(mode, "ro") != 0)
-		fail("--bind %s: unknown mode \"%s\", the only one is ro", arg, mode);
-	if (container[0] != '/')
-		fail("--bind %s: CONTAINER must be an absolute path", arg);
-	if (has_dot_dot(container))
-		fail("--bind %s: CONTAINER may not contain \"..\"", arg);
-	if (!realpath(host, b->host) || stat(b->host, &st) == -1)
-		die("--bind %s: %s", arg, host);
-	if (!S_ISDIR(st.st_mode))
-		fail("--bind %s: %s is not a directory", arg, host);
-	b->container = container;
-	b->readonly = mode != NULL;
-	b->fd = -1;
-	opt.nbinds++;
-}
-
-static void parse_options(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "hostname", required_argument, NULL, 'H' },
-		{ "init", no_argument, NULL, 'I' },
-		{ "rootfs", required_argument, NULL, 'R' },
-		{ "bind", required_argument, NULL, 'B' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
-
-	opterr = 0; /* we print our own one-line errors */
-	/* "+": stop at the first word that is not an option, so that
-	 * `minibox ls -l` passes -l to ls. */
-	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'H':
-			opt.hostname = optarg;
-			break;
-		case 'I':
-			opt.init = 1;
-			break;
-		case 'R':
-			opt.rootfs = optarg;
-			break;
-		case 'B':
-			add_bind(optarg);
-			break;
-		case 'v':
-			opt.verbose = 1;
-			break;
-		case 'h':
-			usage(stdout, 0);
-		case ':':
-			fail("%s: needs a value", argv[optind - 1]);
-		default: /* optopt: the letter at fault in a group like -xv */
-			if (optopt)
-				fail("-%c: unknown option, see minibox --help", optopt);
-			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
-		}
-	}
-	if (optind == argc)
-		fail("no COMMAND given, see minibox --help");
-	opt.command = argv + optind;
-	check_hostname(opt.hostname);
-	check_rootfs();
-}
-
 /* --------------------------------------------------------------- signals */
 
-/* The signals a person sends to stop or poke a program: kill's default
- * SIGTERM, Ctrl-C's SIGINT, Ctrl-\'s SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2.
- * minibox passes them on to the container, and --init to the command. */
-static void forwarded_signals(sigset_t *set)
+/* The signals minibox waits for with sigwait(): SIGCHLD, when a child ends, and
+ * the ones minibox passes on. */
+static void waited_signals(sigset_t *set)
 {
 	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+
+	/* The signals a person sends to stop or poke a program: kill's
+	 * default SIGTERM, Ctrl-C's SIGINT, Ctrl-\\'s SIGQUIT, SIGHUP, SIGUSR1,
+	 * SIGUSR2. minibox passes them on to the container, and --init to the
+	 * command. */
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGHUP);
@@ -348,17 +211,15 @@ static void forwarded_signals(sigset_t *set)
 	sigaddset(set, SIGUSR2);
 }
 
-/* Block (SIG_BLOCK) or unblock (SIG_UNBLOCK) those signals and SIGCHLD.
- * Blocked, a signal waits in the kernel until sigwait() takes it, so none
- * is lost between clone3() and wait_for_child(). */
-static void mask_signals(int how)
+/* Block them. Blocked, a signal waits in the kernel until sigwait() takes
+ * it, so none is lost between clone3() and wait_for_child(). */
+static void block_signals(void)
 {
 	sigset_t set;
 
-	forwarded_signals(&set);
-	sigaddset(&set, SIGCHLD);
-	if (sigprocmask(how, &set, NULL) == -1)
-		die("sigprocmask");
+	waited_signals(&set);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		die("sigprocmask(SIG_BLOCK)");
 }
 
 /* Signal state passes through clone and exec. A caller that ignores
@@ -415,8 +276,7 @@ static int wait_for_child(pid_t pid, const char *who)
 	pid_t ended;
 	int sig, status;
 
-	forwarded_signals(&waited);
-	sigaddset(&waited, SIGCHLD);
+	waited_signals(&waited);
 	for (;;) {
 		if (sigwait(&waited, &sig) != 0)
 			die("sigwait");
@@ -741,7 +601,7 @@ static void exec_command(char **command)
 	narrate("child: execvp(\"%s\", ...)", command[0]);
 	/* The command writes to the same stdout: hand it an empty buffer. */
 	fflush(stdout);
-	reset_signals(); /* exec keeps what we blocked or ignored */
+	reset_signals(); /* exec keeps what is ignored or blocked: minibox ignores SIGPIPE */
 	execvp(command[0], command);
 	fprintf(stderr, "minibox: execvp(%s): %s\n", command[0], strerror(errno));
 	exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
@@ -844,6 +704,140 @@ static void let_child_go(struct child_args *args)
 		die("write(sync pipe)");
 }
 
+/* ------------------------------------------------------ the command line */
+
+/* Reading the options and checking their values: plumbing, which you may
+ * skip. Every value is checked here, before anything is created, so that a
+ * bad one leaves nothing behind. */
+
+static void __attribute__((noreturn)) usage(FILE *out, int status)
+{
+	fputs("usage: minibox [OPTIONS] [--] COMMAND [ARG...]\n"
+	      "Run COMMAND in its own UTS, PID and mount namespaces and wait for it.\n"
+	      "\n"
+	      "  --hostname NAME  hostname inside (default minibox)\n"
+	      "  --init           a tiny init is PID 1: it reaps orphans and passes\n"
+	      "                   signals on; COMMAND is PID 2\n"
+	      "  --rootfs DIR     root filesystem to run in (default ./rootfs)\n"
+	      "  --bind HOST:CONTAINER[:ro]\n"
+	      "                   share the folder HOST at CONTAINER (repeatable)\n"
+	      "  -v, --verbose  narrate each kernel call on stderr\n"
+	      "  -h, --help     show this help\n"
+	      "\n"
+	      "Exit status: COMMAND's own; 128+N if a signal N killed it;\n"
+	      "125 if minibox failed, 126 if COMMAND cannot be run, 127 if not found.\n",
+	      out);
+	exit(status);
+}
+
+/* The kernel takes 1 to HOST_NAME_MAX (64) bytes. */
+static void check_hostname(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		fail("--hostname: empty, give 1 to %d characters", HOST_NAME_MAX);
+	if (len > HOST_NAME_MAX)
+		fail("--hostname: %zu characters, the limit is %d", len, HOST_NAME_MAX);
+}
+
+/* --rootfs: a directory. Keep its absolute path: the child changes directory. */
+static void check_rootfs(void)
+{
+	static char path[PATH_MAX];
+	struct stat st;
+
+	if (!realpath(opt.rootfs, path) && errno == ENOENT && strcmp(opt.rootfs, DEFAULT_ROOTFS) == 0)
+		die_hint("make rootfs builds " DEFAULT_ROOTFS " from the host's busybox", "--rootfs %s", opt.rootfs);
+	if (!realpath(opt.rootfs, path) || stat(path, &st) == -1)
+		die("--rootfs %s", opt.rootfs);
+	if (!S_ISDIR(st.st_mode))
+		fail("--rootfs %s: not a directory", opt.rootfs);
+	opt.rootfs = path;
+}
+
+/* Does PATH have a ".." in it? It could lead out of the rootfs. */
+static int has_dot_dot(const char *path)
+{
+	const char *p;
+
+	for (p = strstr(path, "/.."); p; p = strstr(p + 1, "/.."))
+		if (p[3] == '/' || p[3] == '\0')
+			return 1;
+	return 0;
+}
+
+/* --bind HOST:CONTAINER[:ro]: HOST is a folder on the host, CONTAINER the
+ * absolute path where the container sees it. */
+static void add_bind(char *arg)
+{
+	struct bind *b = &opt.binds[opt.nbinds];
+	char *host = strdup(arg), *container, *mode;
+	struct stat st;
+
+	if (opt.nbinds == MAX_BINDS)
+		fail("--bind %s: at most %d of them", arg, MAX_BINDS);
+	container = host ? strchr(host, ':') : NULL;
+	if (!container)
+		fail("--bind %s: expected HOST:CONTAINER[:ro]", arg);
+	*container++ = '\0';
+	mode = strchr(container, ':');
+	if (mode)
+		*mode++ = '\0';
+	if (mode && strcmp(mode, "ro") != 0)
+		fail("--bind %s: unknown mode \"%s\", the only one is ro", arg, mode);
+	if (container[0] != '/')
+		fail("--bind %s: CONTAINER must be an absolute path", arg);
+	if (has_dot_dot(container))
+		fail("--bind %s: CONTAINER may not contain \"..\"", arg);
+	if (!realpath(host, b->host) || stat(b->host, &st) == -1)
+		die("--bind %s: %s", arg, host);
+	if (!S_ISDIR(st.st_mode))
+		fail("--bind %s: %s is not a directory", arg, host);
+	b->container = container;
+	b->readonly = mode != NULL;
+	b->fd = -1;
+	opt.nbinds++;
+}
+
+static void parse_options(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "hostname", required_argument, NULL, 'H' },
+		{ "init", no_argument, NULL, 'I' },
+		{ "rootfs", required_argument, NULL, 'R' },
+		{ "bind", required_argument, NULL, 'B' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	opterr = 0; /* we print our own one-line errors */
+	/* "+": stop at the first word that is not an option, so that
+	 * `minibox ls -l` passes -l to ls. */
+	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H': opt.hostname = optarg; break;
+		case 'I': opt.init = 1; break;
+		case 'R': opt.rootfs = optarg; break;
+		case 'B': add_bind(optarg); break;
+		case 'v': opt.verbose = 1; break;
+		case 'h': usage(stdout, 0);
+		case ':': fail("%s: needs a value", argv[optind - 1]);
+		default: /* optopt: the letter at fault in a group like -xv */
+			if (optopt)
+				fail("-%c: unknown option, see minibox --help", optopt);
+			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		fail("no COMMAND given, see minibox --help");
+	opt.command = argv + optind;
+	check_hostname(opt.hostname);
+	check_rootfs();
+}
+
 int main(int argc, char **argv)
 {
 	struct child_args args;
@@ -857,7 +851,7 @@ int main(int argc, char **argv)
 	args.host_mnt_ns = namespace_of_self("mnt");
 	enter_rootfs_dir();
 	copy_bind_folders("");
-	mask_signals(SIG_BLOCK);
+	block_signals();
 	pid = start_child(&args);
 	let_child_go(&args);
 	return wait_for_child(pid, "");

@@ -231,300 +231,19 @@ static void __attribute__((format(printf, 1, 2))) narrate(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---------------------------------------------------------------- options */
-
-static void __attribute__((noreturn)) usage(FILE *out, int status)
-{
-	fputs("usage: minibox [OPTIONS] [--] COMMAND [ARG...]\n"
-	      "Run COMMAND in its own user, UTS, PID, mount and network namespaces,\n"
-	      "and wait for it.\n"
-	      "\n"
-	      "  --hostname NAME  hostname inside (default minibox)\n"
-	      "  --init           a tiny init is PID 1: it reaps orphans and passes\n"
-	      "                   signals on; COMMAND is PID 2\n"
-	      "  --rootfs DIR     root filesystem to run in (default ./rootfs)\n"
-	      "  --bind HOST:CONTAINER[:ro]\n"
-	      "                   share the folder HOST at CONTAINER (repeatable)\n"
-	      "  --uid-map C:H:N  container uids C.. are host uids H.. (N of them;\n"
-	      "                   repeatable; default 0:your uid:1)\n"
-	      "  --gid-map C:H:N  the same for group ids (default 0:your gid:1)\n"
-	      "  --ip CIDR        root only: a veth pair to the host, eth0 inside with this\n"
-	      "                   address, the host end mb-ID with the subnet's first\n"
-	      "                   (default: loopback only)\n"
-	      "  -v, --verbose  narrate each kernel call on stderr\n"
-	      "  -h, --help     show this help\n"
-	      "\n"
-	      "Exit status: COMMAND's own; 128+N if a signal N killed it;\n"
-	      "125 if minibox failed, 126 if COMMAND cannot be run, 127 if not found.\n",
-	      out);
-	exit(status);
-}
-
-/* The kernel takes 1 to HOST_NAME_MAX (64) bytes. */
-static void check_hostname(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (len == 0)
-		fail("--hostname: empty, give 1 to %d characters", HOST_NAME_MAX);
-	if (len > HOST_NAME_MAX)
-		fail("--hostname: %zu characters, the limit is %d", len, HOST_NAME_MAX);
-}
-
-/* --rootfs: a directory. Keep its absolute path: the child changes directory. */
-static void check_rootfs(void)
-{
-	static char path[PATH_MAX];
-	struct stat st;
-
-	if (!realpath(opt.rootfs, path) && errno == ENOENT && strcmp(opt.rootfs, DEFAULT_ROOTFS) == 0)
-		die_hint("make rootfs builds " DEFAULT_ROOTFS " from the host's busybox", "--rootfs %s", opt.rootfs);
-	if (!realpath(opt.rootfs, path) || stat(path, &st) == -1)
-		die("--rootfs %s", opt.rootfs);
-	if (!S_ISDIR(st.st_mode))
-		fail("--rootfs %s: not a directory", opt.rootfs);
-	opt.rootfs = path;
-}
-
-/* Does PATH have a ".." in it? It could lead out of the rootfs. */
-static int has_dot_dot(const char *path)
-{
-	const char *p;
-
-	for (p = strstr(path, "/.."); p; p = strstr(p + 1, "/.."))
-		if (p[3] == '/' || p[3] == '\0')
-			return 1;
-	return 0;
-}
-
-/* --bind HOST:CONTAINER[:ro]: HOST is a folder on the host, CONTAINER the
- * absolute path where the container sees it. */
-static void add_bind(char *arg)
-{
-	struct bind *b = &opt.binds[opt.nbinds];
-	char *host = strdup(arg), *container, *mode;
-	struct stat st;
-
-	if (opt.nbinds == MAX_BINDS)
-		fail("--bind %s: at most %d of them", arg, MAX_BINDS);
-	container = host ? strchr(host, ':') : NULL;
-	if (!container)
-		fail("--bind %s: expected HOST:CONTAINER[:ro]", arg);
-	*container++ = '\0';
-	mode = strchr(container, ':');
-	if (mode)
-		*mode++ = '\0';
-	if (mode && strcmp(mode, "ro") != 0)
-		fail("--bind %s: unknown mode \"%s\", the only one is ro", arg, mode);
-	if (container[0] != '/')
-		fail("--bind %s: CONTAINER must be an absolute path", arg);
-	if (has_dot_dot(container))
-		fail("--bind %s: CONTAINER may not contain \"..\"", arg);
-	if (!realpath(host, b->host) || stat(b->host, &st) == -1)
-		die("--bind %s: %s", arg, host);
-	if (!S_ISDIR(st.st_mode))
-		fail("--bind %s: %s is not a directory", arg, host);
-	b->container = container;
-	b->readonly = mode != NULL;
-	b->fd = -1;
-	opt.nbinds++;
-}
-
-/* --uid-map/--gid-map C:H:N: three numbers, N > 0, and no overlap with the
- * ranges given before (the kernel would refuse the whole map). */
-static void add_map(const char *option, const char *arg, struct id_map *maps, int *n)
-{
-	struct id_map m;
-	char end;
-	int i;
-
-	/* digits and two colons only: sscanf alone would take " 5", "+5" or -1 */
-	if (strspn(arg, "0123456789:") != strlen(arg) || !isdigit((unsigned char)arg[0]) ||
-	    sscanf(arg, "%lu:%lu:%lu%c", &m.inside, &m.outside, &m.count, &end) != 3)
-		fail("%s %s: expected CONTAINER:HOST:COUNT, three numbers", option, arg);
-	if (m.count == 0 || m.inside > 4294967295UL || m.outside > 4294967295UL ||
-	    m.count > 4294967295UL || m.inside + m.count > 4294967295UL ||
-	    m.outside + m.count > 4294967295UL)
-		fail("%s %s: COUNT must be 1 or more, and the range within 0..4294967294", option, arg);
-	if (*n == MAX_MAPS)
-		fail("%s %s: at most %d of them", option, arg, MAX_MAPS);
-	for (i = 0; i < *n; i++) {
-		if ((m.inside < maps[i].inside + maps[i].count && maps[i].inside < m.inside + m.count) ||
-		    (m.outside < maps[i].outside + maps[i].count && maps[i].outside < m.outside + m.count))
-			fail("%s %s: overlaps %lu:%lu:%lu", option, arg, maps[i].inside,
-			     maps[i].outside, maps[i].count);
-	}
-	maps[(*n)++] = m;
-}
-
-/* The child becomes uid 0 and gid 0 of its namespace: explicit maps must
- * give the container an id 0, or setresuid(0) would fail in the child. */
-static void check_root_is_mapped(const char *option, const struct id_map *maps, int n)
-{
-	int i;
-
-	for (i = 0; i < n; i++) {
-		if (maps[i].inside == 0)
-			return;
-	}
-	if (n > 0)
-		fail("%s: no range maps container id 0, the container's root", option);
-}
-
-/* An ordinary user may map only its own id by itself. Other ranges go
- * through the setuid helpers newuidmap/newgidmap, which allow what
- * /etc/subuid and /etc/subgid grant: lines NAME:FIRST:COUNT (or UID:...).
- * Check that a grant holds the host ids of map M. */
-static void check_subids(const char *option, const char *arg, const char *file, unsigned id,
-			 const struct id_map *m)
-{
-	char line[256], who[64], *rest;
-	struct passwd *pw = getpwuid(id);
-	unsigned long first, count;
-	FILE *f;
-
-	if (geteuid() == 0)
-		return;
-	f = fopen(file, "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		rest = strchr(line, ':');
-		if (!rest || sscanf(rest, ":%lu:%lu", &first, &count) != 2)
-			continue;
-		snprintf(who, sizeof(who), "%.*s", (int)(rest - line), line);
-		if (((pw && strcmp(who, pw->pw_name) == 0) || strtoul(who, NULL, 10) == id) &&
-		    m->outside >= first && m->outside + m->count <= first + count) {
-			fclose(f);
-			return;
-		}
-	}
-	if (f)
-		fclose(f);
-	fail_hint("root can grant a range (usermod --add-subuids, --add-subgids);"
-		 " newuidmap and newgidmap come with the package uidmap",
-		 "%s %s: %s grants id %u no range that holds host ids %lu to %lu,"
-		 " and only root may map other ids",
-		 option, arg, file, id, m->outside, m->outside + m->count - 1);
-}
-
-/* --ip ADDRESS/PREFIX: the container's address. The host end takes the
- * first address of the subnet, so the container may not take it, nor the
- * network or the broadcast address; /31 and /32 leave no room for both. */
-static void parse_ip(const char *arg)
-{
-	char addr[INET_ADDRSTRLEN], net_text[INET_ADDRSTRLEN], end;
-	unsigned long ip, mask, net;
-	int prefix;
-
-	if (sscanf(arg, "%15[0-9.]/%d%c", addr, &prefix, &end) != 2 ||
-	    inet_pton(AF_INET, addr, &opt.ip_addr) != 1)
-		fail("--ip %s: expected ADDRESS/PREFIX, e.g. 10.200.1.2/24", arg);
-	if (prefix < 1 || prefix > 30)
-		fail("--ip %s: the prefix must be 1 to 30, room for a network, the host end,"
-		     " the container and a broadcast address", arg);
-	ip = ntohl(opt.ip_addr.s_addr);
-	/* 127/8 is loopback, 224/4 multicast, 0/8 "this network": none can
-	 * be an interface's address on a cable */
-	if (ip >> 24 == 127 || ip >> 28 == 14 || ip >> 24 == 0)
-		fail("--ip %s: a loopback, multicast or 0.x address; pick a private one,"
-		     " e.g. 10.200.1.2/24", arg);
-	mask = 0xffffffffUL << (32 - prefix) & 0xffffffffUL;
-	net = ip & mask;
-	opt.host_addr.s_addr = htonl(net + 1);
-	inet_ntop(AF_INET, &(struct in_addr){ htonl(net) }, net_text, sizeof(net_text));
-	if (ip == net)
-		fail("--ip %s: that is the network address of %s/%d", arg, net_text, prefix);
-	if (ip == (net | (~mask & 0xffffffffUL)))
-		fail("--ip %s: that is the broadcast address of %s/%d", arg, net_text, prefix);
-	if (ip == net + 1)
-		fail("--ip %s: that is the host end's address (the first of %s/%d), pick another",
-		     arg, net_text, prefix);
-	opt.ip = arg;
-	opt.prefix = prefix;
-}
-
-static void parse_options(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "hostname", required_argument, NULL, 'H' },
-		{ "init", no_argument, NULL, 'I' },
-		{ "rootfs", required_argument, NULL, 'R' },
-		{ "bind", required_argument, NULL, 'B' },
-		{ "uid-map", required_argument, NULL, 'U' },
-		{ "gid-map", required_argument, NULL, 'G' },
-		{ "ip", required_argument, NULL, 'P' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
-
-	opterr = 0; /* we print our own one-line errors */
-	/* "+": stop at the first word that is not an option, so that
-	 * `minibox ls -l` passes -l to ls. */
-	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'H':
-			opt.hostname = optarg;
-			break;
-		case 'I':
-			opt.init = 1;
-			break;
-		case 'R':
-			opt.rootfs = optarg;
-			break;
-		case 'B':
-			add_bind(optarg);
-			break;
-		case 'U':
-			add_map("--uid-map", optarg, opt.uid_maps, &opt.nuid_maps);
-			check_subids("--uid-map", optarg, "/etc/subuid", getuid(),
-				     &opt.uid_maps[opt.nuid_maps - 1]);
-			break;
-		case 'G':
-			add_map("--gid-map", optarg, opt.gid_maps, &opt.ngid_maps);
-			check_subids("--gid-map", optarg, "/etc/subgid", getgid(),
-				     &opt.gid_maps[opt.ngid_maps - 1]);
-			break;
-		case 'P':
-			parse_ip(optarg);
-			break;
-		case 'v':
-			opt.verbose = 1;
-			break;
-		case 'h':
-			usage(stdout, 0);
-		case ':':
-			fail("%s: needs a value", argv[optind - 1]);
-		default: /* optopt: the letter at fault in a group like -xv */
-			if (optopt)
-				fail("-%c: unknown option, see minibox --help", optopt);
-			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
-		}
-	}
-	if (optind == argc)
-		fail("no COMMAND given, see minibox --help");
-	opt.command = argv + optind;
-	check_root_is_mapped("--uid-map", opt.uid_maps, opt.nuid_maps);
-	check_root_is_mapped("--gid-map", opt.gid_maps, opt.ngid_maps);
-	check_hostname(opt.hostname);
-	check_rootfs();
-	if (opt.ip && geteuid() != 0) {
-		fail_hint("rootless engines give a container a network through a user-space"
-			 " stack instead: slirp4netns, pasta",
-			 "--ip %s: needs root: the host end of the veth pair lives in the host's"
-			 " network namespace, where an ordinary user may not create interfaces",
-			 opt.ip);
-	}
-}
-
 /* --------------------------------------------------------------- signals */
 
-/* The signals a person sends to stop or poke a program: kill's default
- * SIGTERM, Ctrl-C's SIGINT, Ctrl-\'s SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2.
- * minibox passes them on to the container, and --init to the command. */
-static void forwarded_signals(sigset_t *set)
+/* The signals minibox waits for with sigwait(): SIGCHLD, when a child ends, and
+ * the ones minibox passes on. */
+static void waited_signals(sigset_t *set)
 {
 	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+
+	/* The signals a person sends to stop or poke a program: kill's
+	 * default SIGTERM, Ctrl-C's SIGINT, Ctrl-\\'s SIGQUIT, SIGHUP, SIGUSR1,
+	 * SIGUSR2. minibox passes them on to the container, and --init to the
+	 * command. */
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGHUP);
@@ -533,17 +252,15 @@ static void forwarded_signals(sigset_t *set)
 	sigaddset(set, SIGUSR2);
 }
 
-/* Block (SIG_BLOCK) or unblock (SIG_UNBLOCK) those signals and SIGCHLD.
- * Blocked, a signal waits in the kernel until sigwait() takes it, so none
- * is lost between clone3() and wait_for_child(). */
-static void mask_signals(int how)
+/* Block them. Blocked, a signal waits in the kernel until sigwait() takes
+ * it, so none is lost between clone3() and wait_for_child(). */
+static void block_signals(void)
 {
 	sigset_t set;
 
-	forwarded_signals(&set);
-	sigaddset(&set, SIGCHLD);
-	if (sigprocmask(how, &set, NULL) == -1)
-		die("sigprocmask");
+	waited_signals(&set);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		die("sigprocmask(SIG_BLOCK)");
 }
 
 /* Signal state passes through clone and exec. A caller that ignores
@@ -600,8 +317,7 @@ static int wait_for_child(pid_t pid, const char *who)
 	pid_t ended;
 	int sig, status;
 
-	forwarded_signals(&waited);
-	sigaddset(&waited, SIGCHLD);
+	waited_signals(&waited);
 	for (;;) {
 		if (sigwait(&waited, &sig) != 0)
 			die("sigwait");
@@ -1171,7 +887,7 @@ static void exec_command(char **command)
 	narrate("child: execvp(\"%s\", ...)", command[0]);
 	/* The command writes to the same stdout: hand it an empty buffer. */
 	fflush(stdout);
-	reset_signals(); /* exec keeps what we blocked or ignored */
+	reset_signals(); /* exec keeps what is ignored or blocked: minibox ignores SIGPIPE */
 	execvp(command[0], command);
 	fprintf(stderr, "minibox: execvp(%s): %s\n", command[0], strerror(errno));
 	exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
@@ -1429,6 +1145,274 @@ static void let_child_go(struct child_args *args)
 		die("write(sync pipe)");
 }
 
+/* ------------------------------------------------------ the command line */
+
+/* Reading the options and checking their values: plumbing, which you may
+ * skip. Every value is checked here, before anything is created, so that a
+ * bad one leaves nothing behind. */
+
+static void __attribute__((noreturn)) usage(FILE *out, int status)
+{
+	fputs("usage: minibox [OPTIONS] [--] COMMAND [ARG...]\n"
+	      "Run COMMAND in its own user, UTS, PID, mount and network namespaces,\n"
+	      "and wait for it.\n"
+	      "\n"
+	      "  --hostname NAME  hostname inside (default minibox)\n"
+	      "  --init           a tiny init is PID 1: it reaps orphans and passes\n"
+	      "                   signals on; COMMAND is PID 2\n"
+	      "  --rootfs DIR     root filesystem to run in (default ./rootfs)\n"
+	      "  --bind HOST:CONTAINER[:ro]\n"
+	      "                   share the folder HOST at CONTAINER (repeatable)\n"
+	      "  --uid-map C:H:N  container uids C.. are host uids H.. (N of them;\n"
+	      "                   repeatable; default 0:your uid:1)\n"
+	      "  --gid-map C:H:N  the same for group ids (default 0:your gid:1)\n"
+	      "  --ip CIDR        root only: a veth pair to the host, eth0 inside with this\n"
+	      "                   address, the host end mb-ID with the subnet's first\n"
+	      "                   (default: loopback only)\n"
+	      "  -v, --verbose  narrate each kernel call on stderr\n"
+	      "  -h, --help     show this help\n"
+	      "\n"
+	      "Exit status: COMMAND's own; 128+N if a signal N killed it;\n"
+	      "125 if minibox failed, 126 if COMMAND cannot be run, 127 if not found.\n",
+	      out);
+	exit(status);
+}
+
+/* The kernel takes 1 to HOST_NAME_MAX (64) bytes. */
+static void check_hostname(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		fail("--hostname: empty, give 1 to %d characters", HOST_NAME_MAX);
+	if (len > HOST_NAME_MAX)
+		fail("--hostname: %zu characters, the limit is %d", len, HOST_NAME_MAX);
+}
+
+/* --rootfs: a directory. Keep its absolute path: the child changes directory. */
+static void check_rootfs(void)
+{
+	static char path[PATH_MAX];
+	struct stat st;
+
+	if (!realpath(opt.rootfs, path) && errno == ENOENT && strcmp(opt.rootfs, DEFAULT_ROOTFS) == 0)
+		die_hint("make rootfs builds " DEFAULT_ROOTFS " from the host's busybox", "--rootfs %s", opt.rootfs);
+	if (!realpath(opt.rootfs, path) || stat(path, &st) == -1)
+		die("--rootfs %s", opt.rootfs);
+	if (!S_ISDIR(st.st_mode))
+		fail("--rootfs %s: not a directory", opt.rootfs);
+	opt.rootfs = path;
+}
+
+/* Does PATH have a ".." in it? It could lead out of the rootfs. */
+static int has_dot_dot(const char *path)
+{
+	const char *p;
+
+	for (p = strstr(path, "/.."); p; p = strstr(p + 1, "/.."))
+		if (p[3] == '/' || p[3] == '\0')
+			return 1;
+	return 0;
+}
+
+/* --bind HOST:CONTAINER[:ro]: HOST is a folder on the host, CONTAINER the
+ * absolute path where the container sees it. */
+static void add_bind(char *arg)
+{
+	struct bind *b = &opt.binds[opt.nbinds];
+	char *host = strdup(arg), *container, *mode;
+	struct stat st;
+
+	if (opt.nbinds == MAX_BINDS)
+		fail("--bind %s: at most %d of them", arg, MAX_BINDS);
+	container = host ? strchr(host, ':') : NULL;
+	if (!container)
+		fail("--bind %s: expected HOST:CONTAINER[:ro]", arg);
+	*container++ = '\0';
+	mode = strchr(container, ':');
+	if (mode)
+		*mode++ = '\0';
+	if (mode && strcmp(mode, "ro") != 0)
+		fail("--bind %s: unknown mode \"%s\", the only one is ro", arg, mode);
+	if (container[0] != '/')
+		fail("--bind %s: CONTAINER must be an absolute path", arg);
+	if (has_dot_dot(container))
+		fail("--bind %s: CONTAINER may not contain \"..\"", arg);
+	if (!realpath(host, b->host) || stat(b->host, &st) == -1)
+		die("--bind %s: %s", arg, host);
+	if (!S_ISDIR(st.st_mode))
+		fail("--bind %s: %s is not a directory", arg, host);
+	b->container = container;
+	b->readonly = mode != NULL;
+	b->fd = -1;
+	opt.nbinds++;
+}
+
+/* --uid-map/--gid-map C:H:N: three numbers, N > 0, and no overlap with the
+ * ranges given before (the kernel would refuse the whole map). */
+static void add_map(const char *option, const char *arg, struct id_map *maps, int *n)
+{
+	struct id_map m;
+	char end;
+	int i;
+
+	/* digits and two colons only: sscanf alone would take " 5", "+5" or -1 */
+	if (strspn(arg, "0123456789:") != strlen(arg) || !isdigit((unsigned char)arg[0]) ||
+	    sscanf(arg, "%lu:%lu:%lu%c", &m.inside, &m.outside, &m.count, &end) != 3)
+		fail("%s %s: expected CONTAINER:HOST:COUNT, three numbers", option, arg);
+	if (m.count == 0 || m.inside > 4294967295UL || m.outside > 4294967295UL ||
+	    m.count > 4294967295UL || m.inside + m.count > 4294967295UL ||
+	    m.outside + m.count > 4294967295UL)
+		fail("%s %s: COUNT must be 1 or more, and the range within 0..4294967294", option, arg);
+	if (*n == MAX_MAPS)
+		fail("%s %s: at most %d of them", option, arg, MAX_MAPS);
+	for (i = 0; i < *n; i++) {
+		if ((m.inside < maps[i].inside + maps[i].count && maps[i].inside < m.inside + m.count) ||
+		    (m.outside < maps[i].outside + maps[i].count && maps[i].outside < m.outside + m.count))
+			fail("%s %s: overlaps %lu:%lu:%lu", option, arg, maps[i].inside,
+			     maps[i].outside, maps[i].count);
+	}
+	maps[(*n)++] = m;
+}
+
+
+/* An ordinary user may map only its own id by itself. Other ranges go
+ * through the setuid helpers newuidmap/newgidmap, which allow what
+ * /etc/subuid and /etc/subgid grant: lines NAME:FIRST:COUNT (or UID:...).
+ * Check that a grant holds the host ids of map M. */
+static void check_subids(const char *option, const char *file, unsigned id, const struct id_map *m)
+{
+	char line[256], who[64], *rest;
+	struct passwd *pw = getpwuid(id);
+	unsigned long first, count;
+	FILE *f;
+
+	if (geteuid() == 0)
+		return;
+	f = fopen(file, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		rest = strchr(line, ':');
+		if (!rest || sscanf(rest, ":%lu:%lu", &first, &count) != 2)
+			continue;
+		snprintf(who, sizeof(who), "%.*s", (int)(rest - line), line);
+		if (((pw && strcmp(who, pw->pw_name) == 0) || strtoul(who, NULL, 10) == id) &&
+		    m->outside >= first && m->outside + m->count <= first + count) {
+			fclose(f);
+			return;
+		}
+	}
+	if (f)
+		fclose(f);
+	fail_hint("root can grant a range (usermod --add-subuids, --add-subgids);"
+		 " newuidmap and newgidmap come with the package uidmap",
+		 "%s %lu:%lu:%lu: %s grants id %u no range that holds host ids %lu to %lu,"
+		 " and only root may map other ids", option, m->inside, m->outside, m->count,
+		 file, id, m->outside, m->outside + m->count - 1);
+}
+
+/* The child becomes uid 0 and gid 0 of its namespace: explicit maps must
+ * give the container an id 0. An ordinary user's ranges need a grant. */
+static void check_maps(const char *option, const struct id_map *maps, int n, const char *file,
+		       unsigned id)
+{
+	int i, root = 0;
+
+	for (i = 0; i < n; i++) {
+		root |= maps[i].inside == 0;
+		check_subids(option, file, id, &maps[i]);
+	}
+	if (n > 0 && !root)
+		fail("%s: no range maps container id 0, the container's root", option);
+}
+
+/* --ip ADDRESS/PREFIX: the container's address. The host end takes the
+ * first address of the subnet, so the container may not take it, nor the
+ * network or the broadcast address; /31 and /32 leave no room for both. */
+static void parse_ip(const char *arg)
+{
+	char addr[INET_ADDRSTRLEN], net_text[INET_ADDRSTRLEN], end;
+	unsigned long ip, mask, net;
+	int prefix;
+
+	if (sscanf(arg, "%15[0-9.]/%d%c", addr, &prefix, &end) != 2 ||
+	    inet_pton(AF_INET, addr, &opt.ip_addr) != 1)
+		fail("--ip %s: expected ADDRESS/PREFIX, e.g. 10.200.1.2/24", arg);
+	if (prefix < 1 || prefix > 30)
+		fail("--ip %s: the prefix must be 1 to 30, room for a network, the host end,"
+		     " the container and a broadcast address", arg);
+	ip = ntohl(opt.ip_addr.s_addr);
+	/* 127/8 is loopback, 224/4 multicast, 0/8 "this network": none can
+	 * be an interface's address on a cable */
+	if (ip >> 24 == 127 || ip >> 28 == 14 || ip >> 24 == 0)
+		fail("--ip %s: a loopback, multicast or 0.x address; pick a private one,"
+		     " e.g. 10.200.1.2/24", arg);
+	mask = 0xffffffffUL << (32 - prefix) & 0xffffffffUL;
+	net = ip & mask;
+	opt.host_addr.s_addr = htonl(net + 1);
+	inet_ntop(AF_INET, &(struct in_addr){ htonl(net) }, net_text, sizeof(net_text));
+	if (ip == net)
+		fail("--ip %s: that is the network address of %s/%d", arg, net_text, prefix);
+	if (ip == (net | (~mask & 0xffffffffUL)))
+		fail("--ip %s: that is the broadcast address of %s/%d", arg, net_text, prefix);
+	if (ip == net + 1)
+		fail("--ip %s: that is the host end's address (the first of %s/%d), pick another",
+		     arg, net_text, prefix);
+	opt.ip = arg;
+	opt.prefix = prefix;
+}
+
+static void parse_options(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "hostname", required_argument, NULL, 'H' },
+		{ "init", no_argument, NULL, 'I' },
+		{ "rootfs", required_argument, NULL, 'R' },
+		{ "bind", required_argument, NULL, 'B' },
+		{ "uid-map", required_argument, NULL, 'U' },
+		{ "gid-map", required_argument, NULL, 'G' },
+		{ "ip", required_argument, NULL, 'P' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	opterr = 0; /* we print our own one-line errors */
+	/* "+": stop at the first word that is not an option, so that
+	 * `minibox ls -l` passes -l to ls. */
+	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H': opt.hostname = optarg; break;
+		case 'I': opt.init = 1; break;
+		case 'R': opt.rootfs = optarg; break;
+		case 'B': add_bind(optarg); break;
+		case 'U': add_map("--uid-map", optarg, opt.uid_maps, &opt.nuid_maps); break;
+		case 'G': add_map("--gid-map", optarg, opt.gid_maps, &opt.ngid_maps); break;
+		case 'P': parse_ip(optarg); break;
+		case 'v': opt.verbose = 1; break;
+		case 'h': usage(stdout, 0);
+		case ':': fail("%s: needs a value", argv[optind - 1]);
+		default: /* optopt: the letter at fault in a group like -xv */
+			if (optopt)
+				fail("-%c: unknown option, see minibox --help", optopt);
+			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		fail("no COMMAND given, see minibox --help");
+	opt.command = argv + optind;
+	check_maps("--uid-map", opt.uid_maps, opt.nuid_maps, "/etc/subuid", getuid());
+	check_maps("--gid-map", opt.gid_maps, opt.ngid_maps, "/etc/subgid", getgid());
+	check_hostname(opt.hostname);
+	check_rootfs();
+	if (opt.ip && geteuid() != 0)
+		fail_hint("rootless engines give a container a network through a user-space"
+			  " stack instead: slirp4netns, pasta",
+			  "--ip %s: needs root: the host end of the veth pair lives in the host's"
+			  " network namespace, where an ordinary user may not create interfaces",
+			  opt.ip);
+}
+
 int main(int argc, char **argv)
 {
 	struct child_args args;
@@ -1448,7 +1432,7 @@ int main(int argc, char **argv)
 	 * as an ordinary user, the child copies them (setup_mounts()). */
 	if (geteuid() == 0)
 		copy_bind_folders("");
-	mask_signals(SIG_BLOCK);
+	block_signals();
 	pid = start_child(&args);
 	write_id_maps(pid);
 	if (opt.ip)
