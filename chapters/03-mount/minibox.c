@@ -453,16 +453,27 @@ static void bind_rootfs(void)
 	/* END LAB 03 */
 }
 
+/* /sys: sysfs, read-only, so the container may look but not touch. */
+static void mount_sys(void)
+{
+	make_dirs(in_rootfs("/sys"));
+	if (mount("sysfs", in_rootfs("/sys"), "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+		  NULL) == 0) {
+		narrate("child: mount(sysfs, %s, sysfs, MS_RDONLY|MS_NOSUID|MS_NODEV|MS_NOEXEC, NULL) = 0",
+			in_rootfs("/sys"));
+		return;
+	}
+	die("mount(sysfs, %s, sysfs)", in_rootfs("/sys"));
+}
+
 /* A /proc of our own PID namespace (now ps shows only the container),
  * /sys read-only, and an empty /tmp in memory. */
 static void mount_pseudo_filesystems(void)
 {
-	/* LAB 03: mount proc on /proc, sysfs read-only on /sys, tmpfs on /tmp */
+	/* LAB 03: mount proc on /proc, sysfs read-only on /sys (mount_sys()), tmpfs on /tmp */
 	make_dirs(in_rootfs("/proc"));
 	mount_or_die("proc", in_rootfs("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
-	make_dirs(in_rootfs("/sys"));
-	mount_or_die("sysfs", in_rootfs("/sys"), "sysfs",
-		     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
+	mount_sys();
 	make_dirs(in_rootfs("/tmp"));
 	mount_or_die("tmpfs", in_rootfs("/tmp"), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	/* END LAB 03 */
@@ -581,9 +592,9 @@ static void enter_new_root(void)
 /* Build the container's filesystem tree, then move into it. Everything is
  * mounted below the rootfs first, while the host's paths (its /dev, the
  * --bind folders) are still within reach. */
-static void setup_mounts(ino_t host_mnt_ns)
+static void setup_mounts(const struct child_args *args)
 {
-	check_mount_namespace_is_new(host_mnt_ns);
+	check_mount_namespace_is_new(args->host_mnt_ns);
 	make_mounts_private();
 	bind_rootfs();
 	mount_pseudo_filesystems();
@@ -630,7 +641,7 @@ static void __attribute__((noreturn)) child_main(struct child_args *args)
 {
 	wait_for_go(args->sync);
 	setup_uts();
-	setup_mounts(args->host_mnt_ns);
+	setup_mounts(args);
 	if (opt.init)
 		run_init(); /* does not return: it exits with the command's status */
 	exec_command(opt.command);

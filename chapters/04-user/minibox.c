@@ -532,10 +532,7 @@ static unsigned long locked_flags(const char *path)
 	return flags;
 }
 
-/* /sys, read-only. sysfs shows the network devices of the namespace that
- * mounts it, so the kernel lets only a user namespace that owns the network
- * namespace mount it; ours does not own the host's (chapter 05 gives us one
- * of our own). Then the allowed equivalent: bind the host's /sys, read-only. */
+/* /sys: sysfs, read-only, so the container may look but not touch. */
 static void mount_sys(void)
 {
 	make_dirs(in_rootfs("/sys"));
@@ -548,6 +545,9 @@ static void mount_sys(void)
 	if (errno != EPERM)
 		die("mount(sysfs, %s, sysfs)", in_rootfs("/sys"));
 	/* LAB 04: sysfs is refused (EPERM): bind the host's /sys instead, then make it read-only */
+	/* sysfs shows the network devices of the namespace that mounts it, so
+	 * the kernel lets only a user namespace that owns the network
+	 * namespace mount it: until chapter 05, ours does not. */
 	narrate("child: mount(sysfs) = EPERM: not our network namespace, bind the host's /sys instead");
 	mount_or_die("/sys", in_rootfs("/sys"), NULL, MS_BIND | MS_REC, NULL);
 	mount_or_die(NULL, in_rootfs("/sys"), NULL,
@@ -559,7 +559,7 @@ static void mount_sys(void)
  * /sys read-only, and an empty /tmp in memory. */
 static void mount_pseudo_filesystems(void)
 {
-	/* LAB 03: mount proc on /proc, sysfs read-only on /sys, tmpfs on /tmp */
+	/* LAB 03: mount proc on /proc, sysfs read-only on /sys (mount_sys()), tmpfs on /tmp */
 	make_dirs(in_rootfs("/proc"));
 	mount_or_die("proc", in_rootfs("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mount_sys();
@@ -681,9 +681,9 @@ static void enter_new_root(void)
 /* Build the container's filesystem tree, then move into it. Everything is
  * mounted below the rootfs first, while the host's paths (its /dev, the
  * --bind folders) are still within reach. */
-static void setup_mounts(ino_t host_mnt_ns)
+static void setup_mounts(const struct child_args *args)
 {
-	check_mount_namespace_is_new(host_mnt_ns);
+	check_mount_namespace_is_new(args->host_mnt_ns);
 	make_mounts_private();
 	if (opt.nbinds > 0 && opt.binds[0].fd == -1)
 		copy_bind_folders("child: "); /* in the namespace we own */
@@ -733,7 +733,7 @@ static void __attribute__((noreturn)) child_main(struct child_args *args)
 	wait_for_go(args->sync);
 	become_root(args->sync[0]);
 	setup_uts();
-	setup_mounts(args->host_mnt_ns);
+	setup_mounts(args);
 	if (opt.init)
 		run_init(); /* does not return: it exits with the command's status */
 	exec_command(opt.command);

@@ -751,10 +751,7 @@ static unsigned long locked_flags(const char *path)
 	return flags;
 }
 
-/* /sys, read-only. sysfs shows the network devices of the namespace that
- * mounts it, so the kernel lets only a user namespace that owns the network
- * namespace mount it. Since chapter 05 ours does, and sysfs works; the bind
- * of the host's /sys stays for a child that shares the host's network. */
+/* /sys: sysfs, read-only, so the container may look but not touch. */
 static void mount_sys(void)
 {
 	make_dirs(in_rootfs("/sys"));
@@ -767,6 +764,9 @@ static void mount_sys(void)
 	if (errno != EPERM)
 		die("mount(sysfs, %s, sysfs)", in_rootfs("/sys"));
 	/* LAB 04: sysfs is refused (EPERM): bind the host's /sys instead, then make it read-only */
+	/* sysfs shows the network devices of the namespace that mounts it, so
+	 * the kernel lets only a user namespace that owns the network
+	 * namespace mount it: until chapter 05, ours does not. */
 	narrate("child: mount(sysfs) = EPERM: not our network namespace, bind the host's /sys instead");
 	mount_or_die("/sys", in_rootfs("/sys"), NULL, MS_BIND | MS_REC, NULL);
 	mount_or_die(NULL, in_rootfs("/sys"), NULL,
@@ -801,13 +801,12 @@ static void mount_cgroups(const struct cgroup *cg)
 
 /* A /proc of our own PID namespace (now ps shows only the container),
  * /sys read-only, and an empty /tmp in memory. */
-static void mount_pseudo_filesystems(const struct cgroup *cg)
+static void mount_pseudo_filesystems(void)
 {
-	/* LAB 03: mount proc on /proc, sysfs read-only on /sys, tmpfs on /tmp */
+	/* LAB 03: mount proc on /proc, sysfs read-only on /sys (mount_sys()), tmpfs on /tmp */
 	make_dirs(in_rootfs("/proc"));
 	mount_or_die("proc", in_rootfs("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mount_sys();
-	mount_cgroups(cg);
 	make_dirs(in_rootfs("/tmp"));
 	mount_or_die("tmpfs", in_rootfs("/tmp"), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
 	/* END LAB 03 */
@@ -937,14 +936,15 @@ static void enter_new_root(void)
 /* Build the container's filesystem tree, then move into it. Everything is
  * mounted below the rootfs first, while the host's paths (its /dev, the
  * --bind folders) are still within reach. */
-static void setup_mounts(ino_t host_mnt_ns, const struct cgroup *cg)
+static void setup_mounts(const struct child_args *args)
 {
-	check_mount_namespace_is_new(host_mnt_ns);
+	check_mount_namespace_is_new(args->host_mnt_ns);
 	make_mounts_private();
 	if (opt.nbinds > 0 && opt.binds[0].fd == -1)
 		copy_bind_folders("child: "); /* in the namespace we own */
 	bind_rootfs();
-	mount_pseudo_filesystems(cg);
+	mount_pseudo_filesystems();
+	mount_cgroups(&args->cg);
 	populate_dev();
 	mount_mqueue();
 	bind_folders();
@@ -1006,7 +1006,7 @@ static void __attribute__((noreturn)) child_main(struct child_args *args)
 	enter_cgroup_namespace();
 	setup_uts();
 	setup_network();
-	setup_mounts(args->host_mnt_ns, &args->cg);
+	setup_mounts(args);
 	if (opt.init)
 		run_init(); /* does not return: it exits with the command's status */
 	exec_command(opt.command);
