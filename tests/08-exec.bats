@@ -1,0 +1,334 @@
+#!/usr/bin/env bats
+# Chapter 08-exec: minibox --name NAME records the running container;
+# minibox-exec NAME|PID COMMAND joins it with setns() (through a pidfd, or
+# one /proc/PID/ns file at a time), forks once more so that COMMAND lives in
+# its PID namespace, puts it in its cgroup, and runs it as its root user.
+
+load helpers
+
+setup_file() { remember_host; }
+teardown_file() { restore_host; }
+
+# minibox-exec comes with the minibox under test, from the same chapter.
+MB_EXEC_REAL=${MB_EXEC_REAL:-${MB_REAL%/*}/minibox-exec}
+export MB_EXEC_REAL
+# In the rootless pass, the ordinary user runs it too (MINIBOX_EXEC), from
+# its tree, as tests/as-user runs "$MINIBOX". Worked out once: exec_as_user
+# runs in the background too, where a fork would pass for the command.
+MB_USER_EXEC=${MB_USER_EXEC:-$MB_EXEC_REAL}
+if [ -n "${MB_USER_TREE:-}" ] && [ "${MB_USER_EXEC_OF:-}" != "$MB_EXEC_REAL" ]; then
+	MB_USER_EXEC=$(mb_user_path "$MB_EXEC_REAL")
+	export MB_USER_EXEC MB_USER_EXEC_OF=$MB_EXEC_REAL
+fi
+# Call it through run or start_binary only: it execs.
+exec_as_user() {
+	case $PWD in "${MB_REPO:-}" | "${MB_REPO:-}"/*)
+		[ -z "${MB_USER_TREE:-}" ] || cd "$MB_USER_TREE${PWD#"$MB_REPO"}" || return 125 ;;
+	esac
+	exec setpriv --reuid="${MB_USER_UID:-65534}" --regid="${MB_USER_GID:-65534}" --clear-groups -- \
+		"$MB_USER_EXEC" "$@"
+}
+if [ -z "${MINIBOX_EXEC:-}" ]; then
+	MINIBOX_EXEC=$MB_EXEC_REAL
+	[ -z "${MB_ROOTLESS:-}" ] || MINIBOX_EXEC=exec_as_user
+fi
+
+# Names of this file's containers: its own, so that other suites running at
+# the same time never meet them. One per test.
+TAG=${MB_TAG:-${BATS_RUN_TMPDIR##*-}}
+NAME=mbt-$TAG-$BATS_TEST_NUMBER
+# The folder of the records, as minibox chooses it for the user it runs as.
+records_dir() {
+	local uid=${MB_UID:-0}
+	if [ "$uid" = 0 ]; then
+		echo /run/minibox
+	elif [ -n "${XDG_RUNTIME_DIR:-}" ] && [ "$(stat -c %u "$XDG_RUNTIME_DIR" 2>/dev/null)" = "$uid" ]; then
+		echo "$XDG_RUNTIME_DIR/minibox"
+	else
+		echo "/tmp/minibox-$uid"
+	fi
+}
+
+# A container that waits, named $NAME, with the options given.
+start_named() { start_container --name "$NAME" "$@" sh -c 'echo ready; exec sleep 60'; }
+
+# Run a command through minibox-exec in the background, until it prints
+# "ready". Sets CT (the container's PID 1), EXEC_PID (minibox-exec) and
+# JOINED (the command, as the host numbers it).
+start_joined() {
+	CT=$CT_PID
+	: >"$BATS_TEST_TMPDIR/ct.out" # the container's "ready" is there already
+	start_binary "$MINIBOX_EXEC" "$@"
+	EXEC_PID=$MB_PID JOINED=$CT_PID
+}
+
+# The namespaces of process $2 are those of process $1, type by type.
+assert_same_namespaces() {
+	local ns
+	for ns in user mnt uts ipc net pid cgroup; do
+		assert_equal "$ns $(readlink "/proc/$2/ns/$ns")" "$ns $(readlink "/proc/$1/ns/$ns")"
+	done
+}
+
+@test "a command run with minibox-exec NAME sees the container's hostname" {
+	start_named --hostname inside-the-box
+	run -0 "$MINIBOX_EXEC" "$NAME" hostname
+	assert_output "inside-the-box"
+}
+
+@test "it lives in the container's PID namespace: its own PID is small, /proc/1 is the container's command" {
+	start_named
+	run -0 "$MINIBOX_EXEC" "$NAME" sh -c 'echo "$$"; tr "\0" " " </proc/1/cmdline'
+	assert_output $'2\nsleep 60 '
+}
+
+@test "it sees the container's mounts: a file in the container's own /tmp" {
+	start_container --name "$NAME" sh -c "$ROOTFS_ONLY"'echo written-inside >/tmp/mark; echo ready; exec sleep 60'
+	run -0 "$MINIBOX_EXEC" "$NAME" cat /tmp/mark /etc/minibox-release
+	assert_line --index 0 "written-inside"
+	[ ! -e /tmp/mark ] || [ "$(cat /tmp/mark)" != written-inside ]
+}
+
+@test "it sees the container's System V IPC objects" {
+	local key
+	key=$(($(cksum <<<"$TAG" | cut -d" " -f1) & 0x7fffffff | 1))
+	start_container --name "$NAME" --bind "${MB_TREE:-$REPO}/tests/probes:/opt:ro" \
+		sh -c "/opt/ipcprobe create shm $key && echo ready && exec sleep 60"
+	run -0 "$MINIBOX_EXEC" "$NAME" /opt/ipcprobe find shm "$key"
+	assert_output "found"
+}
+
+@test "it sees the container's network interfaces: only lo" {
+	start_named
+	# /proc/net is the reader's own network namespace
+	run -0 "$MINIBOX_EXEC" "$NAME" awk -F: 'NF > 1 { gsub(/ /, "", $1); print $1 }' /proc/net/dev
+	assert_output "lo"
+}
+
+@test "it sees the container's cgroup as the root of its cgroup tree" {
+	start_named
+	run -0 "$MINIBOX_EXEC" "$NAME" cat /proc/self/cgroup
+	local line
+	for line in "${lines[@]}"; do
+		[[ $line == *:/ ]] || fail "not the root: $line"
+	done
+}
+
+@test "the host sees the joined command in the container's namespaces, and minibox-exec in its own PID namespace" {
+	start_named
+	start_joined "$NAME" sh -c 'echo ready; exec sleep 60'
+	assert_same_namespaces "$CT" "$JOINED"
+	# setns(CLONE_NEWPID) moved only minibox-exec's children
+	assert_equal "$(readlink "/proc/$EXEC_PID/ns/pid")" "$(readlink /proc/self/ns/pid)"
+	assert_equal "$(readlink "/proc/$EXEC_PID/ns/pid_for_children")" "$(readlink "/proc/$CT/ns/pid")"
+	run -0 grep '^NSpid:' "/proc/$JOINED/status"
+	assert_output --regexp "^NSpid:	$JOINED	2\$"
+}
+
+@test "--ns-files joins the same namespaces, one /proc/PID/ns file at a time" {
+	start_named
+	start_joined --ns-files "$NAME" sh -c 'echo ready; exec sleep 60'
+	assert_same_namespaces "$CT" "$JOINED"
+}
+
+@test "minibox-exec takes a host PID too" {
+	start_container --hostname by-pid sh -c 'echo ready; exec sleep 60'
+	run -0 "$MINIBOX_EXEC" "$CT_PID" hostname
+	assert_output "by-pid"
+}
+
+@test "with --init, the command joins beside the init: /proc/1 is minibox's init, /proc/2 the container's command" {
+	start_named --init
+	run -0 "$MINIBOX_EXEC" "$NAME" sh -c 'echo "$$"; tr "\0" " " </proc/2/cmdline'
+	assert_output $'3\nsleep 60 '
+	start_joined "$NAME" sh -c 'echo ready; exec sleep 60'
+	assert_same_namespaces "$CT" "$JOINED"
+}
+
+@test "the command runs as the container's root, with the container's environment" {
+	CONTAINER_VAR=from-minibox start_named
+	run -0 "$MINIBOX_EXEC" "$NAME" sh -c 'id -u; id -g; echo "${CONTAINER_VAR:-unset}"; echo "$PATH"'
+	assert_output $'0\n0\nfrom-minibox\n/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+}
+
+@test "the exit status is the command's: its own, 128+N for signal N, 126, 127" {
+	start_named
+	run -7 "$MINIBOX_EXEC" "$NAME" sh -c 'exit 7'
+	run -143 "$MINIBOX_EXEC" "$NAME" sh -c 'kill -TERM $$'
+	run -126 "$MINIBOX_EXEC" "$NAME" /etc/minibox-release
+	run -127 --separate-stderr "$MINIBOX_EXEC" "$NAME" no-such-command
+	assert_error_line "minibox-exec: execvp(no-such-command): No such file or directory"
+}
+
+@test "a signal to minibox-exec is passed on to the command" {
+	start_named
+	start_joined "$NAME" sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do sleep 0.05; done'
+	kill -TERM "$EXEC_PID"
+	MB_PID=$EXEC_PID wait_for_minibox
+	assert_equal "$STATUS" 3
+	run -0 cat "$BATS_TEST_TMPDIR/ct.out"
+	assert_output $'ready\ngot TERM'
+}
+
+@test "the command dies with the container, and minibox-exec says so (137)" {
+	start_named
+	start_joined "$NAME" sh -c 'echo ready; exec sleep 60'
+	kill -KILL "$CT"
+	wait_until gone "$JOINED"
+	MB_PID=$EXEC_PID wait_for_minibox
+	assert_equal "$STATUS" 137
+}
+
+@test "after kill -9 of minibox-exec, the command is gone too" {
+	start_named
+	start_joined "$NAME" sh -c 'echo ready; exec sleep 60'
+	kill -KILL "$EXEC_PID"
+	wait_until gone "$JOINED"
+}
+
+@test "a name in use is refused: 125 and one line" {
+	start_named
+	run -125 --separate-stderr "$MINIBOX" --name "$NAME" true
+	assert_error_line "minibox: --name $NAME: a container of that name is running ($(records_dir)/$NAME)"
+	run -0 "$MINIBOX_EXEC" "$NAME" true # still there
+}
+
+@test "the record is there while the container runs, and gone after it ends" {
+	local record
+	record=$(records_dir)/$NAME
+	start_named
+	run -0 cat "$record"
+	assert_line --index 0 "pid $CT_PID"
+	assert_line --index 2 "uid $MB_UID"
+	kill -KILL "$CT_PID"
+	wait_for_minibox
+	[ ! -e "$record" ] || fail "$record is still there"
+	run -125 --separate-stderr "$MINIBOX_EXEC" "$NAME" true
+	assert_error_line "minibox-exec: $NAME: no container of that name (no $record)"
+}
+
+@test "after kill -9 of minibox, its record is stale: refused, then swept by the next minibox, never a live one" {
+	local record live=$NAME-live
+	record=$(records_dir)/$NAME
+	start_container --name "$live" sh -c 'echo ready; exec sleep 60'
+	local live_ct=$CT_PID
+	start_named
+	kill -KILL "$MB_PID"
+	wait_until gone "$CT_PID"
+	# (another suite's minibox may sweep it first: then it is gone already)
+	if [ -e "$record" ]; then
+		run -125 --separate-stderr "$MINIBOX_EXEC" "$NAME" true
+		assert_error_line "minibox-exec: $NAME: the container has ended ($record is stale: no minibox holds it)"
+	fi
+	run -0 "$MINIBOX" true
+	[ ! -e "$record" ] || fail "$record was not swept"
+	run -0 "$MINIBOX_EXEC" "$live" sh -c 'echo "$$"'
+	assert_output 2
+	run -0 grep "^pid $live_ct\$" "$(records_dir)/$live"
+}
+
+@test "an unknown name, a PID that is no process, a bad TARGET: 125 and one line" {
+	run -125 --separate-stderr "$MINIBOX_EXEC" "$NAME-none" true
+	assert_error_line "minibox-exec: $NAME-none: no container of that name (no $(records_dir)/$NAME-none)"
+	run -125 --separate-stderr "$MINIBOX_EXEC" 999999999 true
+	assert_error_line "minibox-exec: 999999999: no such process"
+	run -125 --separate-stderr "$MINIBOX_EXEC" ../etc true
+	assert_error_line "minibox-exec: ../etc: expected the NAME of a container (minibox --name) or a host PID"
+	run -125 --separate-stderr "$MINIBOX_EXEC" "$NAME"
+	assert_error_line "minibox-exec: no COMMAND given, see minibox-exec --help"
+	run -125 --separate-stderr "$MINIBOX_EXEC"
+	assert_error_line "minibox-exec: no TARGET given, see minibox-exec --help"
+	run -0 "$MINIBOX_EXEC" --help
+	assert_line --index 0 "usage: minibox-exec [OPTIONS] TARGET [--] COMMAND [ARG...]"
+}
+
+@test "bad names are refused: 125 and one line" {
+	local bad
+	for bad in "" ../x .hidden -x "a b" a/b "$(printf 'n%.0s' {1..65})"; do
+		run -125 --separate-stderr "$MINIBOX" --name "$bad" true
+		assert_error_line "minibox: --name $bad: expected 1 to 64 letters, digits, \"_\", \".\" or \"-\", the first a letter or a digit"
+	done
+	run -125 --separate-stderr "$MINIBOX" --name 4242 true
+	assert_error_line "minibox: --name 4242: only digits, which minibox-exec would take for a PID"
+}
+
+# bats test_tags=once
+@test "as root, the joined command is in the container's cgroup, and counts against its limits" {
+	start_binary "$MB_REAL" --name "$NAME" --pids 16 sh -c 'echo ready; exec sleep 60'
+	MINIBOX_EXEC=$MB_EXEC_REAL start_joined "$NAME" sh -c 'echo ready; exec sleep 60'
+	local ctl
+	for ctl in memory pids cpu; do
+		assert_equal "$ctl $(cgroup_dir_of "$JOINED" "$ctl")" "$ctl $(cgroup_dir_of "$CT" "$ctl")"
+	done
+	run -0 cat "$(cgroup_dir_of "$CT" pids)/pids.current"
+	assert_output 2
+	run -0 "$MB_EXEC_REAL" "$NAME" cat /proc/self/cgroup
+	for line in "${lines[@]}"; do
+		[[ $line == *:/ ]] || fail "not the root: $line"
+	done
+}
+
+# bats test_tags=once
+@test "as root, into a container whose root is host uid 100000, the command is that root" {
+	start_binary "$MB_REAL" --name "$NAME" --uid-map 0:100000:65536 --gid-map 0:100000:65536 \
+		sh -c 'echo ready; exec sleep 60'
+	MINIBOX_EXEC=$MB_EXEC_REAL start_joined "$NAME" sh -c 'id -u; id -g; echo ready; exec sleep 60'
+	run -0 cat "$BATS_TEST_TMPDIR/ct.out"
+	assert_output $'0\n0\nready'
+	run -0 grep -E '^(Uid|Gid):' "/proc/$JOINED/status"
+	assert_output $'Uid:\t100000\t100000\t100000\t100000\nGid:\t100000\t100000\t100000\t100000'
+}
+
+# bats test_tags=once
+@test "a record whose PID names another process now is refused: 125 and one line" {
+	local record=/run/minibox/$NAME
+	mkdir -p /run/minibox
+	# a live PID (this shell's), but not the start time of that process
+	printf 'pid %d\nstart 1\nuid 0\n' "$$" >"$record"
+	# held, as minibox holds the record of a running container
+	flock --exclusive --no-fork "$record" sleep 60 3>&- &
+	echo "$!" >>"$BATS_TEST_TMPDIR/started"
+	wait_until grep -q ":$(stat -c %i "$record") 0 EOF" /proc/locks
+	run -125 --separate-stderr "$MB_EXEC_REAL" "$NAME" true
+	assert_error_line "minibox-exec: $NAME: the container has ended (process $$ is another one now)"
+	rm -f "$record"
+}
+
+# bats test_tags=once
+@test "the container holds no descriptor of its record, even with --init" {
+	start_binary "$MB_REAL" --name "$NAME" --init sh -c 'echo ready; exec sleep 60'
+	[ -e "/run/minibox/$NAME" ]
+	run -0 find "/proc/$CT_PID/fd" -lname "/run/minibox/*"
+	assert_output ""
+}
+
+# bats test_tags=once
+@test "an ordinary user may not join root's container: 125 and one line" {
+	start_binary "$MB_REAL" --name "$NAME" sh -c 'echo ready; exec sleep 60'
+	run -125 --separate-stderr exec_as_user "$CT_PID" true
+	assert_error_line "minibox-exec: $CT_PID: belongs to uid 0; only its owner or root may join it (you are uid ${MB_USER_UID:-65534})"
+	run -125 --separate-stderr exec_as_user "$NAME" true
+	assert_stderr_regex "^minibox-exec: $NAME: no container of that name \(.*\)\$"
+}
+
+# bats test_tags=once
+@test "-v narrates pidfd_open, setns and the extra fork; minibox-exec keeps its own PID" {
+	start_binary "$MB_REAL" --name "$NAME" sh -c 'echo ready; exec sleep 60'
+	run -0 --separate-stderr "$MB_EXEC_REAL" -v "$NAME" true
+	assert_stderr_regex "^minibox-exec: pidfd_open\($CT_PID, 0\) = [0-9]+\$"
+	assert_stderr_regex '^minibox-exec: setns\([0-9]+, CLONE_NEWUSER\|CLONE_NEWNS\|CLONE_NEWUTS\|CLONE_NEWIPC\|CLONE_NEWNET\|CLONE_NEWPID\) = 0$'
+	assert_stderr_regex '^minibox-exec: clone3\(flags=0, exit_signal=SIGCHLD\) = [0-9]+ \(host pid\)$'
+	assert_stderr_regex '^minibox-exec: child: getpid\(\) = 2: its PID in the container$'
+	local before after
+	before=$(sed -n 's/^minibox-exec: before setns(): NSpid:.//p' <<<"$stderr")
+	after=$(sed -n 's/^minibox-exec: after setns(), still: NSpid:.//p' <<<"$stderr")
+	[ -n "$before" ] && assert_equal "$after" "$before"
+}
+
+@test "the host is left clean: no process, mount, interface, cgroup or record" {
+	# teardown kills minibox with SIGKILL: the next minibox sweeps its record
+	run "$MINIBOX" true
+	run -0 find "$(records_dir)" -mindepth 1 -name "mbt-$TAG-*"
+	assert_output ""
+	assert_host_clean
+}
