@@ -551,15 +551,19 @@ static void find_namespaces(struct target *t)
  * container's, where this process has no PID at all. */
 static void narrate_nspid(int fd, const char *when)
 {
-	char buf[4096], *line;
+	char buf[4096], *line, *tab;
 	ssize_t n;
 
 	if (!opt.verbose || (n = pread(fd, buf, sizeof(buf) - 1, 0)) <= 0)
 		return;
 	buf[n] = '\0';
 	line = strstr(buf, "NSpid:");
-	if (line)
-		narrate("%s: %.*s", when, (int)strcspn(line, "\n"), line);
+	if (!line)
+		return;
+	line[strcspn(line, "\n")] = '\0';
+	while ((tab = strchr(line, '\t')))
+		*tab = ' ';
+	narrate("%s: %s", when, line);
 }
 
 /* All at once: setns(2) takes a pidfd and the types to join (Linux 5.8),
