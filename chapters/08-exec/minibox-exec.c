@@ -55,16 +55,20 @@ enum {
 #define MAX_CGROUPS 8
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
-/* The namespaces a process can join, and their files in /proc/PID/ns. */
+/* The namespaces a process can join: the flag, its file in /proc/PID/ns.
+ * The user namespace first, the cgroup namespace last (the child joins it:
+ * see enter_cgroup_namespace()). */
 static const struct ns_type {
 	int flag;
-	const char *file;
+	const char *file, *name;
 } ns_types[] = {
-	{ CLONE_NEWUSER, "user" }, { CLONE_NEWNS, "mnt" },   { CLONE_NEWUTS, "uts" },
-	{ CLONE_NEWIPC, "ipc" },   { CLONE_NEWNET, "net" },  { CLONE_NEWPID, "pid" },
-	{ CLONE_NEWCGROUP, "cgroup" },
+	{ CLONE_NEWUSER, "user", "CLONE_NEWUSER" }, { CLONE_NEWNS, "mnt", "CLONE_NEWNS" },
+	{ CLONE_NEWUTS, "uts", "CLONE_NEWUTS" },    { CLONE_NEWIPC, "ipc", "CLONE_NEWIPC" },
+	{ CLONE_NEWNET, "net", "CLONE_NEWNET" },    { CLONE_NEWPID, "pid", "CLONE_NEWPID" },
+	{ CLONE_NEWCGROUP, "cgroup", "CLONE_NEWCGROUP" },
 };
 #define NTYPES ARRAY_SIZE(ns_types)
+#define CGROUP_NS (NTYPES - 1)
 
 /* What the command line asked for: the program's only global state. */
 static struct options {
@@ -97,10 +101,9 @@ struct cgroup_fds {
 
 /* ---------------------------------------------------------------- output */
 
+/* Spell out FLAGS for -v, e.g. "CLONE_NEWUSER|CLONE_NEWNS". */
 static const char *flag_names(int flags)
 {
-	static const char *names[] = { "CLONE_NEWUSER", "CLONE_NEWNS", "CLONE_NEWUTS",
-		"CLONE_NEWIPC", "CLONE_NEWNET", "CLONE_NEWPID", "CLONE_NEWCGROUP" };
 	static char buf[256];
 	size_t i;
 
@@ -108,7 +111,7 @@ static const char *flag_names(int flags)
 	for (i = 0; i < NTYPES; i++) {
 		if (flags & ns_types[i].flag) {
 			strcat(buf, buf[0] ? "|" : "");
-			strcat(buf, names[i]);
+			strcat(buf, ns_types[i].name);
 		}
 	}
 	return buf[0] ? buf : "0";
@@ -685,7 +688,7 @@ static void die_with_parent(int alive)
  * cgroup namespace, minibox-exec's own cgroup is out of sight. */
 static void enter_cgroup_namespace(const struct target *t)
 {
-	int fd = opt.ns_files ? t->ns_fds[NTYPES - 1] : t->pidfd;
+	int fd = opt.ns_files ? t->ns_fds[CGROUP_NS] : t->pidfd;
 
 	if (!(t->flags & CLONE_NEWCGROUP))
 		return;
