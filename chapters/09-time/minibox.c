@@ -1685,6 +1685,8 @@ static int claim_cgroup_dir(const char *parent, const char *name, char *dir)
 			die("mkdir(%s)", parent);
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT)
+		return -1; /* swept before we could lock it: draw another name */
 	if (fd == -1)
 		die("open(%s)", dir);
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1 || faccessat(fd, "cgroup.procs", F_OK, 0) == -1) {
@@ -1815,18 +1817,22 @@ static void remove_record_at_exit(struct record *r); /* below remove_record() */
 static void claim_name(struct record *r)
 {
 	char dir[PATH_MAX];
-	int tries;
+	int tries, held = 0;
 
 	records_dir(dir);
 	make_records_dir(dir);
 	snprintf(r->path, sizeof(r->path), "%s/%s", dir, opt.name);
-	for (tries = 0; tries < 10; tries++) {
+	for (tries = 0; tries < 20; tries++) {
 		/* LAB 08: create the record with O_CREAT|O_EXCL and flock(LOCK_EX) it; refuse a name whose record is held */
 		r->fd = open(r->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (r->fd == -1 && errno != EEXIST)
 			die("open(%s, O_CREAT|O_EXCL)", r->path);
-		if (r->fd == -1 && record_held(r->path))
+		/* Held: by its minibox, or for a moment by another minibox's
+		 * sweep. Look again, a few times, before saying it runs. */
+		if (r->fd == -1 && record_held(r->path) && ++held == 5)
 			fail("--name %s: a container of that name is running (%s)", opt.name, r->path);
+		if (r->fd == -1 && held)
+			usleep(10000);
 		/* a sweep may remove the file between open() and flock() */
 		if (r->fd >= 0 && (flock(r->fd, LOCK_EX | LOCK_NB) == -1 || !same_file(r->fd, r->path))) {
 			close(r->fd);
