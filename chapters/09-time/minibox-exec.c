@@ -756,7 +756,7 @@ static pid_t start_command(const struct target *t, const struct cgroup_fds *cg)
 {
 	struct clone_args ca = { .exit_signal = SIGCHLD };
 	int alive[2]; /* the child sees a hang-up on [0] when we die */
-	pid_t pid;
+	pid_t pid = -1;
 
 	if (pipe2(alive, O_CLOEXEC) == -1)
 		die("pipe2");
@@ -766,15 +766,15 @@ static pid_t start_command(const struct target *t, const struct cgroup_fds *cg)
 	}
 	/* LAB 08: fork once more (clone3): only our children are born in the container's PID namespace */
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
-	if (pid == -1)
-		die("clone3(%s)", ca.flags ? "CLONE_INTO_CGROUP" : "0");
 	if (pid == 0) {
 		close(alive[1]);
 		child_main(t, cg, alive[0]);
 	}
+	/* END LAB 08 */
+	if (pid == -1)
+		die("clone3(%s)", ca.flags ? "CLONE_INTO_CGROUP" : "0");
 	narrate("clone3(flags=%s, exit_signal=SIGCHLD) = %d (host pid)",
 		ca.flags ? "CLONE_INTO_CGROUP" : "0", pid);
-	/* END LAB 08 */
 	close(alive[0]); /* we keep [1] open until we exit */
 	return pid;
 }
