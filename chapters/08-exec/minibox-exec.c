@@ -308,7 +308,6 @@ static void target_from_record(struct target *t)
 	char line[PATH_MAX + 16], *value;
 	FILE *f = open_record();
 
-	t->pid = 0;
 	while (f && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
 		value = strchr(line, ' ');
@@ -390,10 +389,7 @@ static void target_from_pid(struct target *t)
 	struct stat st;
 	int fd;
 
-	t->pid = atoi(opt.target);
 	snprintf(path, sizeof(path), "/proc/%d", t->pid);
-	if (stat(path, &st) == -1 && errno == ENOENT)
-		fail("%s: no such process", opt.target);
 	if (stat(path, &st) == -1)
 		die("stat(%s)", path);
 	t->uid = st.st_uid;
@@ -435,6 +431,8 @@ static void pin_target(struct target *t)
 {
 	/* LAB 08: pidfd_open(2) the target's PID; with a record, check that its start time is the recorded one */
 	t->pidfd = syscall(SYS_pidfd_open, t->pid, 0);
+	if (t->pidfd == -1 && errno == ESRCH && !t->start)
+		fail("%s: no such process", opt.target);
 	if (t->pidfd == -1 && errno == ESRCH)
 		fail("%s: the container has ended (no process %d)", opt.target, t->pid);
 	if (t->pidfd == -1)
@@ -495,12 +493,18 @@ static void read_environment(struct target *t)
 /* Find the container: a name is a record of minibox's, digits a host PID. */
 static void find_target(struct target *t)
 {
+	int by_pid = strspn(opt.target, "0123456789") == strlen(opt.target);
+
 	memset(t, 0, sizeof(*t));
-	if (strspn(opt.target, "0123456789") == strlen(opt.target))
-		target_from_pid(t);
+	if (by_pid)
+		t->pid = atoi(opt.target);
 	else
 		target_from_record(t);
+	/* Pin it before we read /proc/PID: afterwards, check_still_alive()
+	 * proves that what we read was that process's. */
 	pin_target(t);
+	if (by_pid)
+		target_from_pid(t);
 	check_owner(t);
 	read_environment(t);
 	narrate("%s: pid %d, uid %u%s%s, %d cgroup director%s", opt.target, t->pid, t->uid,
