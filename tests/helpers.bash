@@ -17,18 +17,45 @@ MINIBOX=${MINIBOX:-$REPO/chapters/$FILE_CHAPTER/minibox}
 # From chapter 03 on, the default root filesystem is ./rootfs.
 cd "$REPO" || exit 1
 
+# Every test has a time limit (bats 1.8.2 fails a test that runs longer,
+# "# timeout after 60s", then runs its teardown): the suite cannot hang.
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-${MB_TEST_TIMEOUT:-60}}
+
+# What this test file starts carries its run id in its environment:
+# MB_RUN_ID=... in /proc/PID/environ. The clean-host check counts only those
+# processes (and what they hold), so other suites, containers, Docker or
+# systemd units running at the same time never fail it. scripts/test.sh gives
+# each bats run an id; run by hand, a file makes its own. MB_TAG, 8 hex
+# digits, names the IPC objects the tests make (a System V key, queue names).
+export MB_RUN_ID=${MB_RUN_ID:-mbt-${BATS_RUN_TMPDIR##*/bats-run-}-$FILE_CHAPTER}
+MB_TAG=$(printf '%08x' "$(($(cksum <<<"$MB_RUN_ID" | cut -d" " -f1) & 0x7fffffff | 1))")
+
 # From chapter 04 on, scripts/test.sh runs every file twice: as root, and
-# with MB_ROOTLESS=1, where "$MINIBOX" runs as uid 65534, an ordinary user.
-# MB_UID is the host uid (and gid) minibox runs as; MB_REAL the binary itself.
-# A test that says who runs minibox ("$MB_REAL" for root, as_nobody) does the
-# same in both passes: tagged "once", it is left out of the rootless one.
+# with MB_ROOTLESS=1, where "$MINIBOX" runs as the ordinary user
+# (tests/user.bash says who that is: the person who typed sudo, else uid
+# 65534 working from a copy of what it needs). MB_UID is the host uid minibox
+# runs as (its gid is MB_GID); MB_REAL the binary itself, run as root;
+# MB_TREE the tree the minibox under test works from (./rootfs, the probes).
+# A test that says who runs minibox ("$MB_REAL" for root, as_user_minibox
+# for the ordinary user) does the same in both passes: tagged "once", it is
+# left out of the rootless one.
 export MB_REAL=${MB_REAL:-$MINIBOX} # helpers.bash is read again for each test
-MB_UID=0
-if [ -n "${MB_ROOTLESS:-}" ]; then
-	MB_UID=65534
-	MINIBOX=$REPO/tests/as-nobody
+# shellcheck source=tests/user.bash
+source "$REPO/tests/user.bash"
+export MB_REPO=$REPO
+export MB_UID=0 MB_GID=0 MB_TREE=$REPO
+if [ -n "${MB_USER_TREE:-}" ]; then
+	# chosen by scripts/test.sh, or by this file's setup_file (remember_host)
+	MB_USER_MINIBOX=$(mb_user_path "$MB_REAL")
+	export MB_USER_MINIBOX
+	if [ -n "${MB_ROOTLESS:-}" ]; then
+		MB_UID=$MB_USER_UID MB_GID=$MB_USER_GID MB_TREE=$MB_USER_TREE
+		MINIBOX=$REPO/tests/as-user
+	fi
 fi
-as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+as_user() { mb_as_user "$@"; }
+# The binary under test, run by the ordinary user from its tree.
+as_user_minibox() { "$REPO/tests/as-user" "$@"; }
 
 # Before each test: in the rootless pass, skip with a reason the learner can
 # act on when this host cannot run minibox as an ordinary user.
@@ -39,9 +66,7 @@ setup() {
 		skip "an earlier test failed (fail fast)"
 	fi
 	[ -n "${MB_ROOTLESS:-}" ] || return 0
-	as_nobody test -x "$MB_REAL" ||
-		skip "uid 65534 cannot reach $MB_REAL (clone the repository outside /root)"
-	as_nobody unshare --user --map-root-user true 2>/dev/null ||
+	as_user unshare --user --map-root-user true 2>/dev/null ||
 		skip "unprivileged user namespaces are restricted here: scripts/check-env.sh says what to change"
 }
 
@@ -51,7 +76,7 @@ user_dir() {
 	local dir
 	dir=$(mktemp -d /tmp/minibox-test.XXXXXX)
 	chmod 755 "$dir"
-	chown "$MB_UID:$MB_UID" "$dir"
+	chown "$MB_UID:$MB_GID" "$dir"
 	echo "$dir" >>"$BATS_TEST_TMPDIR/user-dirs"
 	echo "$dir"
 }
@@ -89,11 +114,12 @@ PATIENCE=${MB_PATIENCE:-5}
 
 # Poll until a command succeeds, for up to $PATIENCE seconds.
 wait_until() {
-	local _
-	for _ in $(seq $((PATIENCE * 20))); do
+	local deadline=$((${EPOCHREALTIME/./} + PATIENCE * 1000000))
+	while [ "${EPOCHREALTIME/./}" -lt "$deadline" ]; do
 		"$@" && return 0
 		sleep 0.05
 	done
+	"$@" && return 0
 	echo "gave up waiting for: $*" >&2
 	return 1
 }
@@ -269,54 +295,87 @@ teardown() { mb_teardown; }
 
 # ---------------------------------------------------------- a clean host
 
-# Everything a container could leave behind on the host, one line each.
+# This run's processes: alive, with MB_RUN_ID=<this run's id> in their
+# environment, that are minibox (a binary of this clone, of the ordinary
+# user's tree, or the one under test) or live in a PID or UTS namespace other
+# than ours (a container). Processes of this clone's binaries that carry no
+# run id at all count too: nobody but a test should run them while it runs.
+# The test harness itself (bats, the shell, grep) carries the id but is
+# neither. One line each: PID, then the program.
+run_processes() {
+	local self_pid self_uts p exe tree=${MB_USER_TREE:-$REPO}
+	self_pid=$(readlink /proc/self/ns/pid) self_uts=$(readlink /proc/self/ns/uts)
+	{
+		# carrying this run's id (one grep reads every environment)
+		grep -lzxF "MB_RUN_ID=$MB_RUN_ID" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3
+		# running a program of this clone (or its copy) without any run id
+		find /proc -mindepth 2 -maxdepth 2 -name exe \( -lname "$REPO/*" -o -lname "$tree/*" \) \
+			2>/dev/null | cut -d/ -f3 | while read -r p; do
+			grep -qz '^MB_RUN_ID=' "/proc/$p/environ" 2>/dev/null || echo "$p"
+		done
+	} | sort -un | while read -r p; do
+		exe=$(readlink "/proc/$p/exe" 2>/dev/null) || continue
+		grep -q '^State:.Z' "/proc/$p/status" 2>/dev/null && continue
+		if [ "$exe" = "$MB_REAL" ] || [ "$exe" = "${MB_USER_MINIBOX:-}" ] ||
+			[[ $exe == "$REPO"/* || $exe == "$tree"/* ]] ||
+			[ "$(readlink "/proc/$p/ns/pid")" != "$self_pid" ] ||
+			[ "$(readlink "/proc/$p/ns/uts")" != "$self_uts" ]; then
+			echo "$p $exe"
+		fi
+	done
+}
+
+# Everything a container of this run could leave behind on the host, one
+# line each.
 host_state() {
 	echo "hostname $(hostname)"
 	# mount point, filesystem type and source of every mount
 	awk '{ sep = 0; for (i = 7; i <= NF; i++) if ($i == "-") { sep = i; break }
 	       print "mount", $5, $(sep + 1), $(sep + 2) }' /proc/self/mountinfo | sort
 	printf 'interface %s\n' /sys/class/net/*
-	find /sys/fs/cgroup -maxdepth 4 -type d -name 'minibox*' 2>/dev/null | sed 's/^/cgroup /'
+	# the cgroups this run's processes are in, when they are minibox's
+	local p
+	run_processes | while read -r p _; do
+		sed -n 's/^[0-9]*:\([^:]*\):\(.*\/minibox-.*\)/cgroup \1 \2/p' "/proc/$p/cgroup" 2>/dev/null
+	done | sort -u
 	find /run/minibox -mindepth 1 2>/dev/null | sed 's/^/state /'
-	# System V IPC objects, by key, and POSIX message queues, by name (an
-	# mqueue mount lists them; it is made in a throwaway mount namespace)
-	awk 'FNR > 1 { print "ipc", FILENAME, $1 }' /proc/sysvipc/shm /proc/sysvipc/msg /proc/sysvipc/sem
-	unshare --mount sh -c 'mount -t mqueue none /tmp 2>/dev/null && ls /tmp' | sed 's/^/mqueue /'
+	# System V IPC objects with this run's key, and POSIX message queues with
+	# this run's tag in their name (an mqueue mount lists them; it is made in
+	# a throwaway mount namespace)
+	awk -v key=$((0x$MB_TAG)) 'FNR > 1 && $1 == key { print "ipc", FILENAME, $1 }' \
+		/proc/sysvipc/shm /proc/sysvipc/msg /proc/sysvipc/sem
+	unshare --mount sh -c 'mount -t mqueue none /tmp 2>/dev/null && ls /tmp' |
+		grep -F -- "$MB_TAG" | sed 's/^/mqueue /'
 }
 
-# The UTS and PID namespaces processes live in: a container's process in a
-# namespace that was not there before is a process left behind.
-namespaces_in_use() {
-	{ namespace_table uts; namespace_table pid; } | awk '{ print $2 }' | sort -u
-}
-
-# Call from setup_file: remember the host as it was.
+# Call from setup_file: remember the host as it was, and choose the
+# ordinary user (when scripts/test.sh has not: bats run by hand).
 remember_host() {
+	if [ -z "${MB_USER_TREE:-}" ]; then
+		mb_choose_user "$REPO" || return 1
+		# this file made the copy, this file removes it (restore_host)
+		[ -z "${MB_USER_COPY:-}" ] || echo "$MB_USER_COPY" >"$BATS_FILE_TMPDIR/user-tree"
+	fi
 	host_state >"$BATS_FILE_TMPDIR/host.before"
-	namespaces_in_use >"$BATS_FILE_TMPDIR/ns.before"
 	hostname >"$BATS_FILE_TMPDIR/hostname"
 }
 
 # Call from teardown_file: a broken lab must not leave the host renamed.
 restore_host() {
-	local name
+	local name tree
+	if [ -f "$BATS_FILE_TMPDIR/user-tree" ]; then
+		tree=$(cat "$BATS_FILE_TMPDIR/user-tree")
+		[[ $tree == /tmp/minibox-user.* ]] && rm -rf "$tree"
+	fi
 	name=$(cat "$BATS_FILE_TMPDIR/hostname" 2>/dev/null) || return 0
 	[ "$(hostname)" = "$name" ] || hostname "$name"
 }
 
-# Processes of this repository's binaries, or in a namespace born since
-# remember_host, with their command lines.
+# This run's processes, with their command lines.
 stray_processes() {
-	local p
-	for p in $({
-		# in a UTS or PID namespace that was not there at the start
-		{ namespace_table uts; namespace_table pid; } |
-			awk 'NR == FNR { known[$1]; next } !($2 in known) { print $1 }' \
-				"$BATS_FILE_TMPDIR/ns.before" -
-		# running a program of this repository (minibox, the rootfs' busybox)
-		find /proc -mindepth 2 -maxdepth 2 -name exe -lname "$REPO/*" 2>/dev/null | cut -d/ -f3
-	} | sort -u | alive); do
-		echo "process $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+	local p exe
+	run_processes | while read -r p exe; do
+		echo "process $p ($exe): $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
 	done
 }
 
