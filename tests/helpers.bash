@@ -9,9 +9,13 @@ bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
 
-REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+# (helpers.bash is read again for each test: no forks here that the
+# environment can spare, what the first reading works out is exported)
+REPO=${BATS_TEST_DIRNAME%/tests}
+[[ $REPO == /* ]] || REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 # tests/01-uts.bats holds chapter 01-uts's properties.
-FILE_CHAPTER=$(basename "$BATS_TEST_FILENAME" .bats)
+FILE_CHAPTER=${BATS_TEST_FILENAME##*/}
+FILE_CHAPTER=${FILE_CHAPTER%.bats}
 # The binary under test: by default this chapter's; MINIBOX= grades another.
 MINIBOX=${MINIBOX:-$REPO/chapters/$FILE_CHAPTER/minibox}
 # From chapter 03 on, the default root filesystem is ./rootfs.
@@ -28,7 +32,10 @@ BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-${MB_TEST_TIMEOUT:-60}}
 # each bats run an id; run by hand, a file makes its own. MB_TAG, 8 hex
 # digits, names the IPC objects the tests make (a System V key, queue names).
 export MB_RUN_ID=${MB_RUN_ID:-mbt-${BATS_RUN_TMPDIR##*/bats-run-}-$FILE_CHAPTER}
-MB_TAG=$(printf '%08x' "$(($(cksum <<<"$MB_RUN_ID" | cut -d" " -f1) & 0x7fffffff | 1))")
+if [ "${MB_TAG_OF:-}" != "$MB_RUN_ID" ]; then
+	MB_TAG=$(printf '%08x' "$(($(cksum <<<"$MB_RUN_ID" | cut -d" " -f1) & 0x7fffffff | 1))")
+	export MB_TAG MB_TAG_OF=$MB_RUN_ID
+fi
 
 # From chapter 04 on, scripts/test.sh runs every file twice: as root, and
 # with MB_ROOTLESS=1, where "$MINIBOX" runs as the ordinary user
@@ -40,14 +47,16 @@ MB_TAG=$(printf '%08x' "$(($(cksum <<<"$MB_RUN_ID" | cut -d" " -f1) & 0x7fffffff
 # for the ordinary user) does the same in both passes: tagged "once", it is
 # left out of the rootless one.
 export MB_REAL=${MB_REAL:-$MINIBOX} # helpers.bash is read again for each test
-# shellcheck source=tests/user.bash
+# shellcheck source=tests/user.bash disable=SC1091
 source "$REPO/tests/user.bash"
 export MB_REPO=$REPO
 export MB_UID=0 MB_GID=0 MB_TREE=$REPO
 if [ -n "${MB_USER_TREE:-}" ]; then
 	# chosen by scripts/test.sh, or by this file's setup_file (remember_host)
-	MB_USER_MINIBOX=$(mb_user_path "$MB_REAL")
-	export MB_USER_MINIBOX
+	if [ "${MB_USER_MINIBOX_OF:-}" != "$MB_REAL" ]; then
+		MB_USER_MINIBOX=$(mb_user_path "$MB_REAL")
+		export MB_USER_MINIBOX MB_USER_MINIBOX_OF=$MB_REAL
+	fi
 	if [ -n "${MB_ROOTLESS:-}" ]; then
 		MB_UID=$MB_USER_UID MB_GID=$MB_USER_GID MB_TREE=$MB_USER_TREE
 		MINIBOX=$REPO/tests/as-user
@@ -66,7 +75,12 @@ setup() {
 		skip "an earlier test failed (fail fast)"
 	fi
 	[ -n "${MB_ROOTLESS:-}" ] || return 0
-	as_user unshare --user --map-root-user true 2>/dev/null ||
+	# tried once per file
+	if [ ! -e "$BATS_FILE_TMPDIR/userns-tried" ]; then
+		as_user unshare --user --map-root-user true 2>/dev/null || touch "$BATS_FILE_TMPDIR/userns-refused"
+		touch "$BATS_FILE_TMPDIR/userns-tried"
+	fi
+	[ ! -e "$BATS_FILE_TMPDIR/userns-refused" ] ||
 		skip "unprivileged user namespaces are restricted here: scripts/check-env.sh says what to change"
 }
 
