@@ -147,67 +147,90 @@ static void __attribute__((format(printf, 1, 2))) narrate(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---------------------------------------------------------------- options */
+/* --------------------------------------------------------------- signals */
 
-static void __attribute__((noreturn)) usage(FILE *out, int status)
+/* The signals minibox waits for with sigwait(): SIGCHLD, when a child ends.
+ * (Chapter 02 adds the signals a person sends.) */
+static void waited_signals(sigset_t *set)
 {
-	fputs("usage: minibox [OPTIONS] [--] COMMAND [ARG...]\n"
-	      "Run COMMAND in its own UTS namespace and wait for it.\n"
-	      "\n"
-	      "  --hostname NAME  hostname inside (default minibox)\n"
-	      "  -v, --verbose  narrate each kernel call on stderr\n"
-	      "  -h, --help     show this help\n"
-	      "\n"
-	      "Exit status: COMMAND's own; 128+N if a signal N killed it;\n"
-	      "125 if minibox failed, 126 if COMMAND cannot be run, 127 if not found.\n",
-	      out);
-	exit(status);
+	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
 }
 
-/* The kernel takes 1 to HOST_NAME_MAX (64) bytes. */
-static void check_hostname(const char *name)
+/* Block them. Blocked, a signal waits in the kernel until sigwait() takes
+ * it, so none is lost between clone3() and wait_for_child(). */
+static void block_signals(void)
 {
-	size_t len = strlen(name);
+	sigset_t set;
 
-	if (len == 0)
-		fail("--hostname: empty, give 1 to %d characters", HOST_NAME_MAX);
-	if (len > HOST_NAME_MAX)
-		fail("--hostname: %zu characters, the limit is %d", len, HOST_NAME_MAX);
+	waited_signals(&set);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		die("sigprocmask(SIG_BLOCK)");
 }
 
-static void parse_options(int argc, char **argv)
+/* Signal state passes through clone and exec. A caller that ignores
+ * SIGCHLD (some init scripts and Perl programs do) makes the kernel reap our
+ * child before waitpid() can see it; a shell starts a background job,
+ * `minibox ... &`, with SIGINT and SIGQUIT ignored; a blocked signal stays
+ * blocked. Start from what a new process has: every signal at its default
+ * action, none blocked. */
+static void reset_signals(void)
 {
-	static const struct option longopts[] = {
-		{ "hostname", required_argument, NULL, 'H' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
+	sigset_t none;
+	int sig;
 
-	opterr = 0; /* we print our own one-line errors */
-	/* "+": stop at the first word that is not an option, so that
-	 * `minibox ls -l` passes -l to ls. */
-	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'H':
-			opt.hostname = optarg;
-			break;
-		case 'v':
-			opt.verbose = 1;
-			break;
-		case 'h':
-			usage(stdout, 0);
-		case ':':
-			fail("%s: needs a value", argv[optind - 1]);
-		default:
-			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL); /* SIGKILL, SIGSTOP and glibc's own refuse: fine */
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+		die("sigprocmask(SIG_SETMASK, none)");
+}
+
+/* Start from the state a new process has, whatever our caller left us:
+ * default signals, and no descriptors but stdin, stdout and stderr. A
+ * descriptor the caller left open would reach the command, and an open
+ * directory of the host's leads out of any container (runc's CVE-2024-21626).
+ * SIGPIPE alone is ignored, by minibox only: a write to a child that died
+ * must fail with EPIPE, not kill us without a word. */
+static void start_clean(void)
+{
+	reset_signals();
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		die("signal(SIGPIPE, SIG_IGN)");
+	if (close_range(3, ~0U, 0) == -1)
+		die("close_range(3, ~0U, 0)");
+}
+
+/* How a child ended, as the exit status minibox reports. */
+static int exit_status(pid_t pid, int status, const char *who)
+{
+	if (WIFSIGNALED(status)) {
+		narrate("%swaitpid(%d): killed by signal %d (%s)", who, pid,
+			WTERMSIG(status), strsignal(WTERMSIG(status)));
+		return 128 + WTERMSIG(status);
+	}
+	narrate("%swaitpid(%d): exited with %d", who, pid, WEXITSTATUS(status));
+	return WEXITSTATUS(status);
+}
+
+/* Wait for PID to end and return its exit status. WHO starts the -v lines
+ * (chapter 02's init has its own). */
+static int wait_for_child(pid_t pid, const char *who)
+{
+	sigset_t waited;
+	pid_t ended;
+	int sig, status;
+
+	waited_signals(&waited);
+	for (;;) {
+		if (sigwait(&waited, &sig) != 0)
+			die("sigwait");
+		/* One SIGCHLD may stand for several children: reap them all. */
+		while ((ended = waitpid(-1, &status, WNOHANG)) > 0) {
+			if (ended == pid)
+				return exit_status(pid, status, who);
 		}
 	}
-	if (optind == argc)
-		fail("no COMMAND given, see minibox --help");
-	opt.command = argv + optind;
-	check_hostname(opt.hostname);
 }
 
 /* --------------------------------------------------------- the child side */
@@ -261,6 +284,7 @@ static void exec_command(char **command)
 	narrate("child: execvp(\"%s\", ...)", command[0]);
 	/* The command writes to the same stdout: hand it an empty buffer. */
 	fflush(stdout);
+	reset_signals(); /* exec keeps what is ignored or blocked: minibox ignores SIGPIPE */
 	execvp(command[0], command);
 	fprintf(stderr, "minibox: execvp(%s): %s\n", command[0], strerror(errno));
 	exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
@@ -323,22 +347,67 @@ static void let_child_go(struct child_args *args)
 		die("write(sync pipe)");
 }
 
-/* Wait for the child and turn how it ended into our exit status. */
-static int wait_for_child(pid_t pid)
-{
-	int status;
+/* ------------------------------------------------------ the command line */
 
-	while (waitpid(pid, &status, 0) == -1) {
-		if (errno != EINTR)
-			die("waitpid(%d)", pid);
+/* Reading the options and checking their values: plumbing, which you may
+ * skip. Every value is checked here, before anything is created, so that a
+ * bad one leaves nothing behind. */
+
+static void __attribute__((noreturn)) usage(FILE *out, int status)
+{
+	fputs("usage: minibox [OPTIONS] [--] COMMAND [ARG...]\n"
+	      "Run COMMAND in its own UTS namespace and wait for it.\n"
+	      "\n"
+	      "  --hostname NAME  hostname inside (default minibox)\n"
+	      "  -v, --verbose  narrate each kernel call on stderr\n"
+	      "  -h, --help     show this help\n"
+	      "\n"
+	      "Exit status: COMMAND's own; 128+N if a signal N killed it;\n"
+	      "125 if minibox failed, 126 if COMMAND cannot be run, 127 if not found.\n",
+	      out);
+	exit(status);
+}
+
+/* The kernel takes 1 to HOST_NAME_MAX (64) bytes. */
+static void check_hostname(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		fail("--hostname: empty, give 1 to %d characters", HOST_NAME_MAX);
+	if (len > HOST_NAME_MAX)
+		fail("--hostname: %zu characters, the limit is %d", len, HOST_NAME_MAX);
+}
+
+static void parse_options(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "hostname", required_argument, NULL, 'H' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	opterr = 0; /* we print our own one-line errors */
+	/* "+": stop at the first word that is not an option, so that
+	 * `minibox ls -l` passes -l to ls. */
+	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H': opt.hostname = optarg; break;
+		case 'v': opt.verbose = 1; break;
+		case 'h': usage(stdout, 0);
+		case ':': fail("%s: needs a value", argv[optind - 1]);
+		default: /* optopt: the letter at fault in a group like -xv */
+			if (optopt)
+				fail("-%c: unknown option, see minibox --help", optopt);
+			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
+		}
 	}
-	if (WIFSIGNALED(status)) {
-		narrate("waitpid(%d): killed by signal %d (%s)", pid,
-			WTERMSIG(status), strsignal(WTERMSIG(status)));
-		return 128 + WTERMSIG(status);
-	}
-	narrate("waitpid(%d): exited with %d", pid, WEXITSTATUS(status));
-	return WEXITSTATUS(status);
+	if (optind == argc)
+		fail("no COMMAND given, see minibox --help");
+	opt.command = argv + optind;
+	check_hostname(opt.hostname);
 }
 
 int main(int argc, char **argv)
@@ -346,11 +415,13 @@ int main(int argc, char **argv)
 	struct child_args args;
 	pid_t pid;
 
+	start_clean();
 	parse_options(argc, argv);
 	/* O_CLOEXEC: the command must not inherit either end. */
 	if (pipe2(args.sync, O_CLOEXEC) == -1)
 		die("pipe2");
+	block_signals();
 	pid = start_child(&args);
 	let_child_go(&args);
-	return wait_for_child(pid);
+	return wait_for_child(pid, "");
 }

@@ -150,83 +150,19 @@ static void __attribute__((format(printf, 1, 2))) narrate(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---------------------------------------------------------------- options */
-
-static void __attribute__((noreturn)) usage(FILE *out, int status)
-{
-	fputs("usage: minibox [OPTIONS] [--] COMMAND [ARG...]\n"
-	      "Run COMMAND in its own UTS and PID namespaces and wait for it.\n"
-	      "\n"
-	      "  --hostname NAME  hostname inside (default minibox)\n"
-	      "  --init           a tiny init is PID 1: it reaps orphans and passes\n"
-	      "                   signals on; COMMAND is PID 2\n"
-	      "  -v, --verbose  narrate each kernel call on stderr\n"
-	      "  -h, --help     show this help\n"
-	      "\n"
-	      "Exit status: COMMAND's own; 128+N if a signal N killed it;\n"
-	      "125 if minibox failed, 126 if COMMAND cannot be run, 127 if not found.\n",
-	      out);
-	exit(status);
-}
-
-/* The kernel takes 1 to HOST_NAME_MAX (64) bytes. */
-static void check_hostname(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (len == 0)
-		fail("--hostname: empty, give 1 to %d characters", HOST_NAME_MAX);
-	if (len > HOST_NAME_MAX)
-		fail("--hostname: %zu characters, the limit is %d", len, HOST_NAME_MAX);
-}
-
-static void parse_options(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "hostname", required_argument, NULL, 'H' },
-		{ "init", no_argument, NULL, 'I' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
-
-	opterr = 0; /* we print our own one-line errors */
-	/* "+": stop at the first word that is not an option, so that
-	 * `minibox ls -l` passes -l to ls. */
-	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'H':
-			opt.hostname = optarg;
-			break;
-		case 'I':
-			opt.init = 1;
-			break;
-		case 'v':
-			opt.verbose = 1;
-			break;
-		case 'h':
-			usage(stdout, 0);
-		case ':':
-			fail("%s: needs a value", argv[optind - 1]);
-		default:
-			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
-		}
-	}
-	if (optind == argc)
-		fail("no COMMAND given, see minibox --help");
-	opt.command = argv + optind;
-	check_hostname(opt.hostname);
-}
-
 /* --------------------------------------------------------------- signals */
 
-/* The signals a person sends to stop or poke a program: kill's default
- * SIGTERM, Ctrl-C's SIGINT, Ctrl-\'s SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2.
- * minibox passes them on to the container, and --init to the command. */
-static void forwarded_signals(sigset_t *set)
+/* The signals minibox waits for with sigwait(): SIGCHLD, when a child ends, and
+ * the ones minibox passes on. */
+static void waited_signals(sigset_t *set)
 {
 	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+
+	/* The signals a person sends to stop or poke a program: kill's
+	 * default SIGTERM, Ctrl-C's SIGINT, Ctrl-\\'s SIGQUIT, SIGHUP, SIGUSR1,
+	 * SIGUSR2. minibox passes them on to the container, and --init to the
+	 * command. */
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGHUP);
@@ -235,33 +171,48 @@ static void forwarded_signals(sigset_t *set)
 	sigaddset(set, SIGUSR2);
 }
 
-/* Block (SIG_BLOCK) or unblock (SIG_UNBLOCK) those signals and SIGCHLD.
- * Blocked, a signal waits in the kernel until sigwait() takes it, so none
- * is lost between clone3() and wait_for_child(). */
-static void mask_signals(int how)
+/* Block them. Blocked, a signal waits in the kernel until sigwait() takes
+ * it, so none is lost between clone3() and wait_for_child(). */
+static void block_signals(void)
 {
 	sigset_t set;
 
-	forwarded_signals(&set);
-	sigaddset(&set, SIGCHLD);
-	if (sigprocmask(how, &set, NULL) == -1)
-		die("sigprocmask");
+	waited_signals(&set);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		die("sigprocmask(SIG_BLOCK)");
 }
 
-/* Give the command its signals as a new process has them: unblocked, and
- * not ignored (a shell starts a background job, `minibox ... &`, with SIGINT
- * and SIGQUIT ignored, and exec keeps that). */
-static void restore_signals(void)
+/* Signal state passes through clone and exec. A caller that ignores
+ * SIGCHLD (some init scripts and Perl programs do) makes the kernel reap our
+ * child before waitpid() can see it; a shell starts a background job,
+ * `minibox ... &`, with SIGINT and SIGQUIT ignored; a blocked signal stays
+ * blocked. Start from what a new process has: every signal at its default
+ * action, none blocked. */
+static void reset_signals(void)
 {
-	sigset_t set;
+	sigset_t none;
 	int sig;
 
-	forwarded_signals(&set);
-	for (sig = 1; sig < NSIG; sig++) {
-		if (sigismember(&set, sig) == 1 && signal(sig, SIG_DFL) == SIG_ERR)
-			die("signal(%d, SIG_DFL)", sig);
-	}
-	mask_signals(SIG_UNBLOCK);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL); /* SIGKILL, SIGSTOP and glibc's own refuse: fine */
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+		die("sigprocmask(SIG_SETMASK, none)");
+}
+
+/* Start from the state a new process has, whatever our caller left us:
+ * default signals, and no descriptors but stdin, stdout and stderr. A
+ * descriptor the caller left open would reach the command, and an open
+ * directory of the host's leads out of any container (runc's CVE-2024-21626).
+ * SIGPIPE alone is ignored, by minibox only: a write to a child that died
+ * must fail with EPIPE, not kill us without a word. */
+static void start_clean(void)
+{
+	reset_signals();
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		die("signal(SIGPIPE, SIG_IGN)");
+	if (close_range(3, ~0U, 0) == -1)
+		die("close_range(3, ~0U, 0)");
 }
 
 /* How a child ended, as the exit status minibox reports. */
@@ -285,8 +236,7 @@ static int wait_for_child(pid_t pid, const char *who)
 	pid_t ended;
 	int sig, status;
 
-	forwarded_signals(&waited);
-	sigaddset(&waited, SIGCHLD);
+	waited_signals(&waited);
 	for (;;) {
 		if (sigwait(&waited, &sig) != 0)
 			die("sigwait");
@@ -358,7 +308,7 @@ static void exec_command(char **command)
 	narrate("child: execvp(\"%s\", ...)", command[0]);
 	/* The command writes to the same stdout: hand it an empty buffer. */
 	fflush(stdout);
-	restore_signals(); /* exec keeps what we blocked or ignored */
+	reset_signals(); /* exec keeps what is ignored or blocked: minibox ignores SIGPIPE */
 	execvp(command[0], command);
 	fprintf(stderr, "minibox: execvp(%s): %s\n", command[0], strerror(errno));
 	exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
@@ -444,16 +394,84 @@ static void let_child_go(struct child_args *args)
 		die("write(sync pipe)");
 }
 
+/* ------------------------------------------------------ the command line */
+
+/* Reading the options and checking their values: plumbing, which you may
+ * skip. Every value is checked here, before anything is created, so that a
+ * bad one leaves nothing behind. */
+
+static void __attribute__((noreturn)) usage(FILE *out, int status)
+{
+	fputs("usage: minibox [OPTIONS] [--] COMMAND [ARG...]\n"
+	      "Run COMMAND in its own UTS and PID namespaces and wait for it.\n"
+	      "\n"
+	      "  --hostname NAME  hostname inside (default minibox)\n"
+	      "  --init           a tiny init is PID 1: it reaps orphans and passes\n"
+	      "                   signals on; COMMAND is PID 2\n"
+	      "  -v, --verbose  narrate each kernel call on stderr\n"
+	      "  -h, --help     show this help\n"
+	      "\n"
+	      "Exit status: COMMAND's own; 128+N if a signal N killed it;\n"
+	      "125 if minibox failed, 126 if COMMAND cannot be run, 127 if not found.\n",
+	      out);
+	exit(status);
+}
+
+/* The kernel takes 1 to HOST_NAME_MAX (64) bytes. */
+static void check_hostname(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		fail("--hostname: empty, give 1 to %d characters", HOST_NAME_MAX);
+	if (len > HOST_NAME_MAX)
+		fail("--hostname: %zu characters, the limit is %d", len, HOST_NAME_MAX);
+}
+
+static void parse_options(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "hostname", required_argument, NULL, 'H' },
+		{ "init", no_argument, NULL, 'I' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	opterr = 0; /* we print our own one-line errors */
+	/* "+": stop at the first word that is not an option, so that
+	 * `minibox ls -l` passes -l to ls. */
+	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H': opt.hostname = optarg; break;
+		case 'I': opt.init = 1; break;
+		case 'v': opt.verbose = 1; break;
+		case 'h': usage(stdout, 0);
+		case ':': fail("%s: needs a value", argv[optind - 1]);
+		default: /* optopt: the letter at fault in a group like -xv */
+			if (optopt)
+				fail("-%c: unknown option, see minibox --help", optopt);
+			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		fail("no COMMAND given, see minibox --help");
+	opt.command = argv + optind;
+	check_hostname(opt.hostname);
+}
+
 int main(int argc, char **argv)
 {
 	struct child_args args;
 	pid_t pid;
 
+	start_clean();
 	parse_options(argc, argv);
 	/* O_CLOEXEC: the command must not inherit either end. */
 	if (pipe2(args.sync, O_CLOEXEC) == -1)
 		die("pipe2");
-	mask_signals(SIG_BLOCK);
+	block_signals();
 	pid = start_child(&args);
 	let_child_go(&args);
 	return wait_for_child(pid, "");

@@ -11,6 +11,7 @@
  *   ./minibox -- ls /dev/mqueue
  */
 #define _GNU_SOURCE /* the CLONE_* flags */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,6 +20,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 #include <net/if.h>
+#include <linux/openat2.h> /* struct open_how */
 #include <linux/sched.h> /* struct clone_args */
 #include <getopt.h>
 #include <grp.h>
@@ -33,11 +35,27 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+/* The new mount API: open_tree(2), move_mount(2) (Linux 5.2) and
+ * mount_setattr(2) (5.12). glibc 2.36 defines these in <sys/mount.h>;
+ * with an older C library, the kernel's values. */
+#ifndef OPEN_TREE_CLONE
+#define OPEN_TREE_CLONE 1
+#define OPEN_TREE_CLOEXEC O_CLOEXEC
+#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
+#define MOUNT_ATTR_RDONLY 0x00000001
+struct mount_attr {
+	unsigned long long attr_set, attr_clr, propagation, userns_fd;
+};
+#endif
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The exit codes of docker run and podman run: a script can tell a failure
  * of minibox from a failure of the command. */
@@ -62,6 +80,7 @@ struct bind {
 	char host[PATH_MAX];
 	const char *container;
 	int readonly;
+	int fd; /* a detached copy of the host folder (open_tree), or -1 */
 };
 
 /* What the command line asked for: the program's only global state. */
@@ -171,6 +190,20 @@ die_hint(const char *hint, const char *fmt, ...)
 	exit(EXIT_MINIBOX);
 }
 
+/* The input or the host's setup is at fault, not a call: say what, then
+ * what to do, on a second line. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+fail_hint(const char *hint, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(0, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "hint: %s\n", hint);
+	exit(EXIT_MINIBOX);
+}
+
 /* The input is wrong: say what and why. Nothing has been created yet. */
 static void __attribute__((noreturn, format(printf, 1, 2)))
 fail(const char *fmt, ...)
@@ -195,254 +228,19 @@ static void __attribute__((format(printf, 1, 2))) narrate(const char *fmt, ...)
 	va_end(ap);
 }
 
-/* ---------------------------------------------------------------- options */
-
-static void __attribute__((noreturn)) usage(FILE *out, int status)
-{
-	fputs("usage: minibox [OPTIONS] [--] COMMAND [ARG...]\n"
-	      "Run COMMAND in its own user, UTS, PID, mount, network and IPC namespaces,\n"
-	      "and wait for it.\n"
-	      "\n"
-	      "  --hostname NAME  hostname inside (default minibox)\n"
-	      "  --init           a tiny init is PID 1: it reaps orphans and passes\n"
-	      "                   signals on; COMMAND is PID 2\n"
-	      "  --rootfs DIR     root filesystem to run in (default ./rootfs)\n"
-	      "  --bind HOST:CONTAINER[:ro]\n"
-	      "                   share the folder HOST at CONTAINER (repeatable)\n"
-	      "  --uid-map C:H:N  container uids C.. are host uids H.. (N of them;\n"
-	      "                   repeatable; default 0:your uid:1)\n"
-	      "  --gid-map C:H:N  the same for group ids (default 0:your gid:1)\n"
-	      "  --ip CIDR        root only: a veth pair to the host, eth0 inside with this\n"
-	      "                   address, the host end mb-PID with the subnet's first\n"
-	      "                   (default: loopback only)\n"
-	      "  -v, --verbose  narrate each kernel call on stderr\n"
-	      "  -h, --help     show this help\n"
-	      "\n"
-	      "Exit status: COMMAND's own; 128+N if a signal N killed it;\n"
-	      "125 if minibox failed, 126 if COMMAND cannot be run, 127 if not found.\n",
-	      out);
-	exit(status);
-}
-
-/* The kernel takes 1 to HOST_NAME_MAX (64) bytes. */
-static void check_hostname(const char *name)
-{
-	size_t len = strlen(name);
-
-	if (len == 0)
-		fail("--hostname: empty, give 1 to %d characters", HOST_NAME_MAX);
-	if (len > HOST_NAME_MAX)
-		fail("--hostname: %zu characters, the limit is %d", len, HOST_NAME_MAX);
-}
-
-/* --rootfs: a directory. Keep its absolute path: the child changes directory. */
-static void check_rootfs(void)
-{
-	static char path[PATH_MAX];
-	struct stat st;
-
-	if (!realpath(opt.rootfs, path) && errno == ENOENT && strcmp(opt.rootfs, DEFAULT_ROOTFS) == 0)
-		die_hint("make rootfs builds " DEFAULT_ROOTFS " from the host's busybox", "--rootfs %s", opt.rootfs);
-	if (!realpath(opt.rootfs, path) || stat(path, &st) == -1)
-		die("--rootfs %s", opt.rootfs);
-	if (!S_ISDIR(st.st_mode))
-		fail("--rootfs %s: not a directory", opt.rootfs);
-	opt.rootfs = path;
-}
-
-/* --bind HOST:CONTAINER[:ro]: HOST is a folder on the host, CONTAINER the
- * absolute path where the container sees it. */
-static void add_bind(char *arg)
-{
-	struct bind *b = &opt.binds[opt.nbinds];
-	char *host = strdup(arg), *container, *mode;
-	struct stat st;
-
-	if (opt.nbinds == MAX_BINDS)
-		fail("--bind %s: at most %d of them", arg, MAX_BINDS);
-	container = host ? strchr(host, ':') : NULL;
-	if (!container)
-		fail("--bind %s: expected HOST:CONTAINER[:ro]", arg);
-	*container++ = '\0';
-	mode = strchr(container, ':');
-	if (mode)
-		*mode++ = '\0';
-	if (mode && strcmp(mode, "ro") != 0)
-		fail("--bind %s: unknown mode \"%s\", the only one is ro", arg, mode);
-	if (container[0] != '/')
-		fail("--bind %s: CONTAINER must be an absolute path", arg);
-	if (!realpath(host, b->host) || stat(b->host, &st) == -1)
-		die("--bind %s: %s", arg, host);
-	if (!S_ISDIR(st.st_mode))
-		fail("--bind %s: %s is not a directory", arg, host);
-	b->container = container;
-	b->readonly = mode != NULL;
-	opt.nbinds++;
-}
-
-/* --uid-map/--gid-map C:H:N: three numbers, N > 0, and no overlap with the
- * ranges given before (the kernel would refuse the whole map). */
-static void add_map(const char *option, const char *arg, struct id_map *maps, int *n)
-{
-	struct id_map m;
-	char end;
-	int i;
-
-	if (sscanf(arg, "%lu:%lu:%lu%c", &m.inside, &m.outside, &m.count, &end) != 3 ||
-	    strchr(arg, '-'))
-		fail("%s %s: expected CONTAINER:HOST:COUNT, three numbers", option, arg);
-	if (m.count == 0 || m.inside + m.count > 4294967295UL || m.outside + m.count > 4294967295UL)
-		fail("%s %s: COUNT must be 1 or more, and the range within 0..4294967294", option, arg);
-	if (*n == MAX_MAPS)
-		fail("%s %s: at most %d of them", option, arg, MAX_MAPS);
-	for (i = 0; i < *n; i++) {
-		if ((m.inside < maps[i].inside + maps[i].count && maps[i].inside < m.inside + m.count) ||
-		    (m.outside < maps[i].outside + maps[i].count && maps[i].outside < m.outside + m.count))
-			fail("%s %s: overlaps %lu:%lu:%lu", option, arg, maps[i].inside,
-			     maps[i].outside, maps[i].count);
-	}
-	maps[(*n)++] = m;
-}
-
-/* An ordinary user may map only its own id by itself. Other ranges go
- * through the setuid helpers newuidmap/newgidmap, which allow what
- * /etc/subuid and /etc/subgid grant. Check that there is a grant at all. */
-static void check_subids(const char *option, const char *arg, const char *file, unsigned id)
-{
-	char line[256], user[64] = "";
-	struct passwd *pw = getpwuid(id);
-	FILE *f;
-
-	if (geteuid() == 0)
-		return;
-	if (pw)
-		snprintf(user, sizeof(user), "%s:", pw->pw_name);
-	f = fopen(file, "r");
-	while (f && fgets(line, sizeof(line), f)) {
-		if ((user[0] && strncmp(line, user, strlen(user)) == 0) ||
-		    (strtoul(line, NULL, 10) == id && strchr(line, ':') == line + strspn(line, "0123456789"))) {
-			fclose(f);
-			return;
-		}
-	}
-	if (f)
-		fclose(f);
-	errno = 0; /* the input is at fault, not a call */
-	die_hint("root can grant a range (usermod --add-subuids, --add-subgids);"
-		 " newuidmap and newgidmap come with the package uidmap",
-		 "%s %s: id %u has no range in %s, and only root may map other ids",
-		 option, arg, id, file);
-}
-
-/* --ip ADDRESS/PREFIX: the container's address. The host end takes the
- * first address of the subnet, so the container may not take it, nor the
- * network or the broadcast address; /31 and /32 leave no room for both. */
-static void parse_ip(const char *arg)
-{
-	char addr[INET_ADDRSTRLEN], net_text[INET_ADDRSTRLEN], end;
-	unsigned long ip, mask, net;
-	int prefix;
-
-	if (sscanf(arg, "%15[0-9.]/%d%c", addr, &prefix, &end) != 2 ||
-	    inet_pton(AF_INET, addr, &opt.ip_addr) != 1)
-		fail("--ip %s: expected ADDRESS/PREFIX, e.g. 10.200.1.2/24", arg);
-	if (prefix < 1 || prefix > 30)
-		fail("--ip %s: the prefix must be 1 to 30, room for a network, the host end,"
-		     " the container and a broadcast address", arg);
-	ip = ntohl(opt.ip_addr.s_addr);
-	mask = 0xffffffffUL << (32 - prefix) & 0xffffffffUL;
-	net = ip & mask;
-	opt.host_addr.s_addr = htonl(net + 1);
-	inet_ntop(AF_INET, &(struct in_addr){ htonl(net) }, net_text, sizeof(net_text));
-	if (ip == net)
-		fail("--ip %s: that is the network address of %s/%d", arg, net_text, prefix);
-	if (ip == (net | (~mask & 0xffffffffUL)))
-		fail("--ip %s: that is the broadcast address of %s/%d", arg, net_text, prefix);
-	if (ip == net + 1)
-		fail("--ip %s: that is the host end's address (the first of %s/%d), pick another",
-		     arg, net_text, prefix);
-	opt.ip = arg;
-	opt.prefix = prefix;
-}
-
-static void parse_options(int argc, char **argv)
-{
-	static const struct option longopts[] = {
-		{ "hostname", required_argument, NULL, 'H' },
-		{ "init", no_argument, NULL, 'I' },
-		{ "rootfs", required_argument, NULL, 'R' },
-		{ "bind", required_argument, NULL, 'B' },
-		{ "uid-map", required_argument, NULL, 'U' },
-		{ "gid-map", required_argument, NULL, 'G' },
-		{ "ip", required_argument, NULL, 'P' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
-	int c;
-
-	opterr = 0; /* we print our own one-line errors */
-	/* "+": stop at the first word that is not an option, so that
-	 * `minibox ls -l` passes -l to ls. */
-	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'H':
-			opt.hostname = optarg;
-			break;
-		case 'I':
-			opt.init = 1;
-			break;
-		case 'R':
-			opt.rootfs = optarg;
-			break;
-		case 'B':
-			add_bind(optarg);
-			break;
-		case 'U':
-			add_map("--uid-map", optarg, opt.uid_maps, &opt.nuid_maps);
-			check_subids("--uid-map", optarg, "/etc/subuid", getuid());
-			break;
-		case 'G':
-			add_map("--gid-map", optarg, opt.gid_maps, &opt.ngid_maps);
-			check_subids("--gid-map", optarg, "/etc/subgid", getgid());
-			break;
-		case 'P':
-			parse_ip(optarg);
-			break;
-		case 'v':
-			opt.verbose = 1;
-			break;
-		case 'h':
-			usage(stdout, 0);
-		case ':':
-			fail("%s: needs a value", argv[optind - 1]);
-		default:
-			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
-		}
-	}
-	if (optind == argc)
-		fail("no COMMAND given, see minibox --help");
-	opt.command = argv + optind;
-	check_hostname(opt.hostname);
-	check_rootfs();
-	if (opt.ip && geteuid() != 0) {
-		errno = 0; /* the input is at fault, not a call */
-		die_hint("rootless engines give a container a network through a user-space"
-			 " stack instead: slirp4netns, pasta",
-			 "--ip %s: needs root: the host end of the veth pair lives in the host's"
-			 " network namespace, where an ordinary user may not create interfaces",
-			 opt.ip);
-	}
-}
-
 /* --------------------------------------------------------------- signals */
 
-/* The signals a person sends to stop or poke a program: kill's default
- * SIGTERM, Ctrl-C's SIGINT, Ctrl-\'s SIGQUIT, SIGHUP, SIGUSR1, SIGUSR2.
- * minibox passes them on to the container, and --init to the command. */
-static void forwarded_signals(sigset_t *set)
+/* The signals minibox waits for with sigwait(): SIGCHLD, when a child ends, and
+ * the ones minibox passes on. */
+static void waited_signals(sigset_t *set)
 {
 	sigemptyset(set);
+	sigaddset(set, SIGCHLD);
+
+	/* The signals a person sends to stop or poke a program: kill's
+	 * default SIGTERM, Ctrl-C's SIGINT, Ctrl-\\'s SIGQUIT, SIGHUP, SIGUSR1,
+	 * SIGUSR2. minibox passes them on to the container, and --init to the
+	 * command. */
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGHUP);
@@ -451,33 +249,48 @@ static void forwarded_signals(sigset_t *set)
 	sigaddset(set, SIGUSR2);
 }
 
-/* Block (SIG_BLOCK) or unblock (SIG_UNBLOCK) those signals and SIGCHLD.
- * Blocked, a signal waits in the kernel until sigwait() takes it, so none
- * is lost between clone3() and wait_for_child(). */
-static void mask_signals(int how)
+/* Block them. Blocked, a signal waits in the kernel until sigwait() takes
+ * it, so none is lost between clone3() and wait_for_child(). */
+static void block_signals(void)
 {
 	sigset_t set;
 
-	forwarded_signals(&set);
-	sigaddset(&set, SIGCHLD);
-	if (sigprocmask(how, &set, NULL) == -1)
-		die("sigprocmask");
+	waited_signals(&set);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
+		die("sigprocmask(SIG_BLOCK)");
 }
 
-/* Give the command its signals as a new process has them: unblocked, and
- * not ignored (a shell starts a background job, `minibox ... &`, with SIGINT
- * and SIGQUIT ignored, and exec keeps that). */
-static void restore_signals(void)
+/* Signal state passes through clone and exec. A caller that ignores
+ * SIGCHLD (some init scripts and Perl programs do) makes the kernel reap our
+ * child before waitpid() can see it; a shell starts a background job,
+ * `minibox ... &`, with SIGINT and SIGQUIT ignored; a blocked signal stays
+ * blocked. Start from what a new process has: every signal at its default
+ * action, none blocked. */
+static void reset_signals(void)
 {
-	sigset_t set;
+	sigset_t none;
 	int sig;
 
-	forwarded_signals(&set);
-	for (sig = 1; sig < NSIG; sig++) {
-		if (sigismember(&set, sig) == 1 && signal(sig, SIG_DFL) == SIG_ERR)
-			die("signal(%d, SIG_DFL)", sig);
-	}
-	mask_signals(SIG_UNBLOCK);
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL); /* SIGKILL, SIGSTOP and glibc's own refuse: fine */
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
+		die("sigprocmask(SIG_SETMASK, none)");
+}
+
+/* Start from the state a new process has, whatever our caller left us:
+ * default signals, and no descriptors but stdin, stdout and stderr. A
+ * descriptor the caller left open would reach the command, and an open
+ * directory of the host's leads out of any container (runc's CVE-2024-21626).
+ * SIGPIPE alone is ignored, by minibox only: a write to a child that died
+ * must fail with EPIPE, not kill us without a word. */
+static void start_clean(void)
+{
+	reset_signals();
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+		die("signal(SIGPIPE, SIG_IGN)");
+	if (close_range(3, ~0U, 0) == -1)
+		die("close_range(3, ~0U, 0)");
 }
 
 /* How a child ended, as the exit status minibox reports. */
@@ -501,8 +314,7 @@ static int wait_for_child(pid_t pid, const char *who)
 	pid_t ended;
 	int sig, status;
 
-	forwarded_signals(&waited);
-	sigaddset(&waited, SIGCHLD);
+	waited_signals(&waited);
 	for (;;) {
 		if (sigwait(&waited, &sig) != 0)
 			die("sigwait");
@@ -787,13 +599,14 @@ static void check_mount_namespace_is_new(ino_t host_mnt_ns)
 		     " refusing to mount anything");
 }
 
-/* A path inside the new root, as we reach it before pivot_root(). The
+/* A path inside the new root, as we reach it before pivot_root(): from
+ * our working directory, which is the rootfs (see bind_rootfs()). The
  * buffer is reused: use the result before the next call. */
 static const char *in_rootfs(const char *path)
 {
-	static char buf[PATH_MAX * 2];
+	static char buf[PATH_MAX + 2];
 
-	snprintf(buf, sizeof(buf), "%s%s", opt.rootfs, path);
+	snprintf(buf, sizeof(buf), ".%s", path);
 	return buf;
 }
 
@@ -809,10 +622,17 @@ static void mount_or_die(const char *source, const char *target,
 		data ? data : "NULL");
 }
 
-/* mkdir -p: make a directory and any missing parents. */
+/* mkdir -p inside the rootfs, never through a symlink. A rootfs may come
+ * from anywhere, and a link in it, sys -> /etc say, would make us create
+ * folders (and mount) on the host's side. openat2(2) with
+ * RESOLVE_NO_SYMLINKS checks each folder before the next one is made in it
+ * (mkdir() itself does not follow a link in the last place). */
 static void make_dirs(const char *path)
 {
+	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
+				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH };
 	char buf[PATH_MAX * 2], *slash;
+	int fd;
 
 	snprintf(buf, sizeof(buf), "%s", path);
 	for (slash = strchr(buf + 1, '/');; slash = strchr(slash + 1, '/')) {
@@ -820,6 +640,13 @@ static void make_dirs(const char *path)
 			*slash = '\0';
 		if (mkdir(buf, 0755) == -1 && errno != EEXIST)
 			die("mkdir(%s)", buf);
+		fd = syscall(SYS_openat2, AT_FDCWD, buf, &how, sizeof(how));
+		if (fd == -1 && (errno == ELOOP || errno == ENOTDIR || errno == EXDEV))
+			fail("%s in the rootfs: a symlink or not a folder; minibox follows no link"
+			     " there (give the path it points to)", buf + 1);
+		if (fd == -1)
+			die("openat2(%s, RESOLVE_NO_SYMLINKS)", buf);
+		close(fd);
 		if (!slash)
 			return;
 		*slash = '/';
@@ -836,11 +663,27 @@ static void make_mounts_private(void)
 	/* END LAB 03 */
 }
 
-/* pivot_root() wants the new root to be a mount point: bind it on itself. */
+/* pivot_root() wants the new root to be a mount point: bind it on itself.
+ * minibox made the rootfs our working directory before clone3(), and our
+ * copy of the mount table kept it so. Clone the tree at "." (open_tree),
+ * put the copy on top of it (move_mount), and step onto the copy (fchdir):
+ * we never look the rootfs up by its path. mount(".", ".", MS_BIND) would
+ * leave our working directory on the covered folder, below the copy. */
 static void bind_rootfs(void)
 {
-	/* LAB 03: bind-mount the rootfs onto itself */
-	mount_or_die(opt.rootfs, opt.rootfs, NULL, MS_BIND | MS_REC, NULL);
+	int fd;
+
+	/* LAB 03: clone the tree at "." (our working directory, the rootfs), move the copy onto ".", fchdir onto it */
+	fd = syscall(SYS_open_tree, AT_FDCWD, ".", OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
+	if (fd == -1)
+		die("open_tree(%s, OPEN_TREE_CLONE|AT_RECURSIVE)", opt.rootfs);
+	if (syscall(SYS_move_mount, fd, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH) == -1)
+		die("move_mount(copy of %s, \".\")", opt.rootfs);
+	if (fchdir(fd) == -1)
+		die("fchdir(copy of %s)", opt.rootfs);
+	narrate("child: open_tree(\".\", OPEN_TREE_CLONE|AT_RECURSIVE) = %d, move_mount(%d, \".\") = 0,"
+		" fchdir(%d) = 0: the rootfs is a mount point", fd, fd, fd);
+	close(fd);
 	/* END LAB 03 */
 }
 
@@ -863,17 +706,14 @@ static unsigned long locked_flags(const char *path)
 
 	if (statvfs(path, &st) == -1)
 		die("statvfs(%s)", path);
-	for (i = 0; i < sizeof(locked) / sizeof(locked[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(locked); i++) {
 		if (st.f_flag & locked[i].st)
 			flags |= locked[i].ms;
 	}
 	return flags;
 }
 
-/* /sys, read-only. sysfs shows the network devices of the namespace that
- * mounts it, so the kernel lets only a user namespace that owns the network
- * namespace mount it; ours does not own the host's (chapter 05 gives us one
- * of our own). Then the allowed equivalent: bind the host's /sys, read-only. */
+/* /sys: sysfs, read-only, so the container may look but not touch. */
 static void mount_sys(void)
 {
 	make_dirs(in_rootfs("/sys"));
@@ -886,6 +726,9 @@ static void mount_sys(void)
 	if (errno != EPERM)
 		die("mount(sysfs, %s, sysfs)", in_rootfs("/sys"));
 	/* LAB 04: sysfs is refused (EPERM): bind the host's /sys instead, then make it read-only */
+	/* sysfs shows the network devices of the namespace that mounts it, so
+	 * the kernel lets only a user namespace that owns the network
+	 * namespace mount it: until chapter 05, ours does not. */
 	narrate("child: mount(sysfs) = EPERM: not our network namespace, bind the host's /sys instead");
 	mount_or_die("/sys", in_rootfs("/sys"), NULL, MS_BIND | MS_REC, NULL);
 	mount_or_die(NULL, in_rootfs("/sys"), NULL,
@@ -897,7 +740,7 @@ static void mount_sys(void)
  * /sys read-only, and an empty /tmp in memory. */
 static void mount_pseudo_filesystems(void)
 {
-	/* LAB 03: mount proc on /proc, sysfs read-only on /sys, tmpfs on /tmp */
+	/* LAB 03: mount proc on /proc, sysfs read-only on /sys (mount_sys()), tmpfs on /tmp */
 	make_dirs(in_rootfs("/proc"));
 	mount_or_die("proc", in_rootfs("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mount_sys();
@@ -935,14 +778,14 @@ static void populate_dev(void)
 	/* LAB 03: a tmpfs on /dev, the host's devices bound in, devpts, /dev/shm */
 	make_dirs(in_rootfs("/dev"));
 	mount_or_die("tmpfs", in_rootfs("/dev"), "tmpfs", MS_NOSUID, "mode=755");
-	for (i = 0; i < sizeof(devices) / sizeof(devices[0]); i++)
+	for (i = 0; i < ARRAY_SIZE(devices); i++)
 		bind_device(devices[i]);
 	make_dirs(in_rootfs("/dev/pts"));
 	mount_or_die("devpts", in_rootfs("/dev/pts"), "devpts", MS_NOSUID | MS_NOEXEC,
 		     "newinstance,ptmxmode=0666,mode=0620");
 	make_dirs(in_rootfs("/dev/shm"));
 	mount_or_die("tmpfs", in_rootfs("/dev/shm"), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777");
-	for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(links); i++) {
 		if (symlink(links[i][0], in_rootfs(links[i][1])) == -1)
 			die("symlink(%s, %s)", links[i][0], in_rootfs(links[i][1]));
 	}
@@ -960,21 +803,52 @@ static void mount_mqueue(void)
 	/* END LAB 06 */
 }
 
-/* --bind: the host's folder appears at its place in the container, and
- * changes show on both sides. ro: remount that bind read-only. */
-static void bind_folders(void)
+/* Copy each --bind folder now, while we look paths up as the host sees
+ * them: open_tree(OPEN_TREE_CLONE) makes a detached copy of the folder's
+ * mount (and, AT_RECURSIVE, those below it), which the child attaches in
+ * its own tree (bind_folders()). WHO starts the -v lines. */
+static void copy_bind_folders(const char *who)
 {
 	int i;
 
 	for (i = 0; i < opt.nbinds; i++) {
 		struct bind *b = &opt.binds[i];
 
-		/* LAB 03: bind-mount b->host onto b->container in the rootfs; remount it read-only for :ro */
+		/* LAB 03: make a detached copy of b->host with open_tree(OPEN_TREE_CLONE | AT_RECURSIVE) into b->fd */
+		b->fd = syscall(SYS_open_tree, AT_FDCWD, b->host,
+				OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
+		if (b->fd == -1)
+			die("open_tree(%s, OPEN_TREE_CLONE|AT_RECURSIVE)", b->host);
+		narrate("%sopen_tree(%s, OPEN_TREE_CLONE|AT_RECURSIVE) = %d", who, b->host, b->fd);
+		/* END LAB 03 */
+	}
+}
+
+/* --bind: the host's folder appears at its place in the container, and
+ * changes show on both sides. minibox made a detached copy of each folder
+ * (copy_bind_folders()): attach it, make it private (a copy of a shared
+ * mount would pass the container's mounts back to the host), and with :ro
+ * read-only, the mounts below it included. */
+static void bind_folders(void)
+{
+	struct mount_attr attr = { .propagation = MS_PRIVATE };
+	int i;
+
+	for (i = 0; i < opt.nbinds; i++) {
+		struct bind *b = &opt.binds[i];
+
+		/* LAB 03: attach the copy b->fd at b->container (move_mount); make it private, read-only for :ro (mount_setattr) */
 		make_dirs(in_rootfs(b->container));
-		mount_or_die(b->host, in_rootfs(b->container), NULL, MS_BIND | MS_REC, NULL);
-		if (b->readonly)
-			mount_or_die(NULL, in_rootfs(b->container), NULL,
-				     MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(b->host), NULL);
+		if (syscall(SYS_move_mount, b->fd, "", AT_FDCWD, in_rootfs(b->container),
+			    MOVE_MOUNT_F_EMPTY_PATH) == -1)
+			die("move_mount(copy of %s, %s)", b->host, in_rootfs(b->container));
+		attr.attr_set = b->readonly ? MOUNT_ATTR_RDONLY : 0;
+		if (syscall(SYS_mount_setattr, b->fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
+			    sizeof(attr)) == -1)
+			die("mount_setattr(%s, AT_RECURSIVE)", in_rootfs(b->container));
+		narrate("child: move_mount(%d, %s) = 0, mount_setattr(%d, AT_RECURSIVE, MS_PRIVATE%s) = 0",
+			b->fd, in_rootfs(b->container), b->fd, b->readonly ? ", MOUNT_ATTR_RDONLY" : "");
+		close(b->fd);
 		/* END LAB 03 */
 	}
 }
@@ -984,9 +858,7 @@ static void bind_folders(void)
  * takes the old root away, so that no path leads back to the host's files. */
 static void enter_new_root(void)
 {
-	/* LAB 03: chdir into the rootfs, pivot_root(".", "."), detach the old root, chdir("/") */
-	if (chdir(opt.rootfs) == -1)
-		die("chdir(%s)", opt.rootfs);
+	/* LAB 03: pivot_root(".", ".") (our working directory is the rootfs), detach the old root, chdir("/") */
 	if (syscall(SYS_pivot_root, ".", ".") == -1)
 		die("pivot_root(%s)", opt.rootfs);
 	narrate("child: pivot_root(\".\", \".\") = 0, in %s", opt.rootfs);
@@ -1001,10 +873,12 @@ static void enter_new_root(void)
 /* Build the container's filesystem tree, then move into it. Everything is
  * mounted below the rootfs first, while the host's paths (its /dev, the
  * --bind folders) are still within reach. */
-static void setup_mounts(ino_t host_mnt_ns)
+static void setup_mounts(const struct child_args *args)
 {
-	check_mount_namespace_is_new(host_mnt_ns);
+	check_mount_namespace_is_new(args->host_mnt_ns);
 	make_mounts_private();
+	if (opt.nbinds > 0 && opt.binds[0].fd == -1)
+		copy_bind_folders("child: "); /* in the namespace we own */
 	bind_rootfs();
 	mount_pseudo_filesystems();
 	populate_dev();
@@ -1022,7 +896,7 @@ static void exec_command(char **command)
 	narrate("child: execvp(\"%s\", ...)", command[0]);
 	/* The command writes to the same stdout: hand it an empty buffer. */
 	fflush(stdout);
-	restore_signals(); /* exec keeps what we blocked or ignored */
+	reset_signals(); /* exec keeps what is ignored or blocked: minibox ignores SIGPIPE */
 	execvp(command[0], command);
 	fprintf(stderr, "minibox: execvp(%s): %s\n", command[0], strerror(errno));
 	exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
@@ -1053,7 +927,7 @@ static void __attribute__((noreturn)) child_main(struct child_args *args)
 	become_root(args->sync[0]);
 	setup_uts();
 	setup_network();
-	setup_mounts(args->host_mnt_ns);
+	setup_mounts(args);
 	if (opt.init)
 		run_init(); /* does not return: it exits with the command's status */
 	exec_command(opt.command);
@@ -1087,6 +961,19 @@ static int namespace_flags(void)
 	flags |= CLONE_NEWIPC;
 	/* END LAB 06 */
 	return flags;
+}
+
+/* The child finds its root filesystem as its working directory: a new
+ * mount namespace keeps the working directory, moved onto the copy of its
+ * mount. So the child never looks the rootfs up by path, through folders
+ * it may have no right to enter (chapter 04 shows why that matters). */
+static void enter_rootfs_dir(void)
+{
+	/* LAB 03: chdir into the rootfs: the child inherits this working directory */
+	if (chdir(opt.rootfs) == -1)
+		die("chdir(%s)", opt.rootfs);
+	narrate("chdir(%s) = 0", opt.rootfs);
+	/* END LAB 03 */
 }
 
 /* Create the child with clone3(): like fork(), but the flags choose what
@@ -1126,6 +1013,21 @@ static void write_file(const char *path, const char *text)
 	close(fd);
 	narrate("write(%s, \"%.*s%s\")", path, first, text,
 		text[first] && text[first + 1] ? "\\n..." : "");
+}
+
+/* /proc/PID names a process of the PID namespace that mounted /proc. Run
+ * from a PID namespace without a /proc of its own (`unshare --pid --fork`
+ * without --mount-proc), /proc/CHILD would be somebody else's: refuse. */
+static void check_proc_is_ours(void)
+{
+	char link[32] = "", self[32];
+	ssize_t n = readlink("/proc/self", link, sizeof(link) - 1);
+
+	snprintf(self, sizeof(self), "%d", getpid());
+	if (n > 0 && (link[n] = '\0', strcmp(link, self) == 0))
+		return;
+	fail_hint("mount a /proc of this PID namespace first, e.g. unshare --pid --fork --mount-proc",
+		 "/proc is not this PID namespace's: /proc/self is \"%s\", minibox is %s", link, self);
 }
 
 /* Write one /proc/PID file of the child's. (If we die, the child sees the
@@ -1211,18 +1113,33 @@ static void write_id_maps(pid_t pid)
 	/* END LAB 04 */
 }
 
-/* --ip: lay the cable. The host end, mb-PID (the container's PID 1 as the
- * host numbers it, so two containers never clash), gets the subnet's first
- * address; eth0 goes straight into the child's network namespace. When that
- * namespace dies with the container, the kernel deletes the pair. */
-static void setup_host_end(pid_t pid)
+/* A name for what this container creates on the host: 12 random hex
+ * digits. Not a PID: every PID namespace numbers its processes from 1, so
+ * two minibox in sibling PID namespaces can have the same PID. */
+static void make_container_id(char id[13])
+{
+	unsigned char bytes[6];
+	int i;
+
+	if (getrandom(bytes, sizeof(bytes), 0) != sizeof(bytes))
+		die("getrandom");
+	for (i = 0; i < 6; i++)
+		snprintf(id + 2 * i, 3, "%02x", bytes[i]);
+}
+
+/* --ip: lay the cable. The host end, mb-ID (IFNAMSIZ allows 15 characters;
+ * the kernel refuses a name in use, it never takes it over), gets the
+ * subnet's first address; eth0 goes straight into the child's network
+ * namespace. When that namespace dies with the container, the kernel
+ * deletes the pair. */
+static void setup_host_end(pid_t pid, const char *id)
 {
 	char host_end[IFNAMSIZ];
 	int fd;
 
 	/* LAB 05: create the veth pair, eth0 in the child's namespace; give the host end its address; bring it up */
 	fd = nl_open();
-	snprintf(host_end, sizeof(host_end), "mb-%d", pid);
+	snprintf(host_end, sizeof(host_end), "mb-%s", id);
 	create_veth(fd, host_end, pid);
 	add_address(fd, host_end, opt.host_addr, opt.prefix, "");
 	link_up(fd, host_end, "");
@@ -1240,21 +1157,298 @@ static void let_child_go(struct child_args *args)
 		die("write(sync pipe)");
 }
 
+/* ------------------------------------------------------ the command line */
+
+/* Reading the options and checking their values: plumbing, which you may
+ * skip. Every value is checked here, before anything is created, so that a
+ * bad one leaves nothing behind. */
+
+static void __attribute__((noreturn)) usage(FILE *out, int status)
+{
+	fputs("usage: minibox [OPTIONS] [--] COMMAND [ARG...]\n"
+	      "Run COMMAND in its own user, UTS, PID, mount, network and IPC namespaces,\n"
+	      "and wait for it.\n"
+	      "\n"
+	      "  --hostname NAME  hostname inside (default minibox)\n"
+	      "  --init           a tiny init is PID 1: it reaps orphans and passes\n"
+	      "                   signals on; COMMAND is PID 2\n"
+	      "  --rootfs DIR     root filesystem to run in (default ./rootfs)\n"
+	      "  --bind HOST:CONTAINER[:ro]\n"
+	      "                   share the folder HOST at CONTAINER (repeatable)\n"
+	      "  --uid-map C:H:N  container uids C.. are host uids H.. (N of them;\n"
+	      "                   repeatable; default 0:your uid:1)\n"
+	      "  --gid-map C:H:N  the same for group ids (default 0:your gid:1)\n"
+	      "  --ip CIDR        root only: a veth pair to the host, eth0 inside with this\n"
+	      "                   address, the host end mb-ID with the subnet's first\n"
+	      "                   (default: loopback only)\n"
+	      "  -v, --verbose  narrate each kernel call on stderr\n"
+	      "  -h, --help     show this help\n"
+	      "\n"
+	      "Exit status: COMMAND's own; 128+N if a signal N killed it;\n"
+	      "125 if minibox failed, 126 if COMMAND cannot be run, 127 if not found.\n",
+	      out);
+	exit(status);
+}
+
+/* The kernel takes 1 to HOST_NAME_MAX (64) bytes. */
+static void check_hostname(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0)
+		fail("--hostname: empty, give 1 to %d characters", HOST_NAME_MAX);
+	if (len > HOST_NAME_MAX)
+		fail("--hostname: %zu characters, the limit is %d", len, HOST_NAME_MAX);
+}
+
+/* --rootfs: a directory. Keep its absolute path: the child changes directory. */
+static void check_rootfs(void)
+{
+	static char path[PATH_MAX];
+	struct stat st;
+
+	if (!realpath(opt.rootfs, path) && errno == ENOENT && strcmp(opt.rootfs, DEFAULT_ROOTFS) == 0)
+		die_hint("make rootfs builds " DEFAULT_ROOTFS " from the host's busybox", "--rootfs %s", opt.rootfs);
+	if (!realpath(opt.rootfs, path) || stat(path, &st) == -1)
+		die("--rootfs %s", opt.rootfs);
+	if (!S_ISDIR(st.st_mode))
+		fail("--rootfs %s: not a directory", opt.rootfs);
+	opt.rootfs = path;
+}
+
+/* Does PATH have a ".." in it? It could lead out of the rootfs. */
+static int has_dot_dot(const char *path)
+{
+	const char *p;
+
+	for (p = strstr(path, "/.."); p; p = strstr(p + 1, "/.."))
+		if (p[3] == '/' || p[3] == '\0')
+			return 1;
+	return 0;
+}
+
+/* --bind HOST:CONTAINER[:ro]: HOST is a folder on the host, CONTAINER the
+ * absolute path where the container sees it. */
+static void add_bind(char *arg)
+{
+	struct bind *b = &opt.binds[opt.nbinds];
+	char *host = strdup(arg), *container, *mode;
+	struct stat st;
+
+	if (opt.nbinds == MAX_BINDS)
+		fail("--bind %s: at most %d of them", arg, MAX_BINDS);
+	container = host ? strchr(host, ':') : NULL;
+	if (!container)
+		fail("--bind %s: expected HOST:CONTAINER[:ro]", arg);
+	*container++ = '\0';
+	mode = strchr(container, ':');
+	if (mode)
+		*mode++ = '\0';
+	if (mode && strcmp(mode, "ro") != 0)
+		fail("--bind %s: unknown mode \"%s\", the only one is ro", arg, mode);
+	if (container[0] != '/')
+		fail("--bind %s: CONTAINER must be an absolute path", arg);
+	if (has_dot_dot(container))
+		fail("--bind %s: CONTAINER may not contain \"..\"", arg);
+	if (!realpath(host, b->host) || stat(b->host, &st) == -1)
+		die("--bind %s: %s", arg, host);
+	if (!S_ISDIR(st.st_mode))
+		fail("--bind %s: %s is not a directory", arg, host);
+	b->container = container;
+	b->readonly = mode != NULL;
+	b->fd = -1;
+	opt.nbinds++;
+}
+
+/* --uid-map/--gid-map C:H:N: three numbers, N > 0, and no overlap with the
+ * ranges given before (the kernel would refuse the whole map). */
+static void add_map(const char *option, const char *arg, struct id_map *maps, int *n)
+{
+	struct id_map m;
+	char end;
+	int i;
+
+	/* digits and two colons only: sscanf alone would take " 5", "+5" or -1 */
+	if (strspn(arg, "0123456789:") != strlen(arg) || !isdigit((unsigned char)arg[0]) ||
+	    sscanf(arg, "%lu:%lu:%lu%c", &m.inside, &m.outside, &m.count, &end) != 3)
+		fail("%s %s: expected CONTAINER:HOST:COUNT, three numbers", option, arg);
+	if (m.count == 0 || m.inside > 4294967295UL || m.outside > 4294967295UL ||
+	    m.count > 4294967295UL || m.inside + m.count > 4294967295UL ||
+	    m.outside + m.count > 4294967295UL)
+		fail("%s %s: COUNT must be 1 or more, and the range within 0..4294967294", option, arg);
+	if (*n == MAX_MAPS)
+		fail("%s %s: at most %d of them", option, arg, MAX_MAPS);
+	for (i = 0; i < *n; i++) {
+		if ((m.inside < maps[i].inside + maps[i].count && maps[i].inside < m.inside + m.count) ||
+		    (m.outside < maps[i].outside + maps[i].count && maps[i].outside < m.outside + m.count))
+			fail("%s %s: overlaps %lu:%lu:%lu", option, arg, maps[i].inside,
+			     maps[i].outside, maps[i].count);
+	}
+	maps[(*n)++] = m;
+}
+
+
+/* An ordinary user may map only its own id by itself. Other ranges go
+ * through the setuid helpers newuidmap/newgidmap, which allow what
+ * /etc/subuid and /etc/subgid grant: lines NAME:FIRST:COUNT (or UID:...).
+ * Check that a grant holds the host ids of map M. */
+static void check_subids(const char *option, const char *file, unsigned id, const struct id_map *m)
+{
+	char line[256], who[64], *rest;
+	struct passwd *pw = getpwuid(id);
+	unsigned long first, count;
+	FILE *f;
+
+	if (geteuid() == 0)
+		return;
+	f = fopen(file, "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		rest = strchr(line, ':');
+		if (!rest || sscanf(rest, ":%lu:%lu", &first, &count) != 2)
+			continue;
+		snprintf(who, sizeof(who), "%.*s", (int)(rest - line), line);
+		if (((pw && strcmp(who, pw->pw_name) == 0) || strtoul(who, NULL, 10) == id) &&
+		    m->outside >= first && m->outside + m->count <= first + count) {
+			fclose(f);
+			return;
+		}
+	}
+	if (f)
+		fclose(f);
+	fail_hint("root can grant a range (usermod --add-subuids, --add-subgids);"
+		 " newuidmap and newgidmap come with the package uidmap",
+		 "%s %lu:%lu:%lu: %s grants id %u no range that holds host ids %lu to %lu,"
+		 " and only root may map other ids", option, m->inside, m->outside, m->count,
+		 file, id, m->outside, m->outside + m->count - 1);
+}
+
+/* The child becomes uid 0 and gid 0 of its namespace: explicit maps must
+ * give the container an id 0. An ordinary user's ranges need a grant. */
+static void check_maps(const char *option, const struct id_map *maps, int n, const char *file,
+		       unsigned id)
+{
+	int i, root = 0;
+
+	for (i = 0; i < n; i++) {
+		root |= maps[i].inside == 0;
+		check_subids(option, file, id, &maps[i]);
+	}
+	if (n > 0 && !root)
+		fail("%s: no range maps container id 0, the container's root", option);
+}
+
+/* --ip ADDRESS/PREFIX: the container's address. The host end takes the
+ * first address of the subnet, so the container may not take it, nor the
+ * network or the broadcast address; /31 and /32 leave no room for both. */
+static void parse_ip(const char *arg)
+{
+	char addr[INET_ADDRSTRLEN], net_text[INET_ADDRSTRLEN], end;
+	unsigned long ip, mask, net;
+	int prefix;
+
+	if (sscanf(arg, "%15[0-9.]/%d%c", addr, &prefix, &end) != 2 ||
+	    inet_pton(AF_INET, addr, &opt.ip_addr) != 1)
+		fail("--ip %s: expected ADDRESS/PREFIX, e.g. 10.200.1.2/24", arg);
+	if (prefix < 1 || prefix > 30)
+		fail("--ip %s: the prefix must be 1 to 30, room for a network, the host end,"
+		     " the container and a broadcast address", arg);
+	ip = ntohl(opt.ip_addr.s_addr);
+	/* 127/8 is loopback, 224/4 multicast, 0/8 "this network": none can
+	 * be an interface's address on a cable */
+	if (ip >> 24 == 127 || ip >> 28 == 14 || ip >> 24 == 0)
+		fail("--ip %s: a loopback, multicast or 0.x address; pick a private one,"
+		     " e.g. 10.200.1.2/24", arg);
+	mask = 0xffffffffUL << (32 - prefix) & 0xffffffffUL;
+	net = ip & mask;
+	opt.host_addr.s_addr = htonl(net + 1);
+	inet_ntop(AF_INET, &(struct in_addr){ htonl(net) }, net_text, sizeof(net_text));
+	if (ip == net)
+		fail("--ip %s: that is the network address of %s/%d", arg, net_text, prefix);
+	if (ip == (net | (~mask & 0xffffffffUL)))
+		fail("--ip %s: that is the broadcast address of %s/%d", arg, net_text, prefix);
+	if (ip == net + 1)
+		fail("--ip %s: that is the host end's address (the first of %s/%d), pick another",
+		     arg, net_text, prefix);
+	opt.ip = arg;
+	opt.prefix = prefix;
+}
+
+static void parse_options(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "hostname", required_argument, NULL, 'H' },
+		{ "init", no_argument, NULL, 'I' },
+		{ "rootfs", required_argument, NULL, 'R' },
+		{ "bind", required_argument, NULL, 'B' },
+		{ "uid-map", required_argument, NULL, 'U' },
+		{ "gid-map", required_argument, NULL, 'G' },
+		{ "ip", required_argument, NULL, 'P' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	opterr = 0; /* we print our own one-line errors */
+	/* "+": stop at the first word that is not an option, so that
+	 * `minibox ls -l` passes -l to ls. */
+	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'H': opt.hostname = optarg; break;
+		case 'I': opt.init = 1; break;
+		case 'R': opt.rootfs = optarg; break;
+		case 'B': add_bind(optarg); break;
+		case 'U': add_map("--uid-map", optarg, opt.uid_maps, &opt.nuid_maps); break;
+		case 'G': add_map("--gid-map", optarg, opt.gid_maps, &opt.ngid_maps); break;
+		case 'P': parse_ip(optarg); break;
+		case 'v': opt.verbose = 1; break;
+		case 'h': usage(stdout, 0);
+		case ':': fail("%s: needs a value", argv[optind - 1]);
+		default: /* optopt: the letter at fault in a group like -xv */
+			if (optopt)
+				fail("-%c: unknown option, see minibox --help", optopt);
+			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
+		}
+	}
+	if (optind == argc)
+		fail("no COMMAND given, see minibox --help");
+	opt.command = argv + optind;
+	check_maps("--uid-map", opt.uid_maps, opt.nuid_maps, "/etc/subuid", getuid());
+	check_maps("--gid-map", opt.gid_maps, opt.ngid_maps, "/etc/subgid", getgid());
+	check_hostname(opt.hostname);
+	check_rootfs();
+	if (opt.ip && geteuid() != 0)
+		fail_hint("rootless engines give a container a network through a user-space"
+			  " stack instead: slirp4netns, pasta",
+			  "--ip %s: needs root: the host end of the veth pair lives in the host's"
+			  " network namespace, where an ordinary user may not create interfaces",
+			  opt.ip);
+}
+
 int main(int argc, char **argv)
 {
 	struct child_args args;
+	char id[13]; /* names what we create on the host: the veth's host end */
 	pid_t pid;
 
+	start_clean();
 	parse_options(argc, argv);
+	check_proc_is_ours(); /* the maps are written through /proc/CHILD */
 	/* O_CLOEXEC: the command must not inherit either end. */
 	if (pipe2(args.sync, O_CLOEXEC) == -1)
 		die("pipe2");
 	args.host_mnt_ns = namespace_of_self("mnt");
-	mask_signals(SIG_BLOCK);
+	make_container_id(id);
+	enter_rootfs_dir();
+	/* Copying a mount of the host's namespace needs CAP_SYS_ADMIN there:
+	 * as an ordinary user, the child copies them (setup_mounts()). */
+	if (geteuid() == 0)
+		copy_bind_folders("");
+	block_signals();
 	pid = start_child(&args);
 	write_id_maps(pid);
 	if (opt.ip)
-		setup_host_end(pid);
+		setup_host_end(pid, id);
 	let_child_go(&args);
 	return wait_for_child(pid, "");
 }
