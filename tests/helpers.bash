@@ -6,8 +6,26 @@
 # may only assume what this chapter and all later chapters do.
 
 bats_require_minimum_version 1.5.0
-bats_load_library bats-support
-bats_load_library bats-assert
+# bats-support and bats-assert, read straight from their src/ folders: their
+# load.bash forks a dirname for each file, 30 forks for every test.
+mb_load_library() {
+	local dir f
+	if [ -z "${MB_LIB_DIR:-}" ]; then
+		for dir in ${BATS_LIB_PATH//:/ } /usr/lib/bats /usr/local/lib/bats /usr/share/bats /usr/lib /usr/local/lib; do
+			[ -f "$dir/$1/load.bash" ] && { export MB_LIB_DIR=$dir; break; }
+		done
+	fi
+	if [ -n "${MB_LIB_DIR:-}" ] && [ -d "$MB_LIB_DIR/$1/src" ]; then
+		for f in "$MB_LIB_DIR/$1"/src/*.bash; do
+			# shellcheck disable=SC1090
+			source "$f"
+		done
+	else
+		bats_load_library "$1"
+	fi
+}
+mb_load_library bats-support
+mb_load_library bats-assert
 
 # (helpers.bash is read again for each test: no forks here that the
 # environment can spare, what the first reading works out is exported)
@@ -272,7 +290,9 @@ stop_containers() {
 	local pid ns p
 	if [ -f "$BATS_TEST_TMPDIR/started" ]; then
 		while read -r pid; do
-			kill -KILL "$pid" 2>/dev/null
+			# still ours? (once collected, its number may be another's)
+			grep -qzxF "MB_RUN_ID=$MB_RUN_ID" "/proc/$pid/environ" 2>/dev/null &&
+				kill -KILL "$pid" 2>/dev/null
 			wait "$pid" 2>/dev/null
 		done <"$BATS_TEST_TMPDIR/started"
 		rm -f "$BATS_TEST_TMPDIR/started"
@@ -282,17 +302,23 @@ stop_containers() {
 	return 0
 }
 
-# SIGKILL every process in the namespaces of type $1 listed in started-$1.
+# SIGKILL every process of this run (MB_RUN_ID in its environment) in the
+# namespaces of type $1 listed in started-$1. (A namespace's number is
+# reused once it is freed: without the run id, a test could kill another
+# test's container that got the same number.)
 kill_namespace_members() {
-	local list=$BATS_TEST_TMPDIR/started-$1 ns p
+	local list=$BATS_TEST_TMPDIR/started-$1 ns pids=() p
 	[ -f "$list" ] || return 0
 	while read -r ns; do
 		[ "$ns" = "$(readlink "/proc/self/ns/$1")" ] && continue
-		for p in $(pids_in_namespace "$1" "$ns"); do
-			kill -KILL "$p" 2>/dev/null
-		done
+		for p in $(pids_in_namespace "$1" "$ns"); do pids+=("/proc/$p/environ"); done
 	done <"$list"
 	rm -f "$list"
+	[ ${#pids[@]} -gt 0 ] || return 0
+	grep -lzxF "MB_RUN_ID=$MB_RUN_ID" "${pids[@]}" 2>/dev/null | cut -d/ -f3 | while read -r p; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	return 0
 }
 
 # After each test (a file with its own teardown calls this one too).
@@ -317,26 +343,31 @@ teardown() { mb_teardown; }
 # The test harness itself (bats, the shell, grep) carries the id but is
 # neither. One line each: PID, then the program.
 run_processes() {
-	local self_pid self_uts p exe tree=${MB_USER_TREE:-$REPO}
-	self_pid=$(readlink /proc/self/ns/pid) self_uts=$(readlink /proc/self/ns/uts)
-	{
+	local tree=${MB_USER_TREE:-$REPO} pids p files=()
+	pids=$({
 		# carrying this run's id (one grep reads every environment)
 		grep -lzxF "MB_RUN_ID=$MB_RUN_ID" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3
 		# running a program of this clone (or its copy) without any run id
 		find /proc -mindepth 2 -maxdepth 2 -name exe \( -lname "$REPO/*" -o -lname "$tree/*" \) \
-			2>/dev/null | cut -d/ -f3 | while read -r p; do
-			grep -qz '^MB_RUN_ID=' "/proc/$p/environ" 2>/dev/null || echo "$p"
-		done
-	} | sort -un | while read -r p; do
-		exe=$(readlink "/proc/$p/exe" 2>/dev/null) || continue
-		grep -q '^State:.Z' "/proc/$p/status" 2>/dev/null && continue
-		if [ "$exe" = "$MB_REAL" ] || [ "$exe" = "${MB_USER_MINIBOX:-}" ] ||
-			[[ $exe == "$REPO"/* || $exe == "$tree"/* ]] ||
-			[ "$(readlink "/proc/$p/ns/pid")" != "$self_pid" ] ||
-			[ "$(readlink "/proc/$p/ns/uts")" != "$self_uts" ]; then
-			echo "$p $exe"
-		fi
-	done
+			-printf '%h/environ\n' 2>/dev/null | xargs -r grep -Lz '^MB_RUN_ID=' 2>/dev/null | cut -d/ -f3
+	} | sort -un)
+	[ -n "$pids" ] || return 0
+	for p in $pids; do files+=("/proc/$p/exe" "/proc/$p/ns/pid" "/proc/$p/ns/uts"); done
+	# one stat for all: "'/proc/PID/exe' -> '/path'"; a zombie has no exe
+	stat -c '%N' /proc/self/ns/pid /proc/self/ns/uts "${files[@]}" 2>/dev/null |
+		awk -v real="$MB_REAL" -v user="${MB_USER_MINIBOX:-}" -v repo="$REPO/" -v tree="$tree/" '
+		{ gsub(/\047/, ""); split($1, f, "/"); pid = f[3]; what = f[4] == "ns" ? f[5] : f[4]; to = $3 }
+		pid == "self" { self[what] = to; next }
+		{ seen[pid]; v[pid, what] = to }
+		END {
+			for (pid in seen) {
+				exe = v[pid, "exe"]
+				if (exe == "") continue
+				if (exe == real || exe == user || index(exe, repo) == 1 || index(exe, tree) == 1 ||
+				    v[pid, "pid"] != self["pid"] || v[pid, "uts"] != self["uts"])
+					print pid, exe
+			}
+		}' | sort -n
 }
 
 # Everything a container of this run could leave behind on the host, one
@@ -352,7 +383,8 @@ host_state() {
 	run_processes | while read -r p _; do
 		sed -n 's/^[0-9]*:\([^:]*\):\(.*\/minibox-.*\)/cgroup \1 \2/p' "/proc/$p/cgroup" 2>/dev/null
 	done | sort -u
-	find /run/minibox -mindepth 1 2>/dev/null | sed 's/^/state /'
+	# state files of containers this run named (tests put MB_TAG in the name)
+	find /run/minibox -mindepth 1 -name "*$MB_TAG*" 2>/dev/null | sed 's/^/state /'
 	# System V IPC objects with this run's key, and POSIX message queues with
 	# this run's tag in their name (an mqueue mount lists them; it is made in
 	# a throwaway mount namespace)
