@@ -293,6 +293,8 @@ static void exec_command(char **command)
 /* The child starts here, in a copy of minibox's memory. It never returns. */
 static void __attribute__((noreturn)) child_main(struct child_args *args)
 {
+	/* Nothing runs before "go": what minibox sets up from outside must be
+	 * in place first. */
 	wait_for_go(args->sync);
 	setup_uts();
 	exec_command(opt.command);
@@ -417,9 +419,13 @@ int main(int argc, char **argv)
 
 	start_clean();
 	parse_options(argc, argv);
-	/* O_CLOEXEC: the command must not inherit either end. */
+	/* The sync pipe: the child waits on it for "go", so that what must be
+	 * set up from outside is in place before it runs anything. O_CLOEXEC:
+	 * the command must not inherit either end. */
 	if (pipe2(args.sync, O_CLOEXEC) == -1)
 		die("pipe2");
+	/* Block SIGCHLD (and the signals we pass on) before the child exists:
+	 * none may come before wait_for_child() is ready for it. */
 	block_signals();
 	pid = start_child(&args);
 	let_child_go(&args);

@@ -506,31 +506,7 @@ static void bind_rootfs(void)
 	/* END LAB 03 */
 }
 
-/* The flags of the mount that holds PATH which a remount may not drop. A
- * user namespace that copies a mount from its parent gets it "locked": the
- * copy may not lose nosuid, nodev, noexec or its atime setting, or a fake
- * root could undo what the host's root decided. */
-static unsigned long locked_flags(const char *path)
-{
-	static const struct {
-		unsigned long st, ms; /* statvfs(3) calls them ST_*, mount(2) MS_* */
-	} locked[] = {
-		{ ST_NOSUID, MS_NOSUID },     { ST_NODEV, MS_NODEV },
-		{ ST_NOEXEC, MS_NOEXEC },     { ST_NOATIME, MS_NOATIME },
-		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
-	};
-	unsigned long flags = 0;
-	struct statvfs st;
-	size_t i;
-
-	if (statvfs(path, &st) == -1)
-		die("statvfs(%s)", path);
-	for (i = 0; i < ARRAY_SIZE(locked); i++) {
-		if (st.f_flag & locked[i].st)
-			flags |= locked[i].ms;
-	}
-	return flags;
-}
+static unsigned long locked_flags(const char *path); /* an aside, below setup_mounts() */
 
 /* /sys: sysfs, read-only, so the container may look but not touch. */
 static void mount_sys(void)
@@ -697,6 +673,34 @@ static void setup_mounts(const struct child_args *args)
 		die("setenv(PATH)");
 }
 
+/* ------------------------------------------- aside: locked mount flags */
+
+/* The flags of the mount that holds PATH which a remount may not drop. A
+ * user namespace that copies a mount from its parent gets it "locked": the
+ * copy may not lose nosuid, nodev, noexec or its atime setting, or a fake
+ * root could undo what the host's root decided. */
+static unsigned long locked_flags(const char *path)
+{
+	static const struct {
+		unsigned long st, ms; /* statvfs(3) calls them ST_*, mount(2) MS_* */
+	} locked[] = {
+		{ ST_NOSUID, MS_NOSUID },     { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC },     { ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+	};
+	unsigned long flags = 0;
+	struct statvfs st;
+	size_t i;
+
+	if (statvfs(path, &st) == -1)
+		die("statvfs(%s)", path);
+	for (i = 0; i < ARRAY_SIZE(locked); i++) {
+		if (st.f_flag & locked[i].st)
+			flags |= locked[i].ms;
+	}
+	return flags;
+}
+
 /* Replace this process with the command. Only returns on failure. */
 static void exec_command(char **command)
 {
@@ -730,9 +734,15 @@ static void run_init(void)
 /* The child starts here, in a copy of minibox's memory. It never returns. */
 static void __attribute__((noreturn)) child_main(struct child_args *args)
 {
+	/* Nothing runs before "go": what minibox sets up from outside must be
+	 * in place first. */
 	wait_for_go(args->sync);
+	/* Root of the new user namespace first: every step below needs the
+	 * capabilities that root has there. */
 	become_root(args->sync[0]);
 	setup_uts();
+	/* The mounts last: after pivot_root() the host's paths (its devices,
+	 * the --bind folders) are out of reach. */
 	setup_mounts(args);
 	if (opt.init)
 		run_init(); /* does not return: it exits with the command's status */
@@ -840,6 +850,49 @@ static void write_child_file(pid_t pid, const char *file, const char *text)
 	write_file(path, text);
 }
 
+/* One map as the kernel reads it: "INSIDE OUTSIDE COUNT" lines. */
+static const char *map_text(const struct id_map *maps, int n)
+{
+	static char text[MAX_MAPS * 40];
+	int i;
+
+	text[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%lu %lu %lu\n",
+			 maps[i].inside, maps[i].outside, maps[i].count);
+	return text;
+}
+
+static void run_id_helper(pid_t pid, const char *helper, const struct id_map *maps, int n);
+
+/* Tell the kernel which host ids the child's ids stand for, while it waits
+ * for "go". The child's user namespace is ours to map: we made it. */
+static void write_id_maps(pid_t pid)
+{
+	/* LAB 04: write the child's uid_map and gid_map (and "deny" to setgroups first where needed) */
+	struct id_map own_uid = { 0, getuid(), 1 }, own_gid = { 0, getgid(), 1 };
+
+	if (opt.nuid_maps > 0 && geteuid() != 0) {
+		run_id_helper(pid, "newuidmap", opt.uid_maps, opt.nuid_maps);
+	} else {
+		write_child_file(pid, "uid_map", opt.nuid_maps ? map_text(opt.uid_maps, opt.nuid_maps)
+							      : map_text(&own_uid, 1));
+	}
+	if (opt.ngid_maps > 0 && geteuid() != 0) {
+		run_id_helper(pid, "newgidmap", opt.gid_maps, opt.ngid_maps);
+		return;
+	}
+	/* Without CAP_SETGID, mapping a group needs setgroups() off first:
+	 * else the child could drop a group that denies it access to a file. */
+	if (geteuid() != 0)
+		write_child_file(pid, "setgroups", "deny");
+	write_child_file(pid, "gid_map", opt.ngid_maps ? map_text(opt.gid_maps, opt.ngid_maps)
+						      : map_text(&own_gid, 1));
+	/* END LAB 04 */
+}
+
+/* -------------------------- aside: more ids than your own, for an ordinary user */
+
 /* Run newuidmap or newgidmap PID C H N [C H N ...]: the setuid helpers
  * that write ranges /etc/subuid and /etc/subgid grant an ordinary user. */
 static void run_id_helper(pid_t pid, const char *helper, const struct id_map *maps, int n)
@@ -872,45 +925,6 @@ static void run_id_helper(pid_t pid, const char *helper, const struct id_map *ma
 		fail("%s for pid %d failed%s", helper, pid,
 		     WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NOT_FOUND
 			     ? ": not installed (package uidmap)" : "");
-}
-
-/* One map as the kernel reads it: "INSIDE OUTSIDE COUNT" lines. */
-static const char *map_text(const struct id_map *maps, int n)
-{
-	static char text[MAX_MAPS * 40];
-	int i;
-
-	text[0] = '\0';
-	for (i = 0; i < n; i++)
-		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%lu %lu %lu\n",
-			 maps[i].inside, maps[i].outside, maps[i].count);
-	return text;
-}
-
-/* Tell the kernel which host ids the child's ids stand for, while it waits
- * for "go". The child's user namespace is ours to map: we made it. */
-static void write_id_maps(pid_t pid)
-{
-	/* LAB 04: write the child's uid_map and gid_map (and "deny" to setgroups first where needed) */
-	struct id_map own_uid = { 0, getuid(), 1 }, own_gid = { 0, getgid(), 1 };
-
-	if (opt.nuid_maps > 0 && geteuid() != 0) {
-		run_id_helper(pid, "newuidmap", opt.uid_maps, opt.nuid_maps);
-	} else {
-		write_child_file(pid, "uid_map", opt.nuid_maps ? map_text(opt.uid_maps, opt.nuid_maps)
-							      : map_text(&own_uid, 1));
-	}
-	if (opt.ngid_maps > 0 && geteuid() != 0) {
-		run_id_helper(pid, "newgidmap", opt.gid_maps, opt.ngid_maps);
-		return;
-	}
-	/* Without CAP_SETGID, mapping a group needs setgroups() off first:
-	 * else the child could drop a group that denies it access to a file. */
-	if (geteuid() != 0)
-		write_child_file(pid, "setgroups", "deny");
-	write_child_file(pid, "gid_map", opt.ngid_maps ? map_text(opt.gid_maps, opt.ngid_maps)
-						      : map_text(&own_gid, 1));
-	/* END LAB 04 */
 }
 
 /* Tell the child to go on. We keep our end open until we exit: the child
@@ -1151,17 +1165,23 @@ int main(int argc, char **argv)
 	start_clean();
 	parse_options(argc, argv);
 	check_proc_is_ours(); /* the maps are written through /proc/CHILD */
-	/* O_CLOEXEC: the command must not inherit either end. */
+	/* The sync pipe: the child waits on it for "go", so that what must be
+	 * set up from outside is in place before it runs anything. O_CLOEXEC:
+	 * the command must not inherit either end. */
 	if (pipe2(args.sync, O_CLOEXEC) == -1)
 		die("pipe2");
 	args.host_mnt_ns = namespace_of_self("mnt");
+	/* Before clone3(): the child inherits the working directory. */
 	enter_rootfs_dir();
 	/* Copying a mount of the host's namespace needs CAP_SYS_ADMIN there:
 	 * as an ordinary user, the child copies them (setup_mounts()). */
 	if (geteuid() == 0)
 		copy_bind_folders("");
+	/* Block SIGCHLD (and the signals we pass on) before the child exists:
+	 * none may come before wait_for_child() is ready for it. */
 	block_signals();
 	pid = start_child(&args);
+	/* The maps before "go": the child's setresuid(0) needs them. */
 	write_id_maps(pid);
 	let_child_go(&args);
 	return wait_for_child(pid, "");

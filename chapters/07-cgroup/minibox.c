@@ -725,31 +725,7 @@ static void bind_rootfs(void)
 	/* END LAB 03 */
 }
 
-/* The flags of the mount that holds PATH which a remount may not drop. A
- * user namespace that copies a mount from its parent gets it "locked": the
- * copy may not lose nosuid, nodev, noexec or its atime setting, or a fake
- * root could undo what the host's root decided. */
-static unsigned long locked_flags(const char *path)
-{
-	static const struct {
-		unsigned long st, ms; /* statvfs(3) calls them ST_*, mount(2) MS_* */
-	} locked[] = {
-		{ ST_NOSUID, MS_NOSUID },     { ST_NODEV, MS_NODEV },
-		{ ST_NOEXEC, MS_NOEXEC },     { ST_NOATIME, MS_NOATIME },
-		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
-	};
-	unsigned long flags = 0;
-	struct statvfs st;
-	size_t i;
-
-	if (statvfs(path, &st) == -1)
-		die("statvfs(%s)", path);
-	for (i = 0; i < ARRAY_SIZE(locked); i++) {
-		if (st.f_flag & locked[i].st)
-			flags |= locked[i].ms;
-	}
-	return flags;
-}
+static unsigned long locked_flags(const char *path); /* an aside, below setup_mounts() */
 
 /* /sys: sysfs, read-only, so the container may look but not touch. */
 static void mount_sys(void)
@@ -954,6 +930,34 @@ static void setup_mounts(const struct child_args *args)
 		die("setenv(PATH)");
 }
 
+/* ------------------------------------------- aside: locked mount flags */
+
+/* The flags of the mount that holds PATH which a remount may not drop. A
+ * user namespace that copies a mount from its parent gets it "locked": the
+ * copy may not lose nosuid, nodev, noexec or its atime setting, or a fake
+ * root could undo what the host's root decided. */
+static unsigned long locked_flags(const char *path)
+{
+	static const struct {
+		unsigned long st, ms; /* statvfs(3) calls them ST_*, mount(2) MS_* */
+	} locked[] = {
+		{ ST_NOSUID, MS_NOSUID },     { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC },     { ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+	};
+	unsigned long flags = 0;
+	struct statvfs st;
+	size_t i;
+
+	if (statvfs(path, &st) == -1)
+		die("statvfs(%s)", path);
+	for (i = 0; i < ARRAY_SIZE(locked); i++) {
+		if (st.f_flag & locked[i].st)
+			flags |= locked[i].ms;
+	}
+	return flags;
+}
+
 /* Replace this process with the command. Only returns on failure. */
 static void exec_command(char **command)
 {
@@ -1001,11 +1005,21 @@ static void close_cgroup_fds(const struct cgroup *cg)
 static void __attribute__((noreturn)) child_main(struct child_args *args)
 {
 	close_cgroup_fds(&args->cg);
+	/* Nothing runs before "go": what minibox sets up from outside must be
+	 * in place first. */
 	wait_for_go(args->sync);
+	/* Root of the new user namespace first: every step below needs the
+	 * capabilities that root has there. */
 	become_root(args->sync[0]);
+	/* Before anything else is set up, so that what follows sees the
+	 * container's cgroup as the root of its tree. */
 	enter_cgroup_namespace();
 	setup_uts();
+	/* The network before the mounts: a sysfs shows the network namespace
+	 * of whoever mounts it. */
 	setup_network();
+	/* The mounts last: after pivot_root() the host's paths (its devices,
+	 * the --bind folders) are out of reach. */
 	setup_mounts(args);
 	if (opt.init)
 		run_init(); /* does not return: it exits with the command's status */
@@ -1065,13 +1079,14 @@ static pid_t start_child(struct child_args *args)
 		.exit_signal = SIGCHLD, /* tell us when it ends, as fork() does */
 	};
 
-	/* cgroup v2: the child starts life in its cgroup, before it can fork. */
+	pid_t pid;
+
+	/* LAB 07: cgroup v2: hand clone3() the cgroup's directory with CLONE_INTO_CGROUP: the child is born in it */
 	if (args->cg.v2 && args->cg.fds[0] >= 0) {
 		ca.flags |= CLONE_INTO_CGROUP;
 		ca.cgroup = args->cg.fds[0];
 	}
-	pid_t pid;
-
+	/* END LAB 07 */
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == -1 && (errno == EPERM || errno == ENOSPC) && geteuid() != 0)
 		die_hint("this host restricts user namespaces for ordinary users"
@@ -1125,6 +1140,49 @@ static void write_child_file(pid_t pid, const char *file, const char *text)
 	write_file(path, text);
 }
 
+/* One map as the kernel reads it: "INSIDE OUTSIDE COUNT" lines. */
+static const char *map_text(const struct id_map *maps, int n)
+{
+	static char text[MAX_MAPS * 40];
+	int i;
+
+	text[0] = '\0';
+	for (i = 0; i < n; i++)
+		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%lu %lu %lu\n",
+			 maps[i].inside, maps[i].outside, maps[i].count);
+	return text;
+}
+
+static void run_id_helper(pid_t pid, const char *helper, const struct id_map *maps, int n);
+
+/* Tell the kernel which host ids the child's ids stand for, while it waits
+ * for "go". The child's user namespace is ours to map: we made it. */
+static void write_id_maps(pid_t pid)
+{
+	/* LAB 04: write the child's uid_map and gid_map (and "deny" to setgroups first where needed) */
+	struct id_map own_uid = { 0, getuid(), 1 }, own_gid = { 0, getgid(), 1 };
+
+	if (opt.nuid_maps > 0 && geteuid() != 0) {
+		run_id_helper(pid, "newuidmap", opt.uid_maps, opt.nuid_maps);
+	} else {
+		write_child_file(pid, "uid_map", opt.nuid_maps ? map_text(opt.uid_maps, opt.nuid_maps)
+							      : map_text(&own_uid, 1));
+	}
+	if (opt.ngid_maps > 0 && geteuid() != 0) {
+		run_id_helper(pid, "newgidmap", opt.gid_maps, opt.ngid_maps);
+		return;
+	}
+	/* Without CAP_SETGID, mapping a group needs setgroups() off first:
+	 * else the child could drop a group that denies it access to a file. */
+	if (geteuid() != 0)
+		write_child_file(pid, "setgroups", "deny");
+	write_child_file(pid, "gid_map", opt.ngid_maps ? map_text(opt.gid_maps, opt.ngid_maps)
+						      : map_text(&own_gid, 1));
+	/* END LAB 04 */
+}
+
+/* -------------------------- aside: more ids than your own, for an ordinary user */
+
 /* Run newuidmap or newgidmap PID C H N [C H N ...]: the setuid helpers
  * that write ranges /etc/subuid and /etc/subgid grant an ordinary user. */
 static void run_id_helper(pid_t pid, const char *helper, const struct id_map *maps, int n)
@@ -1157,45 +1215,6 @@ static void run_id_helper(pid_t pid, const char *helper, const struct id_map *ma
 		fail("%s for pid %d failed%s", helper, pid,
 		     WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NOT_FOUND
 			     ? ": not installed (package uidmap)" : "");
-}
-
-/* One map as the kernel reads it: "INSIDE OUTSIDE COUNT" lines. */
-static const char *map_text(const struct id_map *maps, int n)
-{
-	static char text[MAX_MAPS * 40];
-	int i;
-
-	text[0] = '\0';
-	for (i = 0; i < n; i++)
-		snprintf(text + strlen(text), sizeof(text) - strlen(text), "%lu %lu %lu\n",
-			 maps[i].inside, maps[i].outside, maps[i].count);
-	return text;
-}
-
-/* Tell the kernel which host ids the child's ids stand for, while it waits
- * for "go". The child's user namespace is ours to map: we made it. */
-static void write_id_maps(pid_t pid)
-{
-	/* LAB 04: write the child's uid_map and gid_map (and "deny" to setgroups first where needed) */
-	struct id_map own_uid = { 0, getuid(), 1 }, own_gid = { 0, getgid(), 1 };
-
-	if (opt.nuid_maps > 0 && geteuid() != 0) {
-		run_id_helper(pid, "newuidmap", opt.uid_maps, opt.nuid_maps);
-	} else {
-		write_child_file(pid, "uid_map", opt.nuid_maps ? map_text(opt.uid_maps, opt.nuid_maps)
-							      : map_text(&own_uid, 1));
-	}
-	if (opt.ngid_maps > 0 && geteuid() != 0) {
-		run_id_helper(pid, "newgidmap", opt.gid_maps, opt.ngid_maps);
-		return;
-	}
-	/* Without CAP_SETGID, mapping a group needs setgroups() off first:
-	 * else the child could drop a group that denies it access to a file. */
-	if (geteuid() != 0)
-		write_child_file(pid, "setgroups", "deny");
-	write_child_file(pid, "gid_map", opt.ngid_maps ? map_text(opt.gid_maps, opt.ngid_maps)
-						      : map_text(&own_gid, 1));
-	/* END LAB 04 */
 }
 
 /* A name for what this container creates on the host: 12 random hex
@@ -1234,6 +1253,21 @@ static void setup_host_end(pid_t pid, const char *id)
 
 /* ----------------------------------------------------------------- cgroups */
 
+/* The main line, on cgroup v2: make a directory for the container, write
+ * its limits into it, start the child inside it (start_child() hands the
+ * directory to clone3() with CLONE_INTO_CGROUP), and remove it after the
+ * container has ended. Three side cases follow, each in its own section:
+ * hosts that still use cgroup v1, ordinary users, and a minibox killed
+ * before it could clean up. Their functions are declared here. */
+static int create_cgroup_v1(struct cgroup *cg, const char *name);
+static void apply_limits_v1(const struct cgroup *cg);
+static void __attribute__((noreturn)) no_writable_cgroup(const char *why);
+static void delegated_parent(struct cgroup *cg, const char *id);
+static int claim_cgroup_dir(const char *parent, const char *name, char *dir);
+static void sweep_stale_cgroups(const char *parent);
+static void remove_cgroup_at_exit(struct cgroup *cg);
+static void remove_cgroup(struct cgroup *cg);
+
 /* Write TEXT into FILE of the cgroup directory DIR. */
 static void write_cgroup_file(const char *dir, const char *file, const char *text)
 {
@@ -1266,67 +1300,254 @@ static int cgroup_v2(void)
 	return st.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-/* Our cgroups are named minibox-ID, and minibox holds each one open with
- * an flock() while it lives. One that nobody holds belongs to a minibox
- * that is gone (SIGKILL left it no time to clean up; its container died
- * with it): remove it. A name or a PID alone proves nothing. */
-static void sweep_stale_cgroups(const char *parent)
+/* A cgroup's children may use only the controllers it passes down: write
+ * "+memory +pids +cpu", those the limits need and DIR lacks, into its
+ * cgroup.subtree_control. */
+static void enable_controllers(const char *dir)
 {
-	char path[PATH_MAX * 2];
-	DIR *dir = opendir(parent);
-	struct dirent *e;
-	int fd;
+	static const char *names[] = { "memory", "pids", "cpu" };
+	int wanted[] = { opt.memory > 0, opt.pids > 0, opt.cpus > 0 };
+	char path[PATH_MAX + 32], now[256] = " ", word[16], text[64] = "";
+	FILE *f;
+	size_t i;
 
-	while (dir && (e = readdir(dir))) {
-		if (strncmp(e->d_name, "minibox-", 8) != 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", parent, e->d_name);
-		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (fd == -1)
-			continue;
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && rmdir(path) == 0)
-			narrate("rmdir(%s) = 0: a stale cgroup, no minibox holds it", path);
-		close(fd);
+	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
+	f = fopen(path, "r");
+	if (!f)
+		die("%s", path);
+	if (!fgets(now + 1, sizeof(now) - 2, f))
+		now[1] = '\0';
+	fclose(f);
+	now[strcspn(now, "\n")] = '\0';
+	strcat(now, " "); /* " cpu memory pids ": each name between spaces */
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		snprintf(word, sizeof(word), " %s ", names[i]);
+		if (wanted[i] && !strstr(now, word))
+			snprintf(text + strlen(text), sizeof(text) - strlen(text), "+%s ", names[i]);
 	}
-	if (dir)
-		closedir(dir);
+	if (!text[0])
+		return;
+	text[strlen(text) - 1] = '\0';
+	write_cgroup_file(dir, "cgroup.subtree_control", text);
 }
 
-/* mkdir PARENT/NAME into DIR, PARENT included, and hold it: open it and
- * flock() it. Returns the descriptor, or -1 if the name is taken (never
- * reuse a cgroup: it may be another container's), or a sweep by another
- * minibox took it between our mkdir() and flock(). Another minibox may
- * also remove an empty PARENT at any moment: then make it again. */
-static int claim_cgroup_dir(const char *parent, const char *name, char *dir)
+/* cgroup v2: one directory, /sys/fs/cgroup/minibox/NAME, with the
+ * controllers passed down to it. Returns 0, or -1 if NAME is taken. */
+static int create_cgroup_v2(struct cgroup *cg, const char *name)
 {
-	int fd, tries;
+	cg->v2 = 1;
+	cg->ndirs = 1;
+	/* LAB 07: pass the controllers down from the root to CGROUP_ROOT/minibox, then make NAME in it (claim_cgroup_dir) */
+	if (geteuid() == 0) {
+		/* systemd passes them down from the root; without systemd (a
+		 * bare VM, Alpine) nobody has: do it, as runtimes do */
+		enable_controllers(CGROUP_ROOT);
+		snprintf(cg->parent, sizeof(cg->parent), "%s/minibox", CGROUP_ROOT);
+		if (mkdir(cg->parent, 0755) == -1 && errno != EEXIST)
+			die("mkdir(%s)", cg->parent);
+		sweep_stale_cgroups(cg->parent);
+	} /* else: delegated_parent() found the parent */
+	enable_controllers(cg->parent);
+	cg->fds[0] = claim_cgroup_dir(cg->parent, name, cg->dirs[0]);
+	/* END LAB 07 */
+	return cg->fds[0] == -1 ? -1 : 0;
+}
 
-	snprintf(dir, PATH_MAX, "%s/%s", parent, name);
-	for (tries = 0; mkdir(dir, 0755) == -1; tries++) {
-		if (errno == EEXIST)
+/* One cgroup per container, minibox-ID (the same ID as the veth's mb-ID).
+ * An ID that a cgroup has already (a one in 2^48 chance) is never shared:
+ * it may be another container's. Draw another. */
+static void create_cgroup(struct cgroup *cg, char id[13])
+{
+	char name[32];
+	int i, v2, tries;
+
+	memset(cg, 0, sizeof(*cg));
+	for (i = 0; i < (int)NV1; i++)
+		cg->fds[i] = -1;
+	remove_cgroup_at_exit(cg);
+	if (geteuid() != 0 && !opt.memory && !opt.pids && !opt.cpus)
+		return; /* nothing to limit, and nowhere to write */
+	v2 = cgroup_v2();
+	if (!v2 && geteuid() != 0)
+		no_writable_cgroup("cgroup v1 has no delegation to ordinary users");
+	if (v2 && geteuid() != 0)
+		delegated_parent(cg, id);
+	for (tries = 0; tries < 10; tries++) {
+		snprintf(name, sizeof(name), "minibox-%s", id);
+		if ((v2 ? create_cgroup_v2(cg, name) : create_cgroup_v1(cg, name)) == 0)
+			return;
+		remove_cgroup(cg);
+		make_container_id(id);
+	}
+	errno = EEXIST;
+	die("mkdir(minibox-...): no free name after %d tries", tries);
+}
+
+/* Write the limits. --memory covers swap too, or the container would
+ * simply swap past it. */
+static void apply_limits(const struct cgroup *cg)
+{
+	char text[64];
+
+	if (!cg->v2) {
+		apply_limits_v1(cg);
+		return;
+	}
+	/* LAB 07: write --memory into memory.max (and 0 into memory.swap.max), --pids into pids.max, --cpus into cpu.max */
+	if (opt.memory) {
+		snprintf(text, sizeof(text), "%llu", opt.memory);
+		write_cgroup_file(cg->dirs[0], "memory.max", text);
+		if (cgroup_file_exists(cg->dirs[0], "memory.swap.max"))
+			write_cgroup_file(cg->dirs[0], "memory.swap.max", "0");
+	}
+	if (opt.pids) {
+		snprintf(text, sizeof(text), "%ld", opt.pids);
+		write_cgroup_file(cg->dirs[0], "pids.max", text);
+	}
+	if (opt.cpus) {
+		snprintf(text, sizeof(text), "%ld %d", (long)(opt.cpus * CPU_PERIOD), CPU_PERIOD);
+		write_cgroup_file(cg->dirs[0], "cpu.max", text);
+	}
+	/* END LAB 07 */
+}
+
+/* Remove the container's cgroup: it is empty once the container has ended
+ * (the kernel may take a moment to notice), then let go of it, and of the
+ * minibox parent if no other container uses it. */
+static void remove_cgroup(struct cgroup *cg)
+{
+	char parent[PATH_MAX];
+	int i, tries, err;
+
+	for (i = 0; i < cg->ndirs; i++) {
+		if (cg->fds[i] < 0)
+			continue; /* none, or another controller's directory */
+		for (tries = 0; (err = rmdir(cg->dirs[i]) == -1 ? errno : 0) == EBUSY && tries < 100; tries++)
+			usleep(2000);
+		/* left behind, the next minibox sweeps it */
+		narrate("rmdir(%s) = %s", cg->dirs[i], err ? strerror(err) : "0");
+		close(cg->fds[i]);
+		cg->fds[i] = -1;
+		snprintf(parent, sizeof(parent), "%s", cg->dirs[i]);
+		*strrchr(parent, '/') = '\0';
+		cg->dirs[i][0] = '\0';
+		if (geteuid() == 0)
+			rmdir(parent); /* fails while another container is in it: fine */
+	}
+}
+
+/* ------------------------------------------------ aside: cgroup v1 hosts */
+
+/* cgroup v1 has one tree per controller, and each controller's files have
+ * names of their own. */
+
+/* Is v1 hierarchy BASE one that an earlier controller's directory is in
+ * already? Then the two share the directory: note it, unlocked, in dirs[I]. */
+static int same_hierarchy_as_before(struct cgroup *cg, size_t i, const char *base)
+{
+	char other[128];
+	struct stat st, st_other;
+	size_t j;
+
+	if (stat(base, &st) == -1)
+		die("stat(%s)", base);
+	for (j = 0; j < i; j++) {
+		snprintf(other, sizeof(other), "%s/%s", CGROUP_ROOT, v1_controllers[j]);
+		if (cg->dirs[j][0] && stat(other, &st_other) == 0 && st.st_dev == st_other.st_dev) {
+			snprintf(cg->dirs[i], PATH_MAX, "%s", cg->dirs[j]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* A directory in each controller's hierarchy. Returns 0, or -1 if NAME is
+ * taken in one of them. */
+static int create_cgroup_v1(struct cgroup *cg, const char *name)
+{
+	char base[128], parent[PATH_MAX];
+	size_t i;
+
+	cg->ndirs = NV1;
+	for (i = 0; i < NV1; i++) {
+		snprintf(base, sizeof(base), "%s/%s", CGROUP_ROOT, v1_controllers[i]);
+		if (access(base, F_OK) == -1)
+			continue; /* this host lacks it; apply_limits_v1() says so if needed */
+		if (same_hierarchy_as_before(cg, i, base))
+			continue; /* cpu and cpuacct often share one: cpu,cpuacct */
+		snprintf(parent, sizeof(parent), "%s/minibox", base);
+		sweep_stale_cgroups(parent);
+		cg->fds[i] = claim_cgroup_dir(parent, name, cg->dirs[i]);
+		if (cg->fds[i] == -1) {
+			cg->dirs[i][0] = '\0';
 			return -1;
-		if (errno != ENOENT || tries == 3)
-			die("mkdir(%s)", dir);
-		if (mkdir(parent, 0755) == -1 && errno != EEXIST)
-			die("mkdir(%s)", parent);
+		}
 	}
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
-		die("open(%s)", dir);
-	if (flock(fd, LOCK_EX | LOCK_NB) == -1 || faccessat(fd, "cgroup.procs", F_OK, 0) == -1) {
-		close(fd);
-		return -1;
-	}
-	narrate("mkdir(%s) = 0, flock(LOCK_EX) = 0", dir);
-	return fd;
+	return 0;
 }
+
+/* The v1 directory of CONTROLLER; a limit on a missing one is refused. */
+static const char *v1_dir(const struct cgroup *cg, const char *controller)
+{
+	size_t i;
+
+	for (i = 0; i < NV1; i++) {
+		if (strcmp(v1_controllers[i], controller) == 0 && cg->dirs[i][0])
+			return cg->dirs[i];
+	}
+	errno = ENOENT;
+	die("%s/%s: this host has no cgroup v1 %s controller", CGROUP_ROOT, controller, controller);
+}
+
+/* The same limits in v1's files: memory.limit_in_bytes, and with swap
+ * memory.memsw.limit_in_bytes; pids.max; cpu.cfs_quota_us per period. */
+static void apply_limits_v1(const struct cgroup *cg)
+{
+	char text[64];
+
+	/* LAB 07: the same limits on v1: memory.limit_in_bytes (and memsw), pids.max, cpu.cfs_quota_us */
+	if (opt.memory) {
+		snprintf(text, sizeof(text), "%llu", opt.memory);
+		write_cgroup_file(v1_dir(cg, "memory"), "memory.limit_in_bytes", text);
+		if (cgroup_file_exists(v1_dir(cg, "memory"), "memory.memsw.limit_in_bytes"))
+			write_cgroup_file(v1_dir(cg, "memory"), "memory.memsw.limit_in_bytes", text);
+	}
+	if (opt.pids) {
+		snprintf(text, sizeof(text), "%ld", opt.pids);
+		write_cgroup_file(v1_dir(cg, "pids"), "pids.max", text);
+	}
+	if (opt.cpus) {
+		snprintf(text, sizeof(text), "%ld", (long)(opt.cpus * CPU_PERIOD));
+		write_cgroup_file(v1_dir(cg, "cpu"), "cpu.cfs_quota_us", text);
+	}
+	/* END LAB 07 */
+}
+
+/* v1 has no CLONE_INTO_CGROUP: move the child in while it waits for "go",
+ * before it runs anything. Each move costs a kernel RCU grace period, some
+ * 10-25 ms, which v2 saves. */
+static void move_into_cgroup(const struct cgroup *cg, pid_t pid)
+{
+	char text[32];
+	int i;
+
+	if (cg->v2)
+		return;
+	snprintf(text, sizeof(text), "%d", pid);
+	for (i = 0; i < cg->ndirs; i++) {
+		if (cg->fds[i] >= 0)
+			write_cgroup_file(cg->dirs[i], "cgroup.procs", text);
+	}
+}
+
+/* ------------------------------------------------- aside: ordinary users */
 
 /* No cgroup an ordinary user may write: say so, and how to get one. */
 static void __attribute__((noreturn)) no_writable_cgroup(const char *why)
 {
 	fail_hint("on cgroup v2, run minibox in a delegated cgroup: systemd-run --user --scope"
-		 " -p Delegate=yes chapters/07-cgroup/minibox ...",
-		 "--memory, --pids, --cpus: limits need a cgroup this user may write, and %s", why);
+		  " -p Delegate=yes chapters/07-cgroup/minibox ...",
+		  "--memory, --pids, --cpus: limits need a cgroup this user may write, and %s", why);
 }
 
 /* An ordinary user on v2 may use the cgroup it runs in, if systemd
@@ -1356,232 +1577,85 @@ static void delegated_parent(struct cgroup *cg, const char *id)
 	close(fd);
 }
 
-/* Pass the controllers the limits need down from DIR to its children:
- * "+memory +pids +cpu" in its cgroup.subtree_control, those not there yet. */
-static void enable_controllers(const char *dir)
-{
-	static const char *names[] = { "memory", "pids", "cpu" };
-	int wanted[] = { opt.memory > 0, opt.pids > 0, opt.cpus > 0 };
-	char path[PATH_MAX + 32], now[256] = " ", word[16], text[64] = "";
-	FILE *f;
-	size_t i;
+/* ------------------------------- aside: a minibox that could not clean up */
 
-	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
-	f = fopen(path, "r");
-	if (!f)
-		die("%s", path);
-	if (!fgets(now + 1, sizeof(now) - 2, f))
-		now[1] = '\0';
-	fclose(f);
-	now[strcspn(now, "\n")] = '\0';
-	strcat(now, " "); /* " cpu memory pids ": each name between spaces */
-	for (i = 0; i < 3; i++) {
-		snprintf(word, sizeof(word), " %s ", names[i]);
-		if (wanted[i] && !strstr(now, word))
-			snprintf(text + strlen(text), sizeof(text) - strlen(text), "+%s ", names[i]);
+/* SIGKILL gives minibox no time to remove its cgroup (its container dies
+ * with it: PR_SET_PDEATHSIG). So minibox holds each cgroup directory open,
+ * with an flock(2), for as long as it lives, and the next minibox removes
+ * the ones nobody holds. The lock is the proof, not the name: a PID in a
+ * name repeats in every PID namespace. */
+
+/* Remove the stale minibox-* directories in PARENT: those nobody holds. */
+static void sweep_stale_cgroups(const char *parent)
+{
+	char path[PATH_MAX * 2];
+	DIR *dir = opendir(parent);
+	struct dirent *e;
+	int fd;
+
+	while (dir && (e = readdir(dir))) {
+		if (strncmp(e->d_name, "minibox-", 8) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", parent, e->d_name);
+		fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd == -1)
+			continue;
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && rmdir(path) == 0)
+			narrate("rmdir(%s) = 0: a stale cgroup, no minibox holds it", path);
+		close(fd);
 	}
-	if (!text[0])
-		return;
-	text[strlen(text) - 1] = '\0';
-	write_cgroup_file(dir, "cgroup.subtree_control", text);
+	if (dir)
+		closedir(dir);
 }
 
-/* Remove the container's cgroup: it is empty once the container has ended
- * (the kernel may take a moment to notice), then let go of it, and of the
- * minibox parent if no other container uses it. */
-static void remove_cgroup(struct cgroup *cg)
+/* mkdir PARENT/NAME into DIR, PARENT included, and hold it: open it and
+ * flock() it. Returns the descriptor, or -1 if the name is taken, or a
+ * sweep by another minibox took it between our mkdir() and flock(). (An
+ * empty PARENT may go at any moment, removed by another minibox: then make
+ * it again.) */
+static int claim_cgroup_dir(const char *parent, const char *name, char *dir)
 {
-	char parent[PATH_MAX];
-	int i, tries, err;
+	int fd, tries;
 
-	for (i = 0; i < cg->ndirs; i++) {
-		if (cg->fds[i] < 0)
-			continue; /* none, or another controller's directory */
-		for (tries = 0; (err = rmdir(cg->dirs[i]) == -1 ? errno : 0) == EBUSY && tries < 100; tries++)
-			usleep(2000);
-		/* left behind, the next minibox sweeps it */
-		narrate("rmdir(%s) = %s", cg->dirs[i], err ? strerror(err) : "0");
-		close(cg->fds[i]);
-		cg->fds[i] = -1;
-		snprintf(parent, sizeof(parent), "%s", cg->dirs[i]);
-		*strrchr(parent, '/') = '\0';
-		cg->dirs[i][0] = '\0';
-		if (geteuid() == 0)
-			rmdir(parent); /* fails while another container is in it: fine */
-	}
-}
-
-/* die() may end minibox after the cgroup exists: remove it on the way out.
- * This is the one piece of state beside the options. The child is a copy
- * of minibox, with the same exit handlers: only minibox itself removes. */
-static struct {
-	struct cgroup *cg;
-	pid_t owner;
-} cleanup;
-
-static void remove_cgroup_at_exit(void)
-{
-	if (cleanup.cg && getpid() == cleanup.owner)
-		remove_cgroup(cleanup.cg);
-}
-
-/* cgroup v2: one directory, handed to clone3() so that the child starts
- * in it. Returns 0, or -1 if the name is taken. */
-static int create_cgroup_v2(struct cgroup *cg, const char *name)
-{
-	cg->v2 = 1;
-	cg->ndirs = 1;
-	if (geteuid() == 0) {
-		/* systemd enables the controllers at the root; without systemd
-		 * (a bare VM, Alpine) nobody has: do it, as runtimes do */
-		enable_controllers(CGROUP_ROOT);
-		snprintf(cg->parent, sizeof(cg->parent), "%s/minibox", CGROUP_ROOT);
-		if (mkdir(cg->parent, 0755) == -1 && errno != EEXIST)
-			die("mkdir(%s)", cg->parent);
-		sweep_stale_cgroups(cg->parent);
-	}
-	enable_controllers(cg->parent);
-	cg->fds[0] = claim_cgroup_dir(cg->parent, name, cg->dirs[0]);
-	return cg->fds[0] == -1 ? -1 : 0;
-}
-
-/* Is v1 hierarchy BASE one that an earlier controller's directory is in
- * already? Then the two share the directory: note it, unlocked, in dirs[I]. */
-static int same_hierarchy_as_before(struct cgroup *cg, size_t i, const char *base)
-{
-	char other[128];
-	struct stat st, st_other;
-	size_t j;
-
-	if (stat(base, &st) == -1)
-		die("stat(%s)", base);
-	for (j = 0; j < i; j++) {
-		snprintf(other, sizeof(other), "%s/%s", CGROUP_ROOT, v1_controllers[j]);
-		if (cg->dirs[j][0] && stat(other, &st_other) == 0 && st.st_dev == st_other.st_dev) {
-			snprintf(cg->dirs[i], PATH_MAX, "%s", cg->dirs[j]);
-			return 1;
-		}
-	}
-	return 0;
-}
-
-/* cgroup v1: a directory in each controller's hierarchy. Returns 0, or -1
- * if the name is taken in one of them. */
-static int create_cgroup_v1(struct cgroup *cg, const char *name)
-{
-	char base[128], parent[PATH_MAX];
-	size_t i;
-
-	cg->ndirs = NV1;
-	for (i = 0; i < NV1; i++) {
-		snprintf(base, sizeof(base), "%s/%s", CGROUP_ROOT, v1_controllers[i]);
-		if (access(base, F_OK) == -1)
-			continue; /* this host lacks it; apply_limits() says so if needed */
-		if (same_hierarchy_as_before(cg, i, base))
-			continue; /* cpu and cpuacct often share one: cpu,cpuacct */
-		snprintf(parent, sizeof(parent), "%s/minibox", base);
-		sweep_stale_cgroups(parent);
-		cg->fds[i] = claim_cgroup_dir(parent, name, cg->dirs[i]);
-		if (cg->fds[i] == -1) {
-			cg->dirs[i][0] = '\0';
+	snprintf(dir, PATH_MAX, "%s/%s", parent, name);
+	for (tries = 0; mkdir(dir, 0755) == -1; tries++) {
+		if (errno == EEXIST)
 			return -1;
-		}
+		if (errno != ENOENT || tries == 3)
+			die("mkdir(%s)", dir);
+		if (mkdir(parent, 0755) == -1 && errno != EEXIST)
+			die("mkdir(%s)", parent);
 	}
-	return 0;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		die("open(%s)", dir);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1 || faccessat(fd, "cgroup.procs", F_OK, 0) == -1) {
+		close(fd);
+		return -1;
+	}
+	narrate("mkdir(%s) = 0, flock(LOCK_EX) = 0", dir);
+	return fd;
 }
 
-/* One cgroup per container, minibox-ID. An ID another cgroup has already
- * (a one in 2^48 chance) is never shared: take another. */
-static void create_cgroup(struct cgroup *cg, char id[13])
-{
-	char name[32];
-	int i, v2, tries;
+/* die() may end minibox after the cgroup exists: remove it on the way out
+ * (atexit(3)). The one piece of state beside the options. The child is a
+ * copy of minibox, with the same exit handler: only minibox removes. */
+static struct cgroup *cgroup_to_remove;
+static pid_t cgroup_owner;
 
-	memset(cg, 0, sizeof(*cg));
-	for (i = 0; i < (int)NV1; i++)
-		cg->fds[i] = -1;
-	cleanup.cg = cg;
-	cleanup.owner = getpid();
-	if (atexit(remove_cgroup_at_exit) != 0)
+static void remove_registered_cgroup(void)
+{
+	if (cgroup_to_remove && getpid() == cgroup_owner)
+		remove_cgroup(cgroup_to_remove);
+}
+
+static void remove_cgroup_at_exit(struct cgroup *cg)
+{
+	cgroup_to_remove = cg;
+	cgroup_owner = getpid();
+	if (atexit(remove_registered_cgroup) != 0)
 		die("atexit");
-	if (geteuid() != 0 && !opt.memory && !opt.pids && !opt.cpus)
-		return; /* nothing to limit, and nowhere to write */
-	v2 = cgroup_v2();
-	if (!v2 && geteuid() != 0)
-		no_writable_cgroup("cgroup v1 has no delegation to ordinary users");
-	if (v2 && geteuid() != 0)
-		delegated_parent(cg, id);
-	for (tries = 0; tries < 10; tries++) {
-		snprintf(name, sizeof(name), "minibox-%s", id);
-		if ((v2 ? create_cgroup_v2(cg, name) : create_cgroup_v1(cg, name)) == 0)
-			return;
-		remove_cgroup(cg);
-		make_container_id(id);
-	}
-	errno = EEXIST;
-	die("mkdir(minibox-...): no free name after %d tries", tries);
 }
-
-/* The v1 directory of CONTROLLER; a limit on a missing one is refused. */
-static const char *v1_dir(const struct cgroup *cg, const char *controller)
-{
-	size_t i;
-
-	for (i = 0; i < NV1; i++) {
-		if (strcmp(v1_controllers[i], controller) == 0 && cg->dirs[i][0])
-			return cg->dirs[i];
-	}
-	errno = ENOENT;
-	die("%s/%s: this host has no cgroup v1 %s controller", CGROUP_ROOT, controller, controller);
-}
-
-/* Write the limits. --memory covers swap too, or the container would
- * simply swap past it. */
-static void apply_limits(const struct cgroup *cg)
-{
-	char text[64];
-
-	/* LAB 07: write --memory (swap too), --pids and --cpus into the cgroup's files */
-	if (opt.memory) {
-		const char *dir = cg->v2 ? cg->dirs[0] : v1_dir(cg, "memory");
-
-		snprintf(text, sizeof(text), "%llu", opt.memory);
-		write_cgroup_file(dir, cg->v2 ? "memory.max" : "memory.limit_in_bytes", text);
-		if (cg->v2 && cgroup_file_exists(dir, "memory.swap.max"))
-			write_cgroup_file(dir, "memory.swap.max", "0");
-		if (!cg->v2 && cgroup_file_exists(dir, "memory.memsw.limit_in_bytes"))
-			write_cgroup_file(dir, "memory.memsw.limit_in_bytes", text);
-	}
-	if (opt.pids) {
-		snprintf(text, sizeof(text), "%ld", opt.pids);
-		write_cgroup_file(cg->v2 ? cg->dirs[0] : v1_dir(cg, "pids"), "pids.max", text);
-	}
-	if (opt.cpus && cg->v2) {
-		snprintf(text, sizeof(text), "%ld %d", (long)(opt.cpus * CPU_PERIOD), CPU_PERIOD);
-		write_cgroup_file(cg->dirs[0], "cpu.max", text);
-	} else if (opt.cpus) {
-		snprintf(text, sizeof(text), "%ld", (long)(opt.cpus * CPU_PERIOD));
-		write_cgroup_file(v1_dir(cg, "cpu"), "cpu.cfs_quota_us", text);
-	}
-	/* END LAB 07 */
-}
-
-/* cgroup v1 has no CLONE_INTO_CGROUP: move the child in while it waits
- * for "go", before it runs anything. */
-static void move_into_cgroup(const struct cgroup *cg, pid_t pid)
-{
-	char text[32];
-	int i;
-
-	if (cg->v2)
-		return;
-	snprintf(text, sizeof(text), "%d", pid);
-	for (i = 0; i < cg->ndirs; i++) {
-		if (cg->dirs[i][0])
-			write_cgroup_file(cg->dirs[i], "cgroup.procs", text);
-	}
-}
-
 
 /* Tell the child to go on. We keep our end open until we exit: the child
  * watches it to know that we are alive. */
@@ -1934,22 +2008,31 @@ int main(int argc, char **argv)
 	start_clean();
 	parse_options(argc, argv);
 	check_proc_is_ours(); /* the maps are written through /proc/CHILD */
-	/* O_CLOEXEC: the command must not inherit either end. */
+	/* The sync pipe: the child waits on it for "go", so that what must be
+	 * set up from outside is in place before it runs anything. O_CLOEXEC:
+	 * the command must not inherit either end. */
 	if (pipe2(args.sync, O_CLOEXEC) == -1)
 		die("pipe2");
 	args.host_mnt_ns = namespace_of_self("mnt");
+	make_container_id(id);
+	/* Before clone3(): the child inherits the working directory. */
 	enter_rootfs_dir();
 	/* Copying a mount of the host's namespace needs CAP_SYS_ADMIN there:
 	 * as an ordinary user, the child copies them (setup_mounts()). */
 	if (geteuid() == 0)
 		copy_bind_folders("");
-	make_container_id(id);
+	/* The cgroup before clone3(): on v2 the child is born in it, so it
+	 * never runs one instruction without its limits. */
 	create_cgroup(&args.cg, id);
 	apply_limits(&args.cg);
+	/* Block SIGCHLD (and the signals we pass on) before the child exists:
+	 * none may come before wait_for_child() is ready for it. */
 	block_signals();
 	pid = start_child(&args);
 	move_into_cgroup(&args.cg, pid);
+	/* The maps before "go": the child's setresuid(0) needs them. */
 	write_id_maps(pid);
+	/* The cable before "go": the child configures eth0, so it must exist. */
 	if (opt.ip)
 		setup_host_end(pid, id);
 	let_child_go(&args);
