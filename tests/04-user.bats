@@ -158,6 +158,44 @@ hint: root can grant a range (usermod --add-subuids, --add-subgids); newuidmap a
 	fi
 }
 
+# A folder like a learner's home: mode 0700, the ordinary user's, holding a
+# rootfs (root's, as "sudo make rootfs" leaves it) and a folder of the
+# user's to bind. Removed by teardown.
+private_home() {
+	local home
+	home=$(mktemp -d /tmp/minibox-home.XXXXXX)
+	echo "$home" >>"$BATS_TEST_TMPDIR/user-dirs"
+	cp -a "$REPO/rootfs" "$home/rootfs"
+	mkdir "$home/shared"
+	echo "from the home" >"$home/shared/note"
+	chown "$MB_USER_UID:$MB_USER_GID" "$home" "$home/shared" "$home/shared/note"
+	chmod 0700 "$home"
+	echo "$home"
+}
+
+@test "a rootfs and a --bind folder below a 0700 home of the ordinary user's work" {
+	local home
+	home=$(private_home)
+	run -0 --separate-stderr "$MINIBOX" --rootfs "$home/rootfs" --bind "$home/shared:/srv" \
+		cat /etc/minibox-release /srv/note
+	assert_output $'this file is in the minibox rootfs\nfrom the home'
+}
+
+# bats test_tags=once
+@test "as root with --uid-map 0:100000:65536, a rootfs below a 0700 home works, or 125 names the folder" {
+	local home
+	home=$(private_home)
+	run --separate-stderr "$MB_REAL" --uid-map 0:100000:65536 --gid-map 0:100000:65536 \
+		--rootfs "$home/rootfs" --bind "$home/shared:/srv" cat /etc/minibox-release /srv/note
+	if [ "$status" = 0 ]; then
+		assert_output $'this file is in the minibox rootfs\nfrom the home'
+	else
+		assert_equal "$status" 125
+		assert_equal "$(wc -l <<<"$stderr")" 1
+		assert_stderr_regex "^minibox: .*$home"
+	fi
+}
+
 @test "the host is left clean: no process, mount, interface, cgroup or state file" {
 	assert_host_clean
 }

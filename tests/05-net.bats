@@ -109,6 +109,27 @@ start_with_ip() {
 }
 
 # bats test_tags=once
+@test "two --ip containers in sibling PID namespaces both get their veth" {
+	make_test_netns
+	# minibox is PID 1 of each: a name made from a PID would be the same twice
+	local a b n
+	for n in 1 2; do
+		in_test_netns unshare --pid --fork --kill-child --mount-proc "$MB_REAL" -v --ip "10.200.$n.2/24" \
+			sh -c "sleep 1; ping -c 1 -W 2 10.200.$n.1 >/dev/null && echo reached 10.200.$n.1" \
+			>"$BATS_TEST_TMPDIR/out$n" 2>"$BATS_TEST_TMPDIR/err$n" 3>&- &
+		echo $! >>"$BATS_TEST_TMPDIR/started"
+		[ "$n" = 1 ] && a=$! || b=$!
+	done
+	wait "$a" || fail "the first container failed: $(cat "$BATS_TEST_TMPDIR/err1")"
+	wait "$b" || fail "the second container failed: $(cat "$BATS_TEST_TMPDIR/err2")"
+	run -0 cat "$BATS_TEST_TMPDIR/out1" "$BATS_TEST_TMPDIR/out2"
+	assert_output $'reached 10.200.1.1\nreached 10.200.2.1'
+	run -0 sed -n 's/^minibox: RTM_NEWLINK(\(mb-[0-9a-f]*\), veth.*/\1/p' "$BATS_TEST_TMPDIR/err1" "$BATS_TEST_TMPDIR/err2"
+	assert_equal "${#lines[@]}" 2
+	[ "${lines[0]}" != "${lines[1]}" ] || fail "both host ends are called ${lines[0]}"
+}
+
+# bats test_tags=once
 @test "as an ordinary user, --ip is refused with 125 and says why" {
 	run -125 --separate-stderr as_user_minibox --ip 10.200.1.2/24 true
 	assert_error_line "minibox: --ip 10.200.1.2/24: needs root: the host end of the veth pair lives in the host's network namespace, where an ordinary user may not create interfaces

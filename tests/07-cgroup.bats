@@ -48,6 +48,24 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 }
 
 # bats test_tags=once
+@test "containers in two sibling PID namespaces with different --pids each see their own limit" {
+	# minibox is PID 1 of each: a cgroup named after a PID would be the same twice
+	local dir a b
+	dir=$(inside_dir pids)
+	unshare --pid --fork --kill-child --mount-proc "$MB_REAL" --pids 11 sh -c "sleep 1; cat $dir/pids.max" \
+		>"$BATS_TEST_TMPDIR/out1" 2>&1 3>&- &
+	a=$!
+	unshare --pid --fork --kill-child --mount-proc "$MB_REAL" --pids 12 sh -c "sleep 1; cat $dir/pids.max" \
+		>"$BATS_TEST_TMPDIR/out2" 2>&1 3>&- &
+	b=$!
+	echo "$a $b" | tr ' ' '\n' >>"$BATS_TEST_TMPDIR/started"
+	wait "$a" || fail "the first container failed: $(cat "$BATS_TEST_TMPDIR/out1")"
+	wait "$b" || fail "the second container failed: $(cat "$BATS_TEST_TMPDIR/out2")"
+	run -0 cat "$BATS_TEST_TMPDIR/out1" "$BATS_TEST_TMPDIR/out2"
+	assert_output $'11\n12'
+}
+
+# bats test_tags=once
 @test "a fork bomb under --pids 16 makes no more than 16 tasks, and the host is unaffected" {
 	# the bomb goes off in a subshell: a shell that cannot fork gives up
 	start_binary "$MB_REAL" --pids 16 sh -c '(for i in $(seq 40); do sleep 10 & done) 2>/dev/null; echo ready; exec sleep 60'
