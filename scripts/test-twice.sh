@@ -40,7 +40,10 @@ for n in 1 2; do
 	log=${dirs[n - 1]}/log
 	echo "suite $n (${dirs[n - 1]}/minibox): $(tail -n 1 "$log")"
 	echo "   $(tail -n 2 "$log" | head -n 1)"
-	grep '^FAIL' "$log" | sed 's/^/   /'
+	if grep -q '^FAIL' "$log"; then
+		grep '^FAIL' "$log" | sed 's/^/   /'
+		cp "$log" "/tmp/minibox-twice-$n.log" && echo "   (the whole output: /tmp/minibox-twice-$n.log)"
+	fi
 done
 pids=()
 echo "test-twice: both suites ran side by side in $((SECONDS - start)) s"
