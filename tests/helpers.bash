@@ -167,7 +167,7 @@ first_child() {
 container_started() {
 	# (read without forks: this runs every 50 ms)
 	local out=() children=
-	mapfile -t out <"$BATS_TEST_TMPDIR/ct.out"
+	mapfile -t out 2>/dev/null <"$BATS_TEST_TMPDIR/ct.out"
 	[[ " ${out[*]} " == *" ready "* ]] || return 1
 	read -r children 2>/dev/null <"/proc/$MB_PID/task/$MB_PID/children"
 	CT_PID=${children%% *}
@@ -196,8 +196,15 @@ start_binary() {
 		gone "$MB_PID" && break # it failed: no use waiting
 		sleep 0.05
 	done
-	echo "the container did not start; minibox said:" >&2
+	local status=0
+	if gone "$MB_PID"; then
+		wait "$MB_PID" || status=$?
+		echo "the container did not start: minibox ended with status $status and said:" >&2
+	else
+		echo "the container did not start within $PATIENCE s (minibox $MB_PID: $(tr '\0' ' ' <"/proc/$MB_PID/cmdline"), children: $(cat "/proc/$MB_PID/task/$MB_PID/children" 2>/dev/null)); minibox said:" >&2
+	fi
 	cat "$BATS_TEST_TMPDIR/ct.err" >&2
+	echo "(and on stdout: $(cat "$BATS_TEST_TMPDIR/ct.out"))" >&2
 	return 1
 }
 
