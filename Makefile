@@ -16,7 +16,7 @@ DOTS     := $(wildcard diagrams/*.dot)
 # CH=03 picks a chapter by its number; CHAPTER is its directory name.
 CHAPTER   = $(firstword $(filter $(CH)-%,$(CHAPTERS)))
 
-.PHONY: all rootfs probes test test-vm demo diagrams lab progress lint sanitize bench mutate diff clean help
+.PHONY: all rootfs probes test test-twice test-vm demo diagrams lab progress lint sanitize bench mutate diff clean help
 
 all: $(PROGRAMS)
 
@@ -46,6 +46,10 @@ rootfs/bin/busybox: scripts/mkrootfs.sh
 # CH=03: chapter 03's binary against tests 00..03. MINIBOX=path grades another binary.
 test:
 	CH=$(CH) MINIBOX=$(MINIBOX) scripts/test.sh
+
+# Two suites at once, from two fresh clones of HEAD: both must pass.
+test-twice:
+	scripts/test-twice.sh
 
 # cgroup v2 for real, from a host that is not pure v2: chapter 07 in a qemu VM.
 test-vm:
@@ -98,6 +102,7 @@ help:
 	@echo "make              build every chapter (chapters/NN-*/minibox)"
 	@echo "make rootfs       build ./rootfs from the host's static busybox"
 	@echo "make test [CH=NN] [MINIBOX=path]   run the tests (as root)"
+	@echo "make test-twice   two suites at once, from two clones of HEAD (as root)"
 	@echo "make test-vm      chapter 07's cgroup v2 checks in a VM (as root)"
 	@echo "make demo [CH=NN] [PAUSE=1]        the narrated tour (as root)"
 	@echo "make lab CH=NN    write lab/NN-*/ with chapter NN's code taken out"

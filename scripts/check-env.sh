@@ -124,6 +124,33 @@ check_privilege() {
 	fi
 }
 
+# Who can reach this clone: root, the person who typed sudo, uid 65534. The
+# tests' ordinary user is the sudo user, else uid 65534 (tests/user.bash);
+# the suite copies what that user needs when it cannot reach the clone.
+check_reach() {
+	local repo uid uids=() reach=("root reaches it") user
+	repo=$(cd "$(dirname "$0")/.." && pwd)
+	{ [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; } || return 0
+	if [ -n "${SUDO_UID:-}" ] && [ "$SUDO_UID" != 0 ]; then
+		uids+=("$SUDO_UID")
+		user="uid $SUDO_UID ($(getent passwd "$SUDO_UID" | cut -d: -f1)), who typed sudo"
+	else
+		user="uid 65534 (nobody), a root login having no sudo user"
+	fi
+	uids+=(65534)
+	for uid in "${uids[@]}"; do
+		if setpriv --reuid="$uid" --regid="$uid" --clear-groups -- test -x "$repo/chapters" 2>/dev/null; then
+			reach+=("uid $uid ($(getent passwd "$uid" | cut -d: -f1)) reaches it")
+		else
+			reach+=("uid $uid ($(getent passwd "$uid" | cut -d: -f1)) cannot")
+		fi
+	done
+	local list
+	list=$(IFS=,; echo "${reach[*]/#/ }")
+	say OK "this clone ($repo):$list. The rootless tests run as $user;" \
+		"one who cannot reach the clone works from a copy the suite makes, so that is fine"
+}
+
 check_tools() {
 	local t missing=()
 	for t in cc make bats dot ip setpriv nsenter shellcheck; do
@@ -141,6 +168,7 @@ check_namespaces
 check_user_namespaces
 check_cgroups
 check_privilege
+check_reach
 check_tools
 if [ "$fails" -gt 0 ]; then
 	echo "check-env: this host cannot run minibox until the FAIL lines above are fixed" >&2

@@ -7,8 +7,17 @@
 #   sudo ./scripts/test.sh          the whole suite
 #   sudo ./scripts/test.sh 03       chapter 03's binary against tests 00..03
 #   sudo CH=03 MINIBOX=lab/03-mount/minibox ./scripts/test.sh    grade a lab
+#   sudo MB_JOBS=1 ./scripts/test.sh                 one job at a time
 #
-# The last line is "N passed, N failed, N skipped".
+# Each bats file, mutation check and README is a job; MB_JOBS (default 4)
+# run side by side: they mostly wait, and each sees only what it created
+# (MB_RUN_ID, see tests/helpers.bash). Each job's lines are printed when it
+# ends, in ladder order, so the output is the same whatever the timing. A job
+# has a time limit (MB_JOB_TIMEOUT seconds, default 300; each test has its
+# own, 60). The rootless passes run as the ordinary user: tests/user.bash.
+#
+# The last line is "N passed, N failed, N skipped"; the time each chapter's
+# jobs took is the line before.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -30,20 +39,29 @@ make -s all rootfs probes || exit 1
 
 mapfile -t chapters < <(find chapters -mindepth 1 -maxdepth 1 -name '[0-9][0-9]-*' -printf '%f\n' | sort)
 
-# Chapter 07's tests run on this host's cgroups. If they are not pure v2,
-# a VM that is runs the v2 checks: in the background, it shares nothing
-# with the tests here. Its results are counted at the end.
-vm_log=$(mktemp)
-trap 'rm -f "$vm_log"' EXIT
-vm_pid=
-if [ -z "$CH" ] && [ "$BINDIR" = chapters ] && [ -d chapters/07-cgroup ]; then
-	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
-		echo "ok - vm: cgroup v2 checks # skip this host is cgroup v2: chapter 07's tests ran on v2 here" >"$vm_log"
-	else
-		{ scripts/test-vm.sh; echo "exit $?"; } >"$vm_log" 2>&1 &
-		vm_pid=$!
-	fi
-fi
+# The ordinary user of the rootless passes (and of the transcripts): the
+# person who typed sudo, else uid 65534 working from a copy (tests/user.bash).
+# shellcheck source=tests/user.bash disable=SC1091
+source tests/user.bash
+mb_choose_user "$PWD" || { echo "test: could not prepare the ordinary user's copy" >&2; exit 1; }
+tmp=$(mktemp -d)
+running=() # the process group of each running job: a job is its own group
+cleanup() {
+	local pid
+	for pid in "${running[@]}"; do
+		[ -n "$pid" ] && kill -TERM -- "-$pid" 2>/dev/null
+	done
+	rm -rf "$tmp"
+	mb_remove_user_tree
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+JOBS=${MB_JOBS:-4}
+JOB_TIMEOUT=${MB_JOB_TIMEOUT:-300}
+# Every job's processes carry MB_RUN_ID=<suite>-<job>: the clean-host check
+# of each bats file counts only its own.
+suite_id=mb-$$-$(date +%s)
 passed=0 failed=0 skipped=0
 start=$SECONDS
 
@@ -68,39 +86,50 @@ count_tap() {
 		esac
 	done
 	# A producer that fails without a failing result (a file that does not
-	# even load, a VM whose report is garbled) is a failure too.
-	if [ "$status" != 0 ] && [ "$failures" = 0 ]; then
+	# even load, a VM whose report is garbled, a job out of time) is a failure too.
+	if [ "$status" = 124 ]; then
+		failed=$((failed + 1))
+		echo "FAIL  ${label}timed out after $JOB_TIMEOUT s ($results results)"
+	elif [ "$status" != 0 ] && [ "$failures" = 0 ]; then
 		failed=$((failed + 1))
 		echo "FAIL  ${label}failed without a failing test (exit $status, $results results)"
 	fi
 }
 
+# ------------------------------------------------------------------ jobs
+# A job: a label for its lines, a group for the time per chapter, and a
+# command. job_add queues it; the jobs run in the order given by their
+# priority (longest first), and print in the order they were queued.
+labels=() groups=() cmds=() prios=()
+job_add() { # priority group label command...
+	prios+=("$1") groups+=("$2") labels+=("$3")
+	shift 3
+	cmds+=("$(printf '%q ' "$@")")
+}
+
 # Tests of chapter $1's properties (tests/$1.bats) against the binary $2;
-# $4 non-empty: run minibox as an ordinary user (uid 65534).
-run_tests() {
-	local tests=$1 binary=$2 label=$3 rootless=${4:-}
+# $5 non-empty: run minibox as the ordinary user.
+add_tests() {
+	local tests=$1 binary=$2 label=$3 group=$4 rootless=${5:-} filter=()
 	[ -f "tests/$tests.bats" ] || return 0
-	local filter=()
 	# tests tagged "once" say themselves who runs minibox: one pass will do
 	[ -n "$rootless" ] && filter=(--filter-tags '!once')
-	count_tap "$label" < <(
-		MB_ROOTLESS=$rootless MINIBOX=$binary bats --formatter tap "${filter[@]}" "tests/$tests.bats" 2>&1
-		echo "exit $?"
-	)
+	job_add 1 "$group" "$label" env MB_ROOTLESS="$rootless" MINIBOX="$binary" \
+		bats --formatter tap "${filter[@]}" "tests/$tests.bats"
 }
 
 # Chapter $1's binary against the tests of every chapter up to it. From
-# chapter 04 (user namespaces) on, all of them again as an ordinary user.
-run_ladder() {
+# chapter 04 (user namespaces) on, all of them again as the ordinary user.
+add_ladder() {
 	local chapter=$1 binary=$2 t
 	for t in "${chapters[@]}"; do
 		[[ $t > $chapter ]] && break
-		run_tests "$t" "$binary" "$t on ${binary#"$PWD"/}: "
+		add_tests "$t" "$binary" "$t on ${binary#"$PWD"/}: " "$chapter"
 	done
 	[ "$((10#${chapter%%-*}))" -lt 4 ] && return 0
 	for t in "${chapters[@]}"; do
 		[[ $t > $chapter ]] && break
-		run_tests "$t" "$binary" "$t as uid 65534 on ${binary#"$PWD"/}: " rootless
+		add_tests "$t" "$binary" "$t as $MB_USER_LABEL on ${binary#"$PWD"/}: " "$chapter" rootless
 	done
 }
 
@@ -108,21 +137,93 @@ if [ -n "$CH" ]; then
 	chapter=$(printf '%s\n' "${chapters[@]}" | grep "^$CH-" | head -n 1)
 	[ -n "$chapter" ] || { echo "test: no chapter $CH in chapters/" >&2; exit 2; }
 	binary=${MINIBOX:-$BINDIR/$chapter/minibox}
-	run_ladder "$chapter" "$(realpath "$binary")"
+	add_ladder "$chapter" "$(realpath "$binary")"
 else
 	for chapter in "${chapters[@]}"; do
-		run_ladder "$chapter" "$PWD/$BINDIR/$chapter/minibox"
+		add_ladder "$chapter" "$PWD/$BINDIR/$chapter/minibox"
 	done
 	if [ "$BINDIR" = chapters ]; then
-		count_tap "" < <(scripts/mutate.sh; echo "exit $?")
-		count_tap "" < <(scripts/transcripts.sh; echo "exit $?")
-		count_tap "" < <(scripts/diagrams.sh --check; echo "exit $?")
-		count_tap "" < <(scripts/lint-scripts.sh; echo "exit $?")
-		[ -n "$vm_pid" ] && wait "$vm_pid"
-		count_tap "" <"$vm_log"
+		# the clean-host check itself, with the last chapter's binary
+		job_add 1 checks "clean-host on ${chapters[-1]}: " env MINIBOX="$PWD/chapters/${chapters[-1]}/minibox" \
+			bats --formatter tap tests/clean-host.bats
+		for chapter in "${chapters[@]}"; do
+			job_add 2 checks "" scripts/mutate.sh "${chapter%%-*}"
+		done
+		for readme in chapters/*/README.md; do
+			# in an IPC namespace of its own: a README's fixed keys and queue names
+			# never meet another suite's
+			job_add 1 checks "" unshare --ipc scripts/transcripts.sh "$readme"
+		done
+		job_add 0 checks "" scripts/diagrams.sh --check
+		job_add 0 checks "" scripts/lint-scripts.sh
+		# Chapter 07's tests run on this host's cgroups. If they are not pure
+		# v2, a VM that is runs the v2 checks: it shares nothing with the tests here.
+		if [ -d chapters/07-cgroup ]; then
+			if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+				job_add 0 checks "" echo "ok - vm: cgroup v2 checks # skip this host is cgroup v2: chapter 07's tests ran on v2 here"
+			else
+				job_add 3 checks "" scripts/test-vm.sh
+			fi
+		fi
 	fi
 fi
 
-echo "time: $((SECONDS - start)) s"
+# ------------------------------------------------------------ the scheduler
+n=${#cmds[@]}
+order=() # job numbers, highest priority first, queue order within one
+for p in 3 2 1 0; do
+	for ((i = 0; i < n; i++)); do [ "${prios[i]}" = "$p" ] && order+=("$i"); done
+done
+declare -A job_of=() # process id -> job number
+status=() began=() took=()
+next=0 printed=0 active=0
+
+# Print every finished job whose turn it is (ladder order).
+print_ready() {
+	while [ "$printed" -lt "$n" ] && [ -n "${status[printed]:-}" ]; do
+		count_tap "${labels[printed]}" < <(cat "$tmp/$printed.tap"; echo "exit ${status[printed]}")
+		printed=$((printed + 1))
+	done
+}
+
+while [ "$printed" -lt "$n" ]; do
+	while [ "$active" -lt "$JOBS" ] && [ "$next" -lt "$n" ]; do
+		j=${order[next]}
+		next=$((next + 1))
+		began[j]=${EPOCHREALTIME/./}
+		# timeout puts the job in a process group of its own, and ends it all
+		eval "MB_RUN_ID=$suite_id-$j timeout --kill-after=10 $JOB_TIMEOUT ${cmds[j]}" >"$tmp/$j.tap" 2>&1 </dev/null &
+		job_of[$!]=$j
+		running[j]=$!
+		active=$((active + 1))
+	done
+	pid=
+	wait -n -p pid
+	rc=$?
+	[ -n "$pid" ] || continue
+	j=${job_of[$pid]}
+	status[j]=$rc
+	took[j]=$(((${EPOCHREALTIME/./} - began[j]) / 1000))
+	# MB_TIMES=file: how long each job took, to balance the schedule
+	[ -n "${MB_TIMES:-}" ] && echo "${took[j]} ms, exit $rc: ${labels[j]}${cmds[j]}" >>"$MB_TIMES"
+	running[j]=''
+	active=$((active - 1))
+	print_ready
+done
+
+# The time each chapter's jobs took (summed: jobs run side by side), and
+# the wall time of the whole run.
+declare -A group_ms=()
+group_order=()
+for ((i = 0; i < n; i++)); do
+	g=${groups[i]}
+	[ -n "${group_ms[$g]:-}" ] || group_order+=("$g")
+	group_ms[$g]=$((${group_ms[$g]:-0} + took[i]))
+done
+line=
+for g in "${group_order[@]}"; do
+	line+="$g $(((group_ms[$g] + 500) / 1000)) s, "
+done
+echo "time: ${line}wall $((SECONDS - start)) s, $JOBS jobs at a time"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

@@ -5,9 +5,14 @@
 # A transcript is a fenced block marked `console`. Each line that starts with
 # "$ " is a command, typed at the top of the repository; the lines below it,
 # up to the next command, are what it prints (stdout and stderr together).
-# "$ sudo CMD" runs CMD as root; "$ CMD" runs it as an ordinary user (uid
-# 65534). In the expected output, "..." stands for any text: a part of a line
-# (a PID, an inode number) or whole lines.
+# "$ sudo CMD" runs CMD as root; "$ CMD" runs it as the ordinary user: the
+# person who typed sudo, else uid 65534 working from a copy of what it needs
+# (tests/user.bash). In the expected output, "..." stands for any text: a
+# part of a line (a PID, an inode number) or whole lines.
+#
+# Each command runs in a process group of its own with a time limit
+# (MB_STEP_TIMEOUT seconds, default 30); whatever it left running (a server
+# in the background) is killed by that group's id when it ends.
 #
 #   scripts/transcripts.sh [README...]     (default: every chapter's README)
 # Prints one TAP line per command. Run as root.
@@ -15,7 +20,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 failures=0
-as_user=(setpriv --reuid=65534 --regid=65534 --clear-groups --)
+step_timeout=${MB_STEP_TIMEOUT:-30}
+# shellcheck source=tests/user.bash disable=SC1091
+source tests/user.bash
+mb_choose_user "$PWD" || exit 1
+out=$(mktemp)
+trap 'rm -f "$out"; mb_remove_user_tree' EXIT
 # A reader's shell: the usual PATH (sudo's too), no private settings of ours.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
 
@@ -30,23 +40,40 @@ to_pattern() {
 	printf '%s' "${s//.../*}"
 }
 
-# Run one command as the reader would and compare its output.
-check() {
-	local file=$1 line=$2 cmd=$3 expected=$4 actual runner=()
+# Run one command as the reader would, in its own process group with a
+# time limit, and kill what it left behind by that group's id.
+run_step() {
+	local cmd=$1 pid status=0
 	if [[ $cmd == "sudo "* ]]; then
-		cmd=${cmd#sudo }
-	elif "${as_user[@]}" test -x "$PWD/chapters"; then
-		runner=("${as_user[@]}")
+		timeout --kill-after=2 "$step_timeout" bash -c "${cmd#sudo }" >"$out" 2>&1 </dev/null &
 	else
-		echo "ok - $file:$line: \$ $3 # skip uid 65534 cannot reach $PWD (move the clone out of /root)"
+		# the ordinary user, in its tree: the clone, or the copy it can reach
+		(cd "$MB_USER_TREE" && exec timeout --kill-after=2 "$step_timeout" \
+			setpriv --reuid="$MB_USER_UID" --regid="$MB_USER_GID" --clear-groups -- bash -c "$cmd") \
+			>"$out" 2>&1 </dev/null &
+	fi
+	pid=$!
+	wait "$pid" || status=$?
+	# timeout made the group (its id is timeout's pid): end what is left in it
+	kill -KILL -- "-$pid" 2>/dev/null
+	return "$status"
+}
+
+# Run one command and compare its output.
+check() {
+	local file=$1 line=$2 cmd=$3 expected=$4 actual status=0 began=$SECONDS
+	run_step "$cmd" || status=$?
+	actual=$(cat "$out")
+	if { [ "$status" = 124 ] || [ "$status" = 137 ]; } && [ $((SECONDS - began)) -ge "$step_timeout" ]; then
+		echo "not ok - $file:$line: \$ $cmd (timed out after $step_timeout s)"
+		failures=$((failures + 1))
 		return
 	fi
-	actual=$(timeout 60 "${runner[@]}" bash -c "$cmd" 2>&1 </dev/null)
 	# shellcheck disable=SC2053 # the right side is a pattern on purpose
 	if [[ $actual == $(to_pattern "$expected") ]]; then
-		echo "ok - $file:$line: \$ $3"
+		echo "ok - $file:$line: \$ $cmd"
 	else
-		echo "not ok - $file:$line: \$ $3"
+		echo "not ok - $file:$line: \$ $cmd"
 		diff <(echo "$expected") <(echo "$actual") | sed 's/^/# /'
 		failures=$((failures + 1))
 	fi

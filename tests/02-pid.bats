@@ -74,6 +74,8 @@ teardown_file() { restore_host; }
 
 @test "without --init, SIGTERM does not stop a sleep running as PID 1 (the lesson)" {
 	start_container -v sh -c 'echo ready; exec sleep 60'
+	# the shell that said "ready" may not have become sleep yet
+	wait_until grep -qx sleep "/proc/$CT_PID/comm"
 	kill -TERM "$MB_PID"
 	# minibox passed it on...
 	wait_until grep -q "kill($CT_PID, 15): passing on" "$BATS_TEST_TMPDIR/ct.err"

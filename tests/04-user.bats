@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # Chapter 04-user: the container has user IDs of its own (CLONE_NEWUSER):
 # root inside, an ordinary user outside. scripts/test.sh runs this file as
-# root and again as uid 65534 (MB_ROOTLESS=1); MB_UID is the host uid.
+# root and again as the ordinary user (MB_ROOTLESS=1, tests/user.bash says
+# who that is); MB_UID and MB_GID are the host ids minibox runs as.
 
 load helpers
 
@@ -16,13 +17,13 @@ teardown_file() { restore_host; }
 @test "on the host, the container's process has the invoking user's uid and gid" {
 	start_container sh -c 'echo ready; exec sleep 60'
 	run -0 stat -c '%u %g' "/proc/$CT_PID"
-	assert_output "$MB_UID $MB_UID"
+	assert_output "$MB_UID $MB_GID"
 }
 
 @test "the default maps are container 0 to the invoking user, one id each" {
 	run -0 "$MINIBOX" sh -c "awk '{ print \$1, \$2, \$3 }' /proc/self/uid_map /proc/self/gid_map"
 	assert_output "0 $MB_UID 1
-0 $MB_UID 1"
+0 $MB_GID 1"
 }
 
 @test "the container's user namespace differs from the host's" {
@@ -103,7 +104,7 @@ teardown_file() { restore_host; }
 	run -0 --separate-stderr "$MINIBOX" -v true
 	assert_stderr_regex '^minibox: clone3\(flags=[A-Z_|]*CLONE_NEWUSER[A-Z_|]*, exit_signal=SIGCHLD\)'
 	assert_stderr_regex "^minibox: write\\(/proc/[0-9]+/uid_map, \"0 $MB_UID 1\"\\)$"
-	assert_stderr_regex "^minibox: write\\(/proc/[0-9]+/gid_map, \"0 $MB_UID 1\"\\)$"
+	assert_stderr_regex "^minibox: write\\(/proc/[0-9]+/gid_map, \"0 $MB_GID 1\"\\)$"
 	# the maps are written before the child may go on
 	run -0 grep -n -e 'gid_map' -e 'write(sync pipe' <<<"$stderr"
 	assert_line --index 0 --partial gid_map
@@ -127,11 +128,72 @@ teardown_file() { restore_host; }
 	assert_error_line "minibox: --gid-map 20:100005:10: overlaps 0:100000:10"
 }
 
+# The ordinary user's range in /etc/subuid, as C:H:N for --uid-map, or nothing.
+subuid_range() {
+	local name
+	name=$(getent passwd "$MB_USER_UID" | cut -d: -f1)
+	awk -F: -v name="$name" -v uid="$MB_USER_UID" '($1 == name || $1 == uid) && NF == 3 {
+		print "0:" $2 ":" $3; exit }' /etc/subuid 2>/dev/null
+}
+
 # bats test_tags=once
-@test "as an ordinary user, a map of other ids gives 125 and says what is missing" {
-	run -125 --separate-stderr as_nobody "$MB_REAL" -v --uid-map 0:100000:65536 true
-	assert_error_line "minibox: --uid-map 0:100000:65536: id 65534 has no range in /etc/subuid, and only root may map other ids
+@test "as an ordinary user, a range /etc/subuid does not grant gives 125 and says what is missing" {
+	# nobody is granted ids from 3000000000 on
+	run -125 --separate-stderr as_user_minibox -v --uid-map 0:3000000000:65536 true
+	assert_error_line "minibox: --uid-map 0:3000000000:65536: /etc/subuid grants id $MB_USER_UID no range that holds host ids 3000000000 to 3000065535, and only root may map other ids
 hint: root can grant a range (usermod --add-subuids, --add-subgids); newuidmap and newgidmap come with the package uidmap"
+}
+
+# bats test_tags=once
+@test "as an ordinary user, a range /etc/subuid grants goes through newuidmap" {
+	local range
+	range=$(subuid_range)
+	[ -n "$range" ] || skip "$MB_USER_LABEL has no range in /etc/subuid: sudo usermod --add-subuids 100000-165535 USER"
+	if ! command -v newuidmap >/dev/null; then
+		run -125 --separate-stderr as_user_minibox --uid-map "$range" true
+		assert_error_line "minibox: newuidmap for pid ${stderr//[^0-9]/} failed: not installed (package uidmap)"
+	else
+		run -0 as_user_minibox --uid-map "$range" sh -c "awk '{ print \$1, \$2, \$3 }' /proc/self/uid_map"
+		assert_output "${range//:/ }"
+	fi
+}
+
+# A folder like a learner's home: mode 0700, the ordinary user's, holding a
+# rootfs (root's, as "sudo make rootfs" leaves it) and a folder of the
+# user's to bind. Removed by teardown.
+private_home() {
+	local home
+	home=$(mktemp -d /tmp/minibox-home.XXXXXX)
+	echo "$home" >>"$BATS_TEST_TMPDIR/user-dirs"
+	cp -a "$REPO/rootfs" "$home/rootfs"
+	mkdir "$home/shared"
+	echo "from the home" >"$home/shared/note"
+	chown "$MB_USER_UID:$MB_USER_GID" "$home" "$home/shared" "$home/shared/note"
+	chmod 0700 "$home"
+	echo "$home"
+}
+
+@test "a rootfs and a --bind folder below a 0700 home of the ordinary user's work" {
+	local home
+	home=$(private_home)
+	run -0 --separate-stderr "$MINIBOX" --rootfs "$home/rootfs" --bind "$home/shared:/srv" \
+		cat /etc/minibox-release /srv/note
+	assert_output $'this file is in the minibox rootfs\nfrom the home'
+}
+
+# bats test_tags=once
+@test "as root with --uid-map 0:100000:65536, a rootfs below a 0700 home works, or 125 names the folder" {
+	local home
+	home=$(private_home)
+	run --separate-stderr "$MB_REAL" --uid-map 0:100000:65536 --gid-map 0:100000:65536 \
+		--rootfs "$home/rootfs" --bind "$home/shared:/srv" cat /etc/minibox-release /srv/note
+	if [ "$status" = 0 ]; then
+		assert_output $'this file is in the minibox rootfs\nfrom the home'
+	else
+		assert_equal "$status" 125
+		assert_equal "$(wc -l <<<"$stderr")" 1
+		assert_stderr_regex "^minibox: .*$home"
+	fi
 }
 
 @test "the host is left clean: no process, mount, interface, cgroup or state file" {

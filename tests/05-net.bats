@@ -9,7 +9,11 @@ setup_file() { remember_host; }
 teardown_file() { restore_host; }
 
 # Start minibox (as root) with --ip inside the test's network namespace.
-start_with_ip() { start_binary nsenter --net --target "$NETNS_PID" -- "$MB_REAL" "$@"; }
+# With -v, HOST_END is then the name of the veth pair's host end.
+start_with_ip() {
+	start_binary nsenter --net --target "$NETNS_PID" -- "$MB_REAL" "$@" || return
+	HOST_END=$(sed -n 's/^minibox: RTM_NEWLINK(\(mb-[^,]*\), veth.*/\1/p' "$BATS_TEST_TMPDIR/ct.err")
+}
 
 @test "without --ip, the container has one interface, lo, and it is up" {
 	run -0 "$MINIBOX" ip -o link
@@ -66,44 +70,68 @@ start_with_ip() { start_binary nsenter --net --target "$NETNS_PID" -- "$MB_REAL"
 }
 
 # bats test_tags=once
-@test "with --ip, the host sees mb-PID while the container runs, and not after" {
+@test "with --ip, the host sees its end, mb-ID, while the container runs, and not after" {
 	make_test_netns
-	start_with_ip --ip 10.200.1.2/24 sh -c 'echo ready; exec sleep 60'
-	run -0 in_test_netns ip -o -4 addr show "mb-$CT_PID"
-	assert_output --regexp "^[0-9]+: mb-$CT_PID +inet 10\.200\.1\.1/24 "
+	start_with_ip -v --ip 10.200.1.2/24 sh -c 'echo ready; exec sleep 60'
+	# a name unique on the machine, also across PID namespaces: not a PID
+	[[ $HOST_END =~ ^mb-[0-9a-f]{12}$ ]] || fail "host end: '$HOST_END'"
+	run -0 in_test_netns ip -o -4 addr show "$HOST_END"
+	assert_output --regexp "^[0-9]+: $HOST_END +inet 10\.200\.1\.1/24 "
 	kill -TERM "$CT_PID" 2>/dev/null || true
 	kill -KILL "$CT_PID"
 	wait_for_minibox
-	wait_until link_gone "mb-$CT_PID"
+	wait_until link_gone "$HOST_END"
 }
 
 # bats test_tags=once
 @test "with --ip, the host end is gone after kill -9 of minibox" {
 	make_test_netns
-	start_with_ip --ip 10.200.1.2/24 sh -c 'echo ready; exec sleep 60'
-	link_exists "mb-$CT_PID"
+	start_with_ip -v --ip 10.200.1.2/24 sh -c 'echo ready; exec sleep 60'
+	link_exists "$HOST_END"
 	kill -KILL "$MB_PID"
-	wait_until link_gone "mb-$CT_PID"
+	wait_until link_gone "$HOST_END"
 }
 
 # bats test_tags=once
 @test "two containers with different subnets run at the same time without interfering" {
 	make_test_netns
-	start_with_ip --ip 10.200.1.2/24 sh -c 'echo ready; exec sleep 60'
-	local first=$CT_PID
-	start_with_ip --ip 10.200.2.2/24 sh -c 'echo ready; exec sleep 60'
-	local second=$CT_PID
+	start_with_ip -v --ip 10.200.1.2/24 sh -c 'echo ready; exec sleep 60'
+	local first=$CT_PID first_end=$HOST_END
+	start_with_ip -v --ip 10.200.2.2/24 sh -c 'echo ready; exec sleep 60'
+	local second=$CT_PID second_end=$HOST_END
+	[ "$first_end" != "$second_end" ] || fail "both host ends are called $first_end"
 	run -0 nsenter --net --target "$first" -- "$BUSYBOX" ping -c 1 -W 2 10.200.1.1
 	run -0 nsenter --net --target "$second" -- "$BUSYBOX" ping -c 1 -W 2 10.200.2.1
-	run -0 in_test_netns ip -o -4 addr show "mb-$first"
+	run -0 in_test_netns ip -o -4 addr show "$first_end"
 	assert_output --partial "10.200.1.1/24"
-	run -0 in_test_netns ip -o -4 addr show "mb-$second"
+	run -0 in_test_netns ip -o -4 addr show "$second_end"
 	assert_output --partial "10.200.2.1/24"
 }
 
 # bats test_tags=once
+@test "two --ip containers in sibling PID namespaces both get their veth" {
+	make_test_netns
+	# minibox is PID 1 of each: a name made from a PID would be the same twice
+	local a b n
+	for n in 1 2; do
+		in_test_netns unshare --pid --fork --kill-child --mount-proc "$MB_REAL" -v --ip "10.200.$n.2/24" \
+			sh -c "sleep 1; ping -c 1 -W 2 10.200.$n.1 >/dev/null && echo reached 10.200.$n.1" \
+			>"$BATS_TEST_TMPDIR/out$n" 2>"$BATS_TEST_TMPDIR/err$n" 3>&- &
+		echo $! >>"$BATS_TEST_TMPDIR/started"
+		[ "$n" = 1 ] && a=$! || b=$!
+	done
+	wait "$a" || fail "the first container failed: $(cat "$BATS_TEST_TMPDIR/err1")"
+	wait "$b" || fail "the second container failed: $(cat "$BATS_TEST_TMPDIR/err2")"
+	run -0 cat "$BATS_TEST_TMPDIR/out1" "$BATS_TEST_TMPDIR/out2"
+	assert_output $'reached 10.200.1.1\nreached 10.200.2.1'
+	run -0 sed -n 's/^minibox: RTM_NEWLINK(\(mb-[0-9a-f]*\), veth.*/\1/p' "$BATS_TEST_TMPDIR/err1" "$BATS_TEST_TMPDIR/err2"
+	assert_equal "${#lines[@]}" 2
+	[ "${lines[0]}" != "${lines[1]}" ] || fail "both host ends are called ${lines[0]}"
+}
+
+# bats test_tags=once
 @test "as an ordinary user, --ip is refused with 125 and says why" {
-	run -125 --separate-stderr as_nobody "$MB_REAL" --ip 10.200.1.2/24 true
+	run -125 --separate-stderr as_user_minibox --ip 10.200.1.2/24 true
 	assert_error_line "minibox: --ip 10.200.1.2/24: needs root: the host end of the veth pair lives in the host's network namespace, where an ordinary user may not create interfaces
 hint: rootless engines give a container a network through a user-space stack instead: slirp4netns, pasta"
 }
@@ -135,8 +163,8 @@ hint: rootless engines give a container a network through a user-space stack ins
 	make_test_netns
 	run -0 --separate-stderr in_test_netns "$MB_REAL" -v --ip 10.200.1.2/24 true
 	assert_stderr_regex '^minibox: clone3\(flags=[A-Z_|]*CLONE_NEWNET[A-Z_|]*, exit_signal=SIGCHLD\)'
-	assert_stderr_regex '^minibox: RTM_NEWLINK\(mb-[0-9]+, veth, peer eth0 in the netns of [0-9]+\) = 0$'
-	assert_stderr_regex '^minibox: RTM_NEWADDR\(mb-[0-9]+, 10\.200\.1\.1/24\) = 0$'
+	assert_stderr_regex '^minibox: RTM_NEWLINK\(mb-[0-9a-f]{12}, veth, peer eth0 in the netns of [0-9]+\) = 0$'
+	assert_stderr_regex '^minibox: RTM_NEWADDR\(mb-[0-9a-f]{12}, 10\.200\.1\.1/24\) = 0$'
 	assert_stderr_regex '^minibox: child: RTM_NEWLINK\(lo, IFF_UP\) = 0$'
 	assert_stderr_regex '^minibox: child: RTM_NEWADDR\(eth0, 10\.200\.1\.2/24\) = 0$'
 	assert_stderr_regex '^minibox: child: RTM_NEWROUTE\(default via 10\.200\.1\.1\) = 0$'

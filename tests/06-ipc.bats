@@ -7,9 +7,12 @@
 load helpers
 
 PROBE=$REPO/tests/probes/ipcprobe
-# The keys and names these tests use, and remove from the host afterwards.
-KEY=0x4d420006
-QUEUE=/mbtest-queue
+# The keys and names these tests use, and remove from the host afterwards:
+# this run's own (MB_TAG comes from the run id), so that two suites at once
+# never meet, and the clean-host check looks for these alone.
+KEY=0x$MB_TAG
+QUEUE=/mbtest-queue-$MB_TAG
+INSIDE=made-inside-$MB_TAG
 
 setup_file() {
 	remember_host
@@ -22,11 +25,12 @@ teardown() {
 	for kind in shm msg sem; do "$PROBE" remove "$kind" "$KEY" 2>/dev/null || true; done
 	# a broken binary (a lab, the previous chapter's) makes "inside" on the host
 	"$PROBE" remove mq "$QUEUE" 2>/dev/null || true
-	"$PROBE" remove mq /made-inside 2>/dev/null || true
+	"$PROBE" remove mq "/$INSIDE" 2>/dev/null || true
 }
 
-# Run the probe inside a container: the probes folder is bound read-only.
-probe_inside() { "$MINIBOX" --bind "$REPO/tests/probes:/opt:ro" /opt/ipcprobe "$@"; }
+# Run the probe inside a container: the probes folder (of the tree the
+# minibox under test works from) is bound read-only.
+probe_inside() { "$MINIBOX" --bind "$MB_TREE/tests/probes:/opt:ro" /opt/ipcprobe "$@"; }
 
 @test "System V objects made on the host are invisible inside" {
 	local kind
@@ -45,7 +49,7 @@ probe_inside() { "$MINIBOX" --bind "$REPO/tests/probes:/opt:ro" /opt/ipcprobe "$
 }
 
 @test "objects made inside are invisible on the host while the container runs" {
-	start_container --bind "$REPO/tests/probes:/opt:ro" sh -c \
+	start_container --bind "$MB_TREE/tests/probes:/opt:ro" sh -c \
 		"for k in shm msg sem; do /opt/ipcprobe create \$k $KEY || exit; done
 		 /opt/ipcprobe create mq $QUEUE && echo ready && exec sleep 60"
 	local kind
@@ -68,9 +72,9 @@ probe_inside() { "$MINIBOX" --bind "$REPO/tests/probes:/opt:ro" /opt/ipcprobe "$
 
 @test "/dev/mqueue inside lists only the container's queues" {
 	"$PROBE" create mq "$QUEUE"
-	run -0 "$MINIBOX" --bind "$REPO/tests/probes:/opt:ro" sh -c \
-		'/opt/ipcprobe create mq /made-inside && ls /dev/mqueue'
-	assert_output "made-inside"
+	run -0 "$MINIBOX" --bind "$MB_TREE/tests/probes:/opt:ro" sh -c \
+		"/opt/ipcprobe create mq /$INSIDE && ls /dev/mqueue"
+	assert_output "$INSIDE"
 }
 
 @test "the container's IPC namespace differs from the host's" {

@@ -38,12 +38,31 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 }
 
 # bats test_tags=once
-@test "the container runs in a minibox-PID cgroup of its own" {
+@test "the container runs in a minibox-ID cgroup of its own" {
 	start_binary "$MB_REAL" --pids 8 sh -c 'echo ready; exec sleep 60'
 	run -0 cgroup_dir_of "$CT_PID" pids
-	assert_output --regexp "/minibox/minibox-$MB_PID\$"
+	# a name unique on the machine, also across PID namespaces: not a PID
+	assert_output --regexp "/minibox/minibox-[0-9a-f]{12}\$"
 	run -0 cat "$output/pids.max"
 	assert_output "8"
+}
+
+# bats test_tags=once
+@test "containers in two sibling PID namespaces with different --pids each see their own limit" {
+	# minibox is PID 1 of each: a cgroup named after a PID would be the same twice
+	local dir a b
+	dir=$(inside_dir pids)
+	unshare --pid --fork --kill-child --mount-proc "$MB_REAL" --pids 11 sh -c "sleep 1; cat $dir/pids.max" \
+		>"$BATS_TEST_TMPDIR/out1" 2>&1 3>&- &
+	a=$!
+	unshare --pid --fork --kill-child --mount-proc "$MB_REAL" --pids 12 sh -c "sleep 1; cat $dir/pids.max" \
+		>"$BATS_TEST_TMPDIR/out2" 2>&1 3>&- &
+	b=$!
+	echo "$a $b" | tr ' ' '\n' >>"$BATS_TEST_TMPDIR/started"
+	wait "$a" || fail "the first container failed: $(cat "$BATS_TEST_TMPDIR/out1")"
+	wait "$b" || fail "the second container failed: $(cat "$BATS_TEST_TMPDIR/out2")"
+	run -0 cat "$BATS_TEST_TMPDIR/out1" "$BATS_TEST_TMPDIR/out2"
+	assert_output $'11\n12'
 }
 
 # bats test_tags=once
@@ -94,35 +113,62 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 	[ "$share" -ge 30 ] && [ "$share" -le 70 ] || fail "the loop used $share% of a CPU"
 }
 
+# The cgroup directories of a container, in every hierarchy, by the name of
+# the one that holds process $1's pids controller.
+cgroup_dirs_named_as() {
+	local name
+	name=$(basename "$(cgroup_dir_of "$1" pids)")
+	find /sys/fs/cgroup -maxdepth 4 -type d -name "$name"
+}
+
 # bats test_tags=once
 @test "the cgroup is gone after the container exits" {
 	start_binary "$MB_REAL" --memory 64M --pids 16 sh -c 'echo ready; exec sleep 60'
-	run -0 find /sys/fs/cgroup -maxdepth 3 -name "minibox-$MB_PID"
-	[ -n "$output" ]
+	local dirs dir
+	dirs=$(cgroup_dirs_named_as "$CT_PID")
+	[ -n "$dirs" ]
 	kill -KILL "$CT_PID"
 	wait_for_minibox
-	run -0 find /sys/fs/cgroup -maxdepth 3 -name "minibox-$MB_PID"
-	assert_output ""
+	for dir in $dirs; do
+		[ ! -d "$dir" ] || fail "left behind: $dir"
+	done
 }
 
 # bats test_tags=once
 @test "after kill -9 of minibox, its cgroup is swept when the next minibox starts" {
 	start_binary "$MB_REAL" --pids 16 sh -c 'echo ready; exec sleep 60'
-	local mb=$MB_PID
+	local dirs dir
+	dirs=$(cgroup_dirs_named_as "$CT_PID")
+	[ -n "$dirs" ]
 	kill -KILL "$MB_PID"
 	wait_until gone "$CT_PID"
-	run -0 find /sys/fs/cgroup -maxdepth 3 -name "minibox-$mb"
-	[ -n "$output" ] # no time to clean up...
+	# minibox had no time to clean up: the directories stay, unlocked, until
+	# the next minibox starts (another suite's may have started already)
 	run -0 "$MB_REAL" true
-	run -0 find /sys/fs/cgroup -maxdepth 3 -name "minibox-$mb"
-	assert_output "" # ...swept by the next one
+	for dir in $dirs; do
+		[ ! -d "$dir" ] || fail "not swept: $dir"
+	done
+}
+
+# bats test_tags=once
+@test "a live container's cgroup is never swept by the next minibox" {
+	start_binary "$MB_REAL" --pids 16 sh -c 'echo ready; exec sleep 60'
+	local dirs dir
+	dirs=$(cgroup_dirs_named_as "$CT_PID")
+	[ -n "$dirs" ]
+	run -0 "$MB_REAL" true
+	run -0 "$MB_REAL" --pids 8 true
+	for dir in $dirs; do
+		[ -d "$dir" ] || fail "swept while its container runs: $dir"
+		grep -qx "$CT_PID" "$dir/cgroup.procs" || fail "$CT_PID is no longer in $dir"
+	done
 }
 
 # bats test_tags=once
 @test "as an ordinary user without a writable cgroup, limits give 125 and say why" {
 	cgroup_v2_host && [ -w "/sys/fs/cgroup$(sed -n 's/^0:://p' /proc/self/cgroup)" ] &&
 		skip "this cgroup is writable: the delegated path is tested by make test-vm"
-	run -125 --separate-stderr as_nobody "$MB_REAL" --pids 16 true
+	run -125 --separate-stderr as_user_minibox --pids 16 true
 	assert_stderr_regex '^minibox: --memory, --pids, --cpus: limits need a cgroup this user may write, and '
 	assert_stderr_regex '^hint: on cgroup v2, run minibox in a delegated cgroup: systemd-run --user --scope -p Delegate=yes chapters/07-cgroup/minibox \.\.\.$'
 	assert_equal "$(wc -l <<<"$stderr")" 2
@@ -152,8 +198,8 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 @test "-v narrates the cgroup: its version, mkdir, the limits, unshare(CLONE_NEWCGROUP)" {
 	run -0 --separate-stderr "$MB_REAL" -v --pids 16 true
 	assert_stderr_regex '^minibox: statfs\(/sys/fs/cgroup\) = (cgroup2: cgroup v2|not cgroup2: cgroup v1)$'
-	assert_stderr_regex '^minibox: mkdir\(/sys/fs/cgroup/.*minibox/minibox-[0-9]+\) = 0$'
-	assert_stderr_regex '^minibox: write\(/sys/fs/cgroup/.*minibox-[0-9]+/pids.max, "16"\)$'
+	assert_stderr_regex '^minibox: mkdir\(/sys/fs/cgroup/.*minibox/minibox-[0-9a-f]{12}\) = 0'
+	assert_stderr_regex '^minibox: write\(/sys/fs/cgroup/.*minibox-[0-9a-f]{12}/pids.max, "16"\)$'
 	assert_stderr_regex '^minibox: child: unshare\(CLONE_NEWCGROUP\) = 0$'
 }
 

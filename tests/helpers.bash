@@ -6,29 +6,83 @@
 # may only assume what this chapter and all later chapters do.
 
 bats_require_minimum_version 1.5.0
-bats_load_library bats-support
-bats_load_library bats-assert
+# bats-support and bats-assert, read straight from their src/ folders: their
+# load.bash forks a dirname for each file, 30 forks for every test.
+mb_load_library() {
+	local dir f
+	if [ -z "${MB_LIB_DIR:-}" ]; then
+		for dir in ${BATS_LIB_PATH//:/ } /usr/lib/bats /usr/local/lib/bats /usr/share/bats /usr/lib /usr/local/lib; do
+			[ -f "$dir/$1/load.bash" ] && { export MB_LIB_DIR=$dir; break; }
+		done
+	fi
+	if [ -n "${MB_LIB_DIR:-}" ] && [ -d "$MB_LIB_DIR/$1/src" ]; then
+		for f in "$MB_LIB_DIR/$1"/src/*.bash; do
+			# shellcheck disable=SC1090
+			source "$f"
+		done
+	else
+		bats_load_library "$1"
+	fi
+}
+mb_load_library bats-support
+mb_load_library bats-assert
 
-REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
+# (helpers.bash is read again for each test: no forks here that the
+# environment can spare, what the first reading works out is exported)
+REPO=${BATS_TEST_DIRNAME%/tests}
+[[ $REPO == /* ]] || REPO=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
 # tests/01-uts.bats holds chapter 01-uts's properties.
-FILE_CHAPTER=$(basename "$BATS_TEST_FILENAME" .bats)
+FILE_CHAPTER=${BATS_TEST_FILENAME##*/}
+FILE_CHAPTER=${FILE_CHAPTER%.bats}
 # The binary under test: by default this chapter's; MINIBOX= grades another.
 MINIBOX=${MINIBOX:-$REPO/chapters/$FILE_CHAPTER/minibox}
 # From chapter 03 on, the default root filesystem is ./rootfs.
 cd "$REPO" || exit 1
 
-# From chapter 04 on, scripts/test.sh runs every file twice: as root, and
-# with MB_ROOTLESS=1, where "$MINIBOX" runs as uid 65534, an ordinary user.
-# MB_UID is the host uid (and gid) minibox runs as; MB_REAL the binary itself.
-# A test that says who runs minibox ("$MB_REAL" for root, as_nobody) does the
-# same in both passes: tagged "once", it is left out of the rootless one.
-export MB_REAL=${MB_REAL:-$MINIBOX} # helpers.bash is read again for each test
-MB_UID=0
-if [ -n "${MB_ROOTLESS:-}" ]; then
-	MB_UID=65534
-	MINIBOX=$REPO/tests/as-nobody
+# Every test has a time limit (bats 1.8.2 fails a test that runs longer,
+# "# timeout after 60s", then runs its teardown): the suite cannot hang.
+BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-${MB_TEST_TIMEOUT:-60}}
+
+# What this test file starts carries its run id in its environment:
+# MB_RUN_ID=... in /proc/PID/environ. The clean-host check counts only those
+# processes (and what they hold), so other suites, containers, Docker or
+# systemd units running at the same time never fail it. scripts/test.sh gives
+# each bats run an id; run by hand, a file makes its own. MB_TAG, 8 hex
+# digits, names the IPC objects the tests make (a System V key, queue names).
+export MB_RUN_ID=${MB_RUN_ID:-mbt-${BATS_RUN_TMPDIR##*/bats-run-}-$FILE_CHAPTER}
+if [ "${MB_TAG_OF:-}" != "$MB_RUN_ID" ]; then
+	MB_TAG=$(printf '%08x' "$(($(cksum <<<"$MB_RUN_ID" | cut -d" " -f1) & 0x7fffffff | 1))")
+	export MB_TAG MB_TAG_OF=$MB_RUN_ID
 fi
-as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"; }
+
+# From chapter 04 on, scripts/test.sh runs every file twice: as root, and
+# with MB_ROOTLESS=1, where "$MINIBOX" runs as the ordinary user
+# (tests/user.bash says who that is: the person who typed sudo, else uid
+# 65534 working from a copy of what it needs). MB_UID is the host uid minibox
+# runs as (its gid is MB_GID); MB_REAL the binary itself, run as root;
+# MB_TREE the tree the minibox under test works from (./rootfs, the probes).
+# A test that says who runs minibox ("$MB_REAL" for root, as_user_minibox
+# for the ordinary user) does the same in both passes: tagged "once", it is
+# left out of the rootless one.
+export MB_REAL=${MB_REAL:-$MINIBOX} # helpers.bash is read again for each test
+# shellcheck source=tests/user.bash disable=SC1091
+source "$REPO/tests/user.bash"
+export MB_REPO=$REPO
+export MB_UID=0 MB_GID=0 MB_TREE=$REPO
+if [ -n "${MB_USER_TREE:-}" ]; then
+	# chosen by scripts/test.sh, or by this file's setup_file (remember_host)
+	if [ "${MB_USER_MINIBOX_OF:-}" != "$MB_REAL" ]; then
+		MB_USER_MINIBOX=$(mb_user_path "$MB_REAL")
+		export MB_USER_MINIBOX MB_USER_MINIBOX_OF=$MB_REAL
+	fi
+	if [ -n "${MB_ROOTLESS:-}" ]; then
+		MB_UID=$MB_USER_UID MB_GID=$MB_USER_GID MB_TREE=$MB_USER_TREE
+		MINIBOX=$REPO/tests/as-user
+	fi
+fi
+as_user() { mb_as_user "$@"; }
+# The binary under test, run by the ordinary user from its tree.
+as_user_minibox() { "$REPO/tests/as-user" "$@"; }
 
 # Before each test: in the rootless pass, skip with a reason the learner can
 # act on when this host cannot run minibox as an ordinary user.
@@ -39,9 +93,12 @@ setup() {
 		skip "an earlier test failed (fail fast)"
 	fi
 	[ -n "${MB_ROOTLESS:-}" ] || return 0
-	as_nobody test -x "$MB_REAL" ||
-		skip "uid 65534 cannot reach $MB_REAL (clone the repository outside /root)"
-	as_nobody unshare --user --map-root-user true 2>/dev/null ||
+	# tried once per file
+	if [ ! -e "$BATS_FILE_TMPDIR/userns-tried" ]; then
+		as_user unshare --user --map-root-user true 2>/dev/null || touch "$BATS_FILE_TMPDIR/userns-refused"
+		touch "$BATS_FILE_TMPDIR/userns-tried"
+	fi
+	[ ! -e "$BATS_FILE_TMPDIR/userns-refused" ] ||
 		skip "unprivileged user namespaces are restricted here: scripts/check-env.sh says what to change"
 }
 
@@ -51,7 +108,7 @@ user_dir() {
 	local dir
 	dir=$(mktemp -d /tmp/minibox-test.XXXXXX)
 	chmod 755 "$dir"
-	chown "$MB_UID:$MB_UID" "$dir"
+	chown "$MB_UID:$MB_GID" "$dir"
 	echo "$dir" >>"$BATS_TEST_TMPDIR/user-dirs"
 	echo "$dir"
 }
@@ -85,15 +142,17 @@ assert_stderr_regex() {
 
 # How long a test waits for something to happen, in seconds. scripts/mutate.sh
 # shortens it: there, tests are expected to fail, and waiting is wasted.
-PATIENCE=${MB_PATIENCE:-5}
+PATIENCE=${MB_PATIENCE:-10}
 
-# Poll until a command succeeds, for up to $PATIENCE seconds.
+# Poll until a command succeeds, for up to $PATIENCE seconds (10: a loaded
+# machine, two suites at once, may take that long; it costs only on failure).
 wait_until() {
-	local _
-	for _ in $(seq $((PATIENCE * 20))); do
+	local deadline=$((${EPOCHREALTIME/./} + PATIENCE * 1000000))
+	while [ "${EPOCHREALTIME/./}" -lt "$deadline" ]; do
 		"$@" && return 0
 		sleep 0.05
 	done
+	"$@" && return 0
 	echo "gave up waiting for: $*" >&2
 	return 1
 }
@@ -106,8 +165,13 @@ first_child() {
 }
 
 container_started() {
-	CT_PID=$(first_child "$MB_PID") && [ -n "$CT_PID" ] &&
-		grep -q ready "$BATS_TEST_TMPDIR/ct.out"
+	# (read without forks: this runs every 50 ms)
+	local out=() children=
+	mapfile -t out 2>/dev/null <"$BATS_TEST_TMPDIR/ct.out"
+	[[ " ${out[*]} " == *" ready "* ]] || return 1
+	read -r children 2>/dev/null <"/proc/$MB_PID/task/$MB_PID/children"
+	CT_PID=${children%% *}
+	[ -n "$CT_PID" ]
 }
 
 # Run minibox in the background with the given options and command; the
@@ -122,8 +186,8 @@ start_binary() {
 	"$@" >"$BATS_TEST_TMPDIR/ct.out" 2>"$BATS_TEST_TMPDIR/ct.err" 3>&- &
 	MB_PID=$!
 	echo "$MB_PID" >>"$BATS_TEST_TMPDIR/started"
-	local _
-	for _ in $(seq $((PATIENCE * 20))); do
+	local deadline=$((${EPOCHREALTIME/./} + PATIENCE * 1000000))
+	while [ "${EPOCHREALTIME/./}" -lt "$deadline" ]; do
 		if container_started; then
 			# teardown also stops what the container started, by its namespace
 			readlink "/proc/$CT_PID/ns/uts" >>"$BATS_TEST_TMPDIR/started-uts"
@@ -132,8 +196,15 @@ start_binary() {
 		gone "$MB_PID" && break # it failed: no use waiting
 		sleep 0.05
 	done
-	echo "the container did not start; minibox said:" >&2
+	local status=0
+	if gone "$MB_PID"; then
+		wait "$MB_PID" || status=$?
+		echo "the container did not start: minibox ended with status $status and said:" >&2
+	else
+		echo "the container did not start within $PATIENCE s (minibox $MB_PID: $(tr '\0' ' ' <"/proc/$MB_PID/cmdline"), children: $(cat "/proc/$MB_PID/task/$MB_PID/children" 2>/dev/null)); minibox said:" >&2
+	fi
 	cat "$BATS_TEST_TMPDIR/ct.err" >&2
+	echo "(and on stdout: $(cat "$BATS_TEST_TMPDIR/ct.out"))" >&2
 	return 1
 }
 
@@ -181,7 +252,7 @@ cgroup_dir_of() {
 }
 
 # Set STATUS to the exit status of the minibox started by start_container,
-# once it ends. A test must not hang: give up after 5 seconds.
+# once it ends. A test must not hang: give up after $PATIENCE seconds.
 wait_for_minibox() {
 	wait_until ended "$MB_PID" || return 1
 	local status=0
@@ -232,7 +303,9 @@ stop_containers() {
 	local pid ns p
 	if [ -f "$BATS_TEST_TMPDIR/started" ]; then
 		while read -r pid; do
-			kill -KILL "$pid" 2>/dev/null
+			# still ours? (once collected, its number may be another's)
+			grep -qzxF "MB_RUN_ID=$MB_RUN_ID" "/proc/$pid/environ" 2>/dev/null &&
+				kill -KILL "$pid" 2>/dev/null
 			wait "$pid" 2>/dev/null
 		done <"$BATS_TEST_TMPDIR/started"
 		rm -f "$BATS_TEST_TMPDIR/started"
@@ -242,17 +315,23 @@ stop_containers() {
 	return 0
 }
 
-# SIGKILL every process in the namespaces of type $1 listed in started-$1.
+# SIGKILL every process of this run (MB_RUN_ID in its environment) in the
+# namespaces of type $1 listed in started-$1. (A namespace's number is
+# reused once it is freed: without the run id, a test could kill another
+# test's container that got the same number.)
 kill_namespace_members() {
-	local list=$BATS_TEST_TMPDIR/started-$1 ns p
+	local list=$BATS_TEST_TMPDIR/started-$1 ns pids=() p
 	[ -f "$list" ] || return 0
 	while read -r ns; do
 		[ "$ns" = "$(readlink "/proc/self/ns/$1")" ] && continue
-		for p in $(pids_in_namespace "$1" "$ns"); do
-			kill -KILL "$p" 2>/dev/null
-		done
+		for p in $(pids_in_namespace "$1" "$ns"); do pids+=("/proc/$p/environ"); done
 	done <"$list"
 	rm -f "$list"
+	[ ${#pids[@]} -gt 0 ] || return 0
+	grep -lzxF "MB_RUN_ID=$MB_RUN_ID" "${pids[@]}" 2>/dev/null | cut -d/ -f3 | while read -r p; do
+		kill -KILL "$p" 2>/dev/null
+	done
+	return 0
 }
 
 # After each test (a file with its own teardown calls this one too).
@@ -269,54 +348,96 @@ teardown() { mb_teardown; }
 
 # ---------------------------------------------------------- a clean host
 
-# Everything a container could leave behind on the host, one line each.
+# This run's processes: alive, with MB_RUN_ID=<this run's id> in their
+# environment, that are minibox (a binary of this clone, of the ordinary
+# user's tree, or the one under test) or live in a PID or UTS namespace other
+# than ours (a container). Processes of this clone's binaries that carry no
+# run id at all count too: nobody but a test should run them while it runs.
+# The test harness itself (bats, the shell, grep) carries the id but is
+# neither. One line each: PID, then the program.
+run_processes() {
+	local tree=${MB_USER_TREE:-$REPO} pids p files=()
+	pids=$({
+		# carrying this run's id (one grep reads every environment)
+		grep -lzxF "MB_RUN_ID=$MB_RUN_ID" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3
+		# running a program of this clone (or its copy) without any run id
+		find /proc -mindepth 2 -maxdepth 2 -name exe \( -lname "$REPO/*" -o -lname "$tree/*" \) \
+			-printf '%h/environ\n' 2>/dev/null | xargs -r grep -Lz '^MB_RUN_ID=' 2>/dev/null | cut -d/ -f3
+	} | sort -un)
+	[ -n "$pids" ] || return 0
+	for p in $pids; do files+=("/proc/$p/exe" "/proc/$p/ns/pid" "/proc/$p/ns/uts"); done
+	# one stat for all: "'/proc/PID/exe' -> '/path'"; a zombie has no exe
+	stat -c '%N' /proc/self/ns/pid /proc/self/ns/uts "${files[@]}" 2>/dev/null |
+		awk -v real="$MB_REAL" -v user="${MB_USER_MINIBOX:-}" -v repo="$REPO/" -v tree="$tree/" '
+		{ gsub(/\047/, ""); split($1, f, "/"); pid = f[3]; what = f[4] == "ns" ? f[5] : f[4]; to = $3 }
+		pid == "self" { self[what] = to; next }
+		{ seen[pid]; v[pid, what] = to }
+		END {
+			for (pid in seen) {
+				exe = v[pid, "exe"]
+				if (exe == "") continue
+				if (exe == real || exe == user || index(exe, repo) == 1 || index(exe, tree) == 1 ||
+				    v[pid, "pid"] != self["pid"] || v[pid, "uts"] != self["uts"])
+					print pid, exe
+			}
+		}' | sort -n
+}
+
+# Everything a container of this run could leave behind on the host, one
+# line each.
 host_state() {
 	echo "hostname $(hostname)"
 	# mount point, filesystem type and source of every mount
 	awk '{ sep = 0; for (i = 7; i <= NF; i++) if ($i == "-") { sep = i; break }
 	       print "mount", $5, $(sep + 1), $(sep + 2) }' /proc/self/mountinfo | sort
 	printf 'interface %s\n' /sys/class/net/*
-	find /sys/fs/cgroup -maxdepth 4 -type d -name 'minibox*' 2>/dev/null | sed 's/^/cgroup /'
-	find /run/minibox -mindepth 1 2>/dev/null | sed 's/^/state /'
-	# System V IPC objects, by key, and POSIX message queues, by name (an
-	# mqueue mount lists them; it is made in a throwaway mount namespace)
-	awk 'FNR > 1 { print "ipc", FILENAME, $1 }' /proc/sysvipc/shm /proc/sysvipc/msg /proc/sysvipc/sem
-	unshare --mount sh -c 'mount -t mqueue none /tmp 2>/dev/null && ls /tmp' | sed 's/^/mqueue /'
+	# the cgroups this run's processes are in, when they are minibox's
+	local p
+	run_processes | while read -r p _; do
+		sed -n 's/^[0-9]*:\([^:]*\):\(.*\/minibox-.*\)/cgroup \1 \2/p' "/proc/$p/cgroup" 2>/dev/null
+	done | sort -u
+	# state files of containers this run named (tests put MB_TAG in the name)
+	find /run/minibox -mindepth 1 -name "*$MB_TAG*" 2>/dev/null | sed 's/^/state /'
+	# System V IPC objects with this run's key, and POSIX message queues with
+	# this run's tag in their name (an mqueue mount lists them; it is made in
+	# a throwaway mount namespace)
+	awk -v key=$((0x$MB_TAG)) 'FNR > 1 && $1 == key { print "ipc", FILENAME, $1 }' \
+		/proc/sysvipc/shm /proc/sysvipc/msg /proc/sysvipc/sem
+	if [ "$(stat -f -c %T /dev/mqueue 2>/dev/null)" = mqueue ]; then
+		ls /dev/mqueue
+	else
+		unshare --mount sh -c 'mount -t mqueue none /tmp 2>/dev/null && ls /tmp'
+	fi | grep -F -- "$MB_TAG" | sed 's/^/mqueue /'
 }
 
-# The UTS and PID namespaces processes live in: a container's process in a
-# namespace that was not there before is a process left behind.
-namespaces_in_use() {
-	{ namespace_table uts; namespace_table pid; } | awk '{ print $2 }' | sort -u
-}
-
-# Call from setup_file: remember the host as it was.
+# Call from setup_file: remember the host as it was, and choose the
+# ordinary user (when scripts/test.sh has not: bats run by hand).
 remember_host() {
+	if [ -z "${MB_USER_TREE:-}" ]; then
+		mb_choose_user "$REPO" || return 1
+		# this file made the copy, this file removes it (restore_host)
+		[ -z "${MB_USER_COPY:-}" ] || echo "$MB_USER_COPY" >"$BATS_FILE_TMPDIR/user-tree"
+	fi
 	host_state >"$BATS_FILE_TMPDIR/host.before"
-	namespaces_in_use >"$BATS_FILE_TMPDIR/ns.before"
 	hostname >"$BATS_FILE_TMPDIR/hostname"
 }
 
 # Call from teardown_file: a broken lab must not leave the host renamed.
 restore_host() {
-	local name
+	local name tree
+	if [ -f "$BATS_FILE_TMPDIR/user-tree" ]; then
+		tree=$(cat "$BATS_FILE_TMPDIR/user-tree")
+		[[ $tree == /tmp/minibox-user.* ]] && rm -rf "$tree"
+	fi
 	name=$(cat "$BATS_FILE_TMPDIR/hostname" 2>/dev/null) || return 0
 	[ "$(hostname)" = "$name" ] || hostname "$name"
 }
 
-# Processes of this repository's binaries, or in a namespace born since
-# remember_host, with their command lines.
+# This run's processes, with their command lines.
 stray_processes() {
-	local p
-	for p in $({
-		# in a UTS or PID namespace that was not there at the start
-		{ namespace_table uts; namespace_table pid; } |
-			awk 'NR == FNR { known[$1]; next } !($2 in known) { print $1 }' \
-				"$BATS_FILE_TMPDIR/ns.before" -
-		# running a program of this repository (minibox, the rootfs' busybox)
-		find /proc -mindepth 2 -maxdepth 2 -name exe -lname "$REPO/*" 2>/dev/null | cut -d/ -f3
-	} | sort -u | alive); do
-		echo "process $p: $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
+	local p exe
+	run_processes | while read -r p exe; do
+		echo "process $p ($exe): $(tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null)"
 	done
 }
 
@@ -330,12 +451,18 @@ assert_host_clean() {
 	# remove (from chapter 07 on, its cgroup) when it next starts: start one.
 	"$MB_REAL" true >/dev/null 2>&1 || true
 	# The kernel frees a dead container's namespaces and interfaces moments
-	# after its last process exits.
-	wait_until no_stray_processes 2>/dev/null || true
+	# after its last process exits: look again for a while before failing.
 	stray=$(stray_processes)
+	if [ -n "$stray" ]; then
+		wait_until no_stray_processes 2>/dev/null || true
+		stray=$(stray_processes)
+	fi
 	[ -z "$stray" ] || fail "left behind: $stray"
-	wait_until host_unchanged 2>/dev/null || true
 	now=$(host_state)
+	if [ "$now" != "$(cat "$BATS_FILE_TMPDIR/host.before")" ]; then
+		wait_until host_unchanged 2>/dev/null || true
+		now=$(host_state)
+	fi
 	diff <(echo "$now") "$BATS_FILE_TMPDIR/host.before" >&2 ||
 		fail "the host changed (> before, < after)"
 }

@@ -2,8 +2,8 @@
  * minibox, chapter 07-cgroup: the container gets its own cgroup, and limits.
  *
  * Chapter 06 plus one idea, in two halves. A cgroup (control group) is a
- * node of the kernel's tree of processes that resource controllers account
- * and limit: minibox makes one per container and writes --memory, --pids and
+ * collection of processes bound to limits that resource controllers account
+ * and enforce (cgroups(7)): minibox makes one per container and writes --memory, --pids and
  * --cpus into it, on cgroup v2 where the host has the controllers there, on
  * v1 otherwise. A cgroup namespace (unshare(CLONE_NEWCGROUP)) then makes
  * that cgroup the root of what the container sees in /proc/self/cgroup.
@@ -1627,6 +1627,8 @@ static int claim_cgroup_dir(const char *parent, const char *name, char *dir)
 			die("mkdir(%s)", parent);
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1 && errno == ENOENT)
+		return -1; /* swept already, between our mkdir() and open() */
 	if (fd == -1)
 		die("open(%s)", dir);
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1 || faccessat(fd, "cgroup.procs", F_OK, 0) == -1) {
