@@ -1641,7 +1641,7 @@ static int claim_cgroup_dir(const char *parent, const char *name, char *dir)
 	}
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT)
-		return -1; /* swept before we could lock it: draw another name */
+		return -1; /* swept already, between our mkdir() and open() */
 	if (fd == -1)
 		die("open(%s)", dir);
 	if (flock(fd, LOCK_EX | LOCK_NB) == -1 || faccessat(fd, "cgroup.procs", F_OK, 0) == -1) {
