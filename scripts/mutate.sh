@@ -2,7 +2,10 @@
 # Prove that the tests test something. For every chapter NN:
 #   (a) strip the LAB NN code (scripts/mklab.sh), rebuild, run tests/NN-*.bats:
 #       they must fail ("killed"); if they pass, the tests are vacuous ("SURVIVED");
-#   (b) run tests/NN-*.bats against chapter NN-1's binary: they must fail too.
+#   (b) run tests/NN-*.bats against chapter NN-1's binary: they must fail too;
+#   (c) apply each hand-written mutant of chapter NN (tests/mutants.txt: a
+#       realistic mistake outside the LAB regions) to a copy of its
+#       minibox.c, rebuild, run the test of tests/NN-*.bats it names: it must fail.
 # Prints one TAP line per check; exits 1 when anything survived. Run as root.
 #
 #   scripts/mutate.sh          every chapter
@@ -22,14 +25,15 @@ survivors=0
 
 # The first test of a file that fails against a binary, or nothing. The
 # tests stop at the first failure (MB_FAIL_FAST): one is enough to kill.
-first_failure() {
-	local tap try
+first_failure() { # test-file binary [test-name-regex]
+	local tap try filter=()
 	[ -x "$2" ] || { echo "mutate: no binary $2" >&2; exit 2; }
+	[ -n "${3:-}" ] && filter=(--filter "$3")
 	for try in 1 2; do
 		# Tests that wait for something the stripped code never does would
 		# wait the full 10 seconds; 1 is plenty for code that works.
 		tap=$(MB_FAIL_FAST=1 MB_PATIENCE=1 MB_TEST_TIMEOUT=30 MINIBOX=$2 \
-			unshare --uts --ipc --mount -- bats --formatter tap "tests/$1.bats" 2>&1; echo "exit $?")
+			unshare --uts --ipc --mount -- bats --formatter tap "${filter[@]}" "tests/$1.bats" 2>&1; echo "exit $?")
 		# no plan line: the tests did not even run, which proves nothing
 		# (seen once in many runs, with no output at all: try again)
 		grep -q '^1\.\.' <<<"$tap" && break
@@ -48,6 +52,45 @@ report() { # first-failure what
 		echo "not ok - $2: SURVIVED (every test passes without the code)"
 		survivors=$((survivors + 1))
 	fi
+}
+
+# Chapter $1's hand-written mutants, one "WHAT<TAB>TEST<TAB>OLD<TAB>NEW" line each.
+mutants_of() {
+	awk -v n="$1" '
+	/^@ / { what = substr($0, 3); ok = substr(what, 1, 2) == n; what = substr(what, 4); test = ""; next }
+	ok && /^= / { test = substr($0, 3); next }
+	ok && /^- / { old = substr($0, 3); next }
+	ok && /^\+ / { print what "\t" test "\t" old "\t" substr($0, 3); ok = 0 }
+	' tests/mutants.txt
+}
+
+# Apply one mutant to minibox.c ($1) into $2: OLD must be, stripped of its
+# indent, exactly one line of the file.
+apply_mutant() {
+	OLD=$3 NEW=$4 awk '
+	BEGIN { old = ENVIRON["OLD"]; new = ENVIRON["NEW"] } # -v would read \0 as an escape
+	{ line = $0; sub(/^[ \t]+/, "", line) }
+	line == old { indent = $0; sub(/[^ \t].*/, "", indent); print indent new; found++; next }
+	{ print }
+	END { if (found != 1) { print "found " found + 0 " times: " old > "/dev/stderr"; exit 1 } }
+	' "$1" >"$2"
+}
+
+hand_mutants() { # chapter dir
+	local chapter=$1 what test old new
+	while IFS=$'\t' read -r what test old new; do
+		mkdir -p "$tmp/hand"
+		if ! apply_mutant "chapters/$chapter/minibox.c" "$tmp/hand/minibox.c" "$old" "$new" 2>"$tmp/hand/err"; then
+			echo "not ok - $chapter mutant \"$what\": stale, the text is not in minibox.c ($(cat "$tmp/hand/err"))"
+			survivors=$((survivors + 1))
+		elif ! $CC -std=gnu11 -w -o "$tmp/hand/minibox" "$tmp/hand/minibox.c" 2>/dev/null; then
+			echo "not ok - $chapter mutant \"$what\": does not build"
+			survivors=$((survivors + 1))
+		else
+			# the test that must catch it, in the chapter's own file
+			report "$(first_failure "$chapter" "$tmp/hand/minibox" "$test")" "$chapter mutant \"$what\""
+		fi
+	done < <(mutants_of "${chapter%%-*}")
 }
 
 wanted=" $* "
@@ -71,6 +114,7 @@ for dir in chapters/[0-9][0-9]-*/; do
 	if [ -n "$prev" ]; then
 		report "$(first_failure "$chapter" "$PWD/chapters/$prev/minibox")" "$chapter on chapter $prev's binary"
 	fi
+	hand_mutants "$chapter"
 	prev=$chapter
 done
 [ "$survivors" = 0 ]

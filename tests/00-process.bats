@@ -78,6 +78,40 @@ teardown_file() { restore_host; }
 	wait_until gone "$CT_PID"
 }
 
+@test "the command gets no descriptor but stdin, stdout and stderr, whatever the caller had open" {
+	# the caller holds / and /dev/null open; ls opens the folder it lists (3)
+	run -0 bash -c 'exec 7</ 8</dev/null; "$0" ls /proc/self/fd' "$MINIBOX"
+	assert_output "$(printf '0\n1\n2\n3')"
+}
+
+@test "a caller that ignores SIGCHLD still gets the command's exit status" {
+	run -3 timeout 20 env --ignore-signal=CHLD "$MINIBOX" sh -c 'exit 3'
+}
+
+@test "the command starts with no signal ignored or blocked, whatever the caller left" {
+	run -0 env --ignore-signal=INT,QUIT --block-signal=TERM "$MINIBOX" grep -E '^Sig(Blk|Ign)' /proc/self/status
+	assert_output "$(printf 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000')"
+}
+
+@test "minibox ignores SIGPIPE: a child that dies before go cannot end it without a word" {
+	start_container sh -c 'echo ready; exec sleep 30'
+	local ignored
+	ignored=$(awk '/^SigIgn:/ { print $2 }' "/proc/$MB_PID/status")
+	# SIGPIPE is signal 13: bit 12 of the mask
+	assert_equal "$(((0x$ignored >> 12) & 1))" 1
+}
+
+@test "-v narrates a non-zero exit, and the signal that killed the command" {
+	run -3 --separate-stderr "$MINIBOX" -v sh -c 'exit 3'
+	assert_stderr_regex '^minibox: waitpid\([0-9]+\): exited with 3$'
+	start_container -v sh -c 'echo ready; exec sleep 60'
+	kill -KILL "$CT_PID"
+	wait_for_minibox
+	assert_equal "$STATUS" 137
+	run grep -E '^minibox: waitpid\([0-9]+\): killed by signal 9 \(Killed\)$' "$BATS_TEST_TMPDIR/ct.err"
+	assert_success
+}
+
 @test "the host is left clean: no process, mount, interface, cgroup or state file" {
 	assert_host_clean
 }

@@ -112,6 +112,15 @@ teardown_file() { restore_host; }
 	assert_stderr_regex '^minibox: child: init: fork\(\) = 2, the command$'
 }
 
+@test "--init reaps orphans that end together" {
+	start_container --init sh -c '(for i in 1 2 3 4 5 6; do sleep 0.3 & done); echo ready; exec sleep 30'
+	local ns
+	ns=$(readlink "/proc/$CT_PID/ns/pid")
+	sleep 1.5
+	run zombies_in_pidns "$ns"
+	assert_output ""
+}
+
 @test "the host is left clean: no process, mount, interface, cgroup or state file" {
 	assert_host_clean
 }

@@ -152,6 +152,48 @@ hint: make rootfs builds ./rootfs from the host's busybox"
 	assert_error_line "minibox: --bind /etc/passwd:/srv: /etc/passwd is not a directory"
 	run -125 --separate-stderr "$MINIBOX" --bind /tmp:/srv:rw true
 	assert_error_line 'minibox: --bind /tmp:/srv:rw: unknown mode "rw", the only one is ro'
+	run -125 --separate-stderr "$MINIBOX" --bind /tmp:/srv/../../made true
+	assert_error_line 'minibox: --bind /tmp:/srv/../../made: CONTAINER may not contain ".."'
+}
+
+@test "16 --bind folders work, a 17th is refused with 125 and one line" {
+	local dir i binds=()
+	dir=$(user_dir)
+	for i in $(seq 16); do binds+=(--bind "$dir:/tmp/b$i"); done
+	run -0 "$MINIBOX" "${binds[@]}" sh -c 'ls -d /tmp/b16'
+	assert_output /tmp/b16
+	run -125 --separate-stderr "$MINIBOX" "${binds[@]}" --bind "$dir:/tmp/b17" true
+	assert_error_line "minibox: --bind $dir:/tmp/b17: at most 16 of them"
+}
+
+@test "a symlink in the rootfs is not followed: 125, and no folder is made on the host" {
+	local root target
+	root=$(user_dir) target=$(user_dir)
+	cp -a "$MB_TREE/rootfs/." "$root/"
+	ln -s "$target" "$root/evil"
+	run -125 --separate-stderr "$MINIBOX" --rootfs "$root" --bind "$(user_dir):/evil/made" true
+	assert_error_line "minibox: /evil in the rootfs: a symlink or not a folder; minibox follows no link there (give the path it points to)"
+	[ ! -e "$target/made" ]
+}
+
+@test ":ro reaches the mounts below a --bind folder" {
+	local dir
+	dir=$(user_dir)
+	mkdir "$dir/sub"
+	# the mount below the folder is made in a mount namespace of the test's own
+	run -1 --separate-stderr unshare --mount --propagation private sh -c \
+		'mount -t tmpfs -o mode=1777 none "$1/sub" && "$2" --bind "$1:/srv:ro" sh -c "echo x >/srv/sub/file"' \
+		sh "$dir" "$MINIBOX"
+	assert_stderr_regex 'Read-only file system'
+}
+
+@test "a mount made inside a --bind folder stays inside, even when the host's / is shared" {
+	local dir
+	dir=$(user_dir)
+	run -0 unshare --mount --propagation shared sh -c \
+		'"$2" --bind "$1:/srv" sh -c "mount -t tmpfs none /srv"; grep -c " $1 " /proc/self/mountinfo || true' \
+		sh "$dir" "$MINIBOX"
+	assert_output 0
 }
 
 @test "the host is left clean: no process, mount, interface, cgroup or state file" {

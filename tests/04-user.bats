@@ -117,6 +117,27 @@ teardown_file() { restore_host; }
 	assert_error_line "minibox: --gid-map 0:x:1: expected CONTAINER:HOST:COUNT, three numbers"
 	run -125 --separate-stderr "$MINIBOX" --uid-map 0:1000:0 true
 	assert_error_line "minibox: --uid-map 0:1000:0: COUNT must be 1 or more, and the range within 0..4294967294"
+	# numbers that would wrap around an unsigned long
+	run -125 --separate-stderr "$MINIBOX" --uid-map 18446744073709551615:0:1 true
+	assert_error_line "minibox: --uid-map 18446744073709551615:0:1: COUNT must be 1 or more, and the range within 0..4294967294"
+	run -125 --separate-stderr "$MINIBOX" --uid-map ' 0:0:1' true
+	assert_error_line "minibox: --uid-map  0:0:1: expected CONTAINER:HOST:COUNT, three numbers"
+	run -125 --separate-stderr "$MINIBOX" --gid-map 0:+0:1 true
+	assert_error_line "minibox: --gid-map 0:+0:1: expected CONTAINER:HOST:COUNT, three numbers"
+}
+
+# bats test_tags=once
+@test "a map that gives the container no id 0 gives 125 and one line" {
+	run -125 --separate-stderr "$MB_REAL" --uid-map 1:100000:10 true
+	assert_error_line "minibox: --uid-map: no range maps container id 0, the container's root"
+	run -125 --separate-stderr "$MB_REAL" --gid-map 1:100000:10 true
+	assert_error_line "minibox: --gid-map: no range maps container id 0, the container's root"
+}
+
+@test "run where /proc is another PID namespace's, minibox refuses with 125 and says what to do" {
+	run -125 --separate-stderr unshare --pid --fork -- "$MINIBOX" true
+	assert_stderr_regex '^minibox: /proc is not this PID namespace.s: /proc/self is "[0-9]+", minibox is 1$'
+	assert_stderr_regex '^hint: mount a /proc of this PID namespace first, e.g. unshare --pid --fork --mount-proc$'
 }
 
 # bats test_tags=once

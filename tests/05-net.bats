@@ -154,6 +154,10 @@ hint: rootless engines give a container a network through a user-space stack ins
 	assert_error_line "minibox: --ip 10.200.1.255/24: that is the broadcast address of 10.200.1.0/24"
 	run -125 --separate-stderr in_test_netns "$MB_REAL" --ip 10.200.1.1/24 true
 	assert_error_line "minibox: --ip 10.200.1.1/24: that is the host end's address (the first of 10.200.1.0/24), pick another"
+	for bad in 127.0.0.2/8 224.0.0.2/24 0.0.0.2/24; do
+		run -125 --separate-stderr in_test_netns "$MB_REAL" --ip "$bad" true
+		assert_error_line "minibox: --ip $bad: a loopback, multicast or 0.x address; pick a private one, e.g. 10.200.1.2/24"
+	done
 	run -0 in_test_netns ip -o link
 	assert_equal "${#lines[@]}" 1 # lo, and no mb-*
 }
