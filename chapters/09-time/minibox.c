@@ -1524,12 +1524,13 @@ static int same_hierarchy_as_before(struct cgroup *cg, size_t i, const char *bas
 static int create_cgroup_v1(struct cgroup *cg, const char *name)
 {
 	char base[128], parent[PATH_MAX];
+	struct statfs st;
 	size_t i;
 
 	cg->ndirs = NV1;
 	for (i = 0; i < NV1; i++) {
 		snprintf(base, sizeof(base), "%s/%s", CGROUP_ROOT, v1_controllers[i]);
-		if (access(base, F_OK) == -1)
+		if (statfs(base, &st) == -1 || st.f_type != CGROUP_SUPER_MAGIC)
 			continue; /* this host lacks it; apply_limits_v1() says so if needed */
 		if (same_hierarchy_as_before(cg, i, base))
 			continue; /* cpu and cpuacct often share one: cpu,cpuacct */
@@ -2207,8 +2208,9 @@ static double parse_cpus(const char *arg)
 
 	errno = 0;
 	n = strtod(arg, &end);
-	/* a digit first: strtod would also take " 1", "+1", "inf" and "0x1p-1" */
-	if (errno || !isdigit((unsigned char)arg[0]) || *end || !(n >= 0.01))
+	/* digits and a dot only: strtod would also take " 1", "+1", "inf", "0x1p-1" */
+	if (errno || !isdigit((unsigned char)arg[0]) || strspn(arg, "0123456789.") != strlen(arg) ||
+	    *end || !(n >= 0.01))
 		fail("--cpus %s: expected a number of CPUs from 0.01 up, e.g. 0.5", arg);
 	if (n > ncpus)
 		fail("--cpus %s: this host has %ld CPUs", arg, ncpus);
