@@ -232,7 +232,7 @@ static int wait_for_command(pid_t pid)
 			die("sigwait");
 		if (sig != SIGCHLD) {
 			narrate("kill(%d, %d): passing on %s", pid, sig, strsignal(sig));
-			if (kill(pid, sig) == -1 && errno != ESRCH)
+			if (kill(pid, sig) == -1 && errno != ESRCH) /* ended meanwhile: fine */
 				die("kill(%d, %d)", pid, sig);
 			continue;
 		}
