@@ -65,7 +65,7 @@ diagrams:
 lab:
 	@test -n "$(CHAPTER)" || { echo "make lab: say which chapter, e.g. make lab CH=03" >&2; exit 2; }
 	scripts/mklab.sh $(CH)
-	$(MAKE) --no-print-directory lab/$(CHAPTER)/minibox
+	$(MAKE) --no-print-directory $(patsubst chapters/%.c,lab/%,$(wildcard chapters/$(CHAPTER)/*.c))
 
 progress:
 	scripts/progress.sh
@@ -77,7 +77,7 @@ lint:
 	scripts/install-deps.sh --lint
 	shellcheck scripts/*.sh tests/*.bash .ci/run
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--suppress=missingIncludeSystem $(addsuffix /minibox.c,$(addprefix chapters/,$(CHAPTERS)))
+		--suppress=missingIncludeSystem $(addsuffix .c,$(PROGRAMS))
 	@for c in $(addsuffix .c,$(PROGRAMS)); do \
 		echo "clang $$c"; clang -std=gnu11 -Wall -Wextra -Werror -fsyntax-only $$c || exit 1; done
 

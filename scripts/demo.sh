@@ -236,6 +236,72 @@ tour_07-cgroup() {
 	check "the container's cgroup ($dir) is gone" bash -c '[ -n "$1" ] && [ ! -d "$1" ]' _ "$dir"
 }
 
+# A line of $2 is exactly $1.
+has_line() { grep -qxF -- "$1" <<<"$2"; }
+
+# Wait (up to 5 s) until minibox has written the record of the container $1.
+record_of() {
+	local _
+	for _ in $(seq 50); do
+		grep -q '^pid ' "/run/minibox/$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+tour_08-exec() {
+	local mb=chapters/08-exec/minibox exec=chapters/08-exec/minibox-exec name=web-$$ mbpid ct out
+	say "A running container gets a name, and minibox-exec joins it from outside, like docker exec:"
+	say "setns() through a pidfd into its namespaces, then one more fork into its PID namespace."
+	next
+	"$mb" --name "$name" --hostname web sh -c 'echo "written inside" >/tmp/note; exec sleep 60' &
+	mbpid=$!
+	record_of "$name"
+	show cat "/run/minibox/$name"
+	ct=$(sed -n 's/^pid //p' "/run/minibox/$name")
+	next
+	# shellcheck disable=SC2016 # expanded by the container's shell
+	out=$(show "$exec" -v "$name" sh -c 'hostname; echo "my PID: $$"; cat /tmp/note; ps')
+	grep -v -e '^minibox-exec: open(' -e ' cgroup' <<<"$out"
+	row "" "host" "minibox-exec's command"
+	row "hostname" "$(hostname)" "web"
+	row "the command's PID" "$(sed -n 's/.*clone3.* = \([0-9]*\) (host pid)/\1/p' <<<"$out")" "2"
+	check "the command sees the container's hostname" has_line web "$out"
+	check "its PID is small: it was born in the container's PID namespace" has_line "my PID: 2" "$out"
+	check "it sees the container's files" has_line "written inside" "$out"
+	kill -KILL "$ct"
+	wait "$mbpid"
+	check "the record is gone with the container" [ ! -e "/run/minibox/$name" ]
+}
+
+tour_09-time() {
+	local mb=chapters/09-time/minibox exec=chapters/09-time/minibox-exec name=clock-$$ out host inside joined mbpid
+	say "A time namespace: CLOCK_MONOTONIC and CLOCK_BOOTTIME read a day more inside (--uptime-offset)."
+	say "unshare() makes it for the children: the offsets are written while nobody is inside."
+	next
+	out=$(show "$mb" -v --uptime-offset 86400 cat /proc/uptime)
+	head -n 1 <<<"$out"
+	grep -e NEWTIME -e timens -e '^[0-9]' <<<"$out"
+	host=$(cut -d. -f1 /proc/uptime)
+	inside=$("$mb" --uptime-offset 86400 cut -d. -f1 /proc/uptime)
+	row "" "host" "container"
+	row "uptime" "$host s" "$inside s"
+	row "date" "$(date +%T)" "$("$mb" --uptime-offset 86400 date +%T)"
+	check "the container's uptime is a day more" [ $(((inside - host) / 3600)) = 24 ]
+	next
+	say "minibox-exec joins the time namespace with the others:"
+	"$mb" --name "$name" --uptime-offset 86400 sleep 60 &
+	mbpid=$!
+	record_of "$name"
+	host=$(cut -d. -f1 /proc/uptime)
+	out=$(show "$exec" "$name" cat /proc/uptime)
+	echo "$out"
+	joined=$(tail -n 1 <<<"$out")
+	check "minibox-exec's command sees the shifted clock" [ $(((${joined%%.*} - host) / 3600)) = 24 ]
+	kill -KILL "$(sed -n 's/^pid //p' "/run/minibox/$name")"
+	wait "$mbpid"
+}
+
 for dir in chapters/[0-9][0-9]-*/; do
 	chapter=$(basename "$dir")
 	[ -n "$CH" ] && [ "${chapter%%-*}" != "$CH" ] && continue

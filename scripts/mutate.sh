@@ -76,14 +76,37 @@ apply_mutant() {
 	' "$1" >"$2"
 }
 
+# Copy chapter $1's programs into $2 with one mutant applied: OLD ($3) must be
+# exactly one line of one of its .c files (from 08 on: minibox.c or
+# minibox-exec.c); the other files are copied as they are.
+mutate_chapter() {
+	local chapter=$1 out=$2 c found=0
+	rm -rf "$out" && mkdir -p "$out"
+	for c in "chapters/$chapter"/*.c; do
+		if apply_mutant "$c" "$out/${c##*/}" "$3" "$4" 2>/dev/null; then
+			found=$((found + 1))
+		else
+			cp "$c" "$out/"
+		fi
+	done
+	[ "$found" = 1 ] || { echo "found in $found files: $3" >"$out/err"; return 1; }
+}
+
+# Build every program in $1 (the test of 08 on runs minibox-exec beside minibox).
+build_all() {
+	local c
+	for c in "$1"/*.c; do
+		$CC -std=gnu11 -w -o "${c%.c}" "$c" || return 1
+	done
+}
+
 hand_mutants() { # chapter dir
 	local chapter=$1 what test old new
 	while IFS=$'\t' read -r what test old new; do
-		mkdir -p "$tmp/hand"
-		if ! apply_mutant "chapters/$chapter/minibox.c" "$tmp/hand/minibox.c" "$old" "$new" 2>"$tmp/hand/err"; then
-			echo "not ok - $chapter mutant \"$what\": stale, the text is not in minibox.c ($(cat "$tmp/hand/err"))"
+		if ! mutate_chapter "$chapter" "$tmp/hand" "$old" "$new"; then
+			echo "not ok - $chapter mutant \"$what\": stale, the text is not in its .c files ($(cat "$tmp/hand/err"))"
 			survivors=$((survivors + 1))
-		elif ! $CC -std=gnu11 -w -o "$tmp/hand/minibox" "$tmp/hand/minibox.c" 2>/dev/null; then
+		elif ! build_all "$tmp/hand" 2>/dev/null; then
 			echo "not ok - $chapter mutant \"$what\": does not build"
 			survivors=$((survivors + 1))
 		else
@@ -102,9 +125,9 @@ for dir in chapters/[0-9][0-9]-*/; do
 		continue
 	fi
 	# Chapter 00 is the skeleton: it has no LAB region to strip.
-	if grep -q "/\* LAB $n: " "$dir"minibox.c; then
+	if grep -q "/\* LAB $n: " "$dir"*.c; then
 		scripts/mklab.sh "$n" "$tmp/$chapter" >/dev/null
-		if $CC -std=gnu11 -w -o "$tmp/$chapter/minibox" "$tmp/$chapter/minibox.c"; then
+		if build_all "$tmp/$chapter"; then
 			report "$(first_failure "$chapter" "$tmp/$chapter/minibox")" "$chapter with LAB $n stripped"
 		else
 			echo "not ok - $chapter: the lab with LAB $n stripped does not build"

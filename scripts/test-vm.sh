@@ -49,6 +49,13 @@ printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 # libraries at run time: minibox only uses it for ordinary users' names)
 cc -static -std=gnu11 -O2 -Wall -Wextra -Werror -o "$root/minibox" "$chapter/minibox.c" \
 	2> >(grep -v -e getpwuid -e 'in function' >&2) || exit 1
+# chapter 09's minibox and minibox-exec: joining a container's cgroup v2
+# (clone3(CLONE_INTO_CGROUP)), as root and as an ordinary user
+for prog in minibox minibox-exec; do
+	[ -f "chapters/09-time/$prog.c" ] || continue
+	cc -static -std=gnu11 -O2 -Wall -Wextra -Werror -o "$root/$prog-09" "chapters/09-time/$prog.c" \
+		2> >(grep -v -e getpwuid -e 'in function' >&2) || exit 1
+done
 cp -a rootfs "$root/rootfs"
 install -m 755 tests/vm/init "$root/init"
 (cd "$root" && find . | busybox cpio -o -H newc 2>/dev/null) | gzip -1 >"$vm/initramfs.gz"

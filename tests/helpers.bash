@@ -84,6 +84,21 @@ as_user() { mb_as_user "$@"; }
 # The binary under test, run by the ordinary user from its tree.
 as_user_minibox() { "$REPO/tests/as-user" "$@"; }
 
+# From chapter 08 on, a chapter has a second program beside minibox:
+# minibox-exec. MINIBOX_EXEC is the one that comes with the binary under
+# test, run by the same user as "$MINIBOX" (MB_EXEC_REAL: the binary itself).
+export MB_EXEC_REAL=${MB_EXEC_REAL:-${MB_REAL%/*}/minibox-exec}
+# shellcheck disable=SC2034 # the test files use it
+MINIBOX_EXEC=$MB_EXEC_REAL
+# shellcheck disable=SC2034
+if [ -n "${MB_USER_TREE:-}" ]; then
+	if [ "${MB_USER_EXEC_OF:-}" != "$MB_EXEC_REAL" ]; then
+		MB_USER_EXEC=$(mb_user_path "$MB_EXEC_REAL")
+		export MB_USER_EXEC MB_USER_EXEC_OF=$MB_EXEC_REAL
+	fi
+	[ -z "${MB_ROOTLESS:-}" ] || MINIBOX_EXEC=$REPO/tests/as-user-exec
+fi
+
 # Before each test: in the rootless pass, skip with a reason the learner can
 # act on when this host cannot run minibox as an ordinary user.
 setup() {
@@ -182,6 +197,9 @@ start_container() { start_binary "$MINIBOX" "$@"; }
 
 # The same with a binary of the test's choice ("$MB_REAL": minibox as root).
 start_binary() {
+	# A second start in one test: the first one's "ready" must not count
+	# (the background job truncates ct.out, maybe after the first look).
+	: >"$BATS_TEST_TMPDIR/ct.out"
 	# 3>&-: bats waits for every holder of its fd 3 to finish.
 	"$@" >"$BATS_TEST_TMPDIR/ct.out" 2>"$BATS_TEST_TMPDIR/ct.err" 3>&- &
 	MB_PID=$!
@@ -396,8 +414,11 @@ host_state() {
 	run_processes | while read -r p _; do
 		sed -n 's/^[0-9]*:\([^:]*\):\(.*\/minibox-.*\)/cgroup \1 \2/p' "/proc/$p/cgroup" 2>/dev/null
 	done | sort -u
-	# state files of containers this run named (tests put MB_TAG in the name)
-	find /run/minibox -mindepth 1 -name "*$MB_TAG*" 2>/dev/null | sed 's/^/state /'
+	# state files of containers this run named (tests put MB_TAG in the name):
+	# root's in /run/minibox, the ordinary user's in its runtime folder or
+	# /tmp/minibox-UID (chapter 08)
+	find /run/minibox "/tmp/minibox-${MB_USER_UID:-65534}" "${XDG_RUNTIME_DIR:-/nonexistent}/minibox" \
+		-mindepth 1 -name "*$MB_TAG*" 2>/dev/null | sed 's/^/state /'
 	# System V IPC objects with this run's key, and POSIX message queues with
 	# this run's tag in their name (an mqueue mount lists them; it is made in
 	# a throwaway mount namespace)
@@ -448,8 +469,10 @@ host_unchanged() { host_state | cmp -s - "$BATS_FILE_TMPDIR/host.before"; }
 assert_host_clean() {
 	local now stray
 	# minibox sweeps what a minibox killed with SIGKILL had no time to
-	# remove (from chapter 07 on, its cgroup) when it next starts: start one.
+	# remove (from chapter 07 on, its cgroup; from 08 on, its record) when
+	# it next starts: start one, and one as the ordinary user (its records).
 	"$MB_REAL" true >/dev/null 2>&1 || true
+	[ -z "${MB_ROOTLESS:-}" ] || "$MINIBOX" true >/dev/null 2>&1 || true
 	# The kernel frees a dead container's namespaces and interfaces moments
 	# after its last process exits: look again for a while before failing.
 	stray=$(stray_processes)
