@@ -113,10 +113,15 @@ teardown_file() { restore_host; }
 }
 
 @test "--init reaps orphans that end together" {
-	start_container --init sh -c '(for i in 1 2 3 4 5 6; do sleep 0.3 & done); echo ready; exec sleep 30'
+	start_container --init sh -c '(for i in 1 2 3 4 5 6; do sleep 0.5 & done); echo ready; exec sleep 30'
 	local ns
 	ns=$(readlink "/proc/$CT_PID/ns/pid")
-	sleep 1.5
+	# The init is stopped while its six orphans end: their six SIGCHLDs
+	# become one pending signal, which it must take for all of them.
+	kill -STOP "$CT_PID"
+	sleep 1
+	kill -CONT "$CT_PID"
+	sleep 0.5
 	run zombies_in_pidns "$ns"
 	assert_output ""
 }

@@ -222,9 +222,11 @@ cgroup_dirs_named_as() {
 	run -125 --separate-stderr unshare --mount --propagation private sh -c \
 		'umount /sys/fs/cgroup/pids && "$0" -v --pids 5 --memory 16M true' "$MB_REAL"
 	assert_stderr_regex '^minibox: /sys/fs/cgroup/pids: this host has no cgroup v1 pids controller'
+	# minibox itself removed it (not the sweep of another minibox, later)
 	local id
-	id=$(grep -o 'memory/minibox/minibox-[0-9a-f]\{12\}' <<<"$stderr" | head -n 1)
+	id=$(grep -o 'memory/minibox/minibox-[0-9a-f]\{12\}' <<<"$stderr" | tail -n 1)
 	[ -n "$id" ]
+	assert_stderr_regex "^minibox: rmdir\(/sys/fs/cgroup/$id\) = 0\$"
 	[ ! -e "/sys/fs/cgroup/$id" ]
 }
 
