@@ -83,7 +83,10 @@ lint:
 
 # The suite again, on binaries built with AddressSanitizer and UBSan.
 sanitize: $(SAN_PROGRAMS)
-	BINDIR=build/sanitize scripts/test.sh
+	@# LeakSanitizer checks at exit with a ptrace()ing helper thread, which
+	@# cannot follow minibox-exec into a container's namespaces (it spins):
+	@# AddressSanitizer and UBSan only.
+	ASAN_OPTIONS=detect_leaks=0 BINDIR=build/sanitize scripts/test.sh
 
 bench: all rootfs
 	scripts/bench.sh

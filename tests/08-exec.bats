@@ -9,32 +9,9 @@ load helpers
 setup_file() { remember_host; }
 teardown_file() { restore_host; }
 
-# minibox-exec comes with the minibox under test, from the same chapter.
-MB_EXEC_REAL=${MB_EXEC_REAL:-${MB_REAL%/*}/minibox-exec}
-export MB_EXEC_REAL
-# In the rootless pass, the ordinary user runs it too (MINIBOX_EXEC), from
-# its tree, as tests/as-user runs "$MINIBOX". Worked out once: exec_as_user
-# runs in the background too, where a fork would pass for the command.
-MB_USER_EXEC=${MB_USER_EXEC:-$MB_EXEC_REAL}
-if [ -n "${MB_USER_TREE:-}" ] && [ "${MB_USER_EXEC_OF:-}" != "$MB_EXEC_REAL" ]; then
-	MB_USER_EXEC=$(mb_user_path "$MB_EXEC_REAL")
-	export MB_USER_EXEC MB_USER_EXEC_OF=$MB_EXEC_REAL
-fi
-# Call it through run or start_binary only: it execs.
-exec_as_user() {
-	case $PWD in "${MB_REPO:-}" | "${MB_REPO:-}"/*)
-		[ -z "${MB_USER_TREE:-}" ] || cd "$MB_USER_TREE${PWD#"$MB_REPO"}" || return 125 ;;
-	esac
-	exec setpriv --reuid="${MB_USER_UID:-65534}" --regid="${MB_USER_GID:-65534}" --clear-groups -- \
-		"$MB_USER_EXEC" "$@"
-}
-if [ -z "${MINIBOX_EXEC:-}" ]; then
-	MINIBOX_EXEC=$MB_EXEC_REAL
-	[ -z "${MB_ROOTLESS:-}" ] || MINIBOX_EXEC=exec_as_user
-fi
-
 # Names of this file's containers: its own, so that other suites running at
-# the same time never meet them. One per test.
+# the same time never meet them. One per test. (MINIBOX_EXEC, the
+# minibox-exec under test, comes from tests/helpers.bash.)
 TAG=${MB_TAG:-${BATS_RUN_TMPDIR##*-}}
 NAME=mbt-$TAG-$BATS_TEST_NUMBER
 # The folder of the records, as minibox chooses it for the user it runs as.
@@ -307,9 +284,9 @@ assert_same_namespaces() {
 # bats test_tags=once
 @test "an ordinary user may not join root's container: 125 and one line" {
 	start_binary "$MB_REAL" --name "$NAME" sh -c 'echo ready; exec sleep 60'
-	run -125 --separate-stderr exec_as_user "$CT_PID" true
+	run -125 --separate-stderr "$REPO/tests/as-user-exec" "$CT_PID" true
 	assert_error_line "minibox-exec: $CT_PID: belongs to uid 0; only its owner or root may join it (you are uid ${MB_USER_UID:-65534})"
-	run -125 --separate-stderr exec_as_user "$NAME" true
+	run -125 --separate-stderr "$REPO/tests/as-user-exec" "$NAME" true
 	assert_stderr_regex "^minibox-exec: $NAME: no container of that name \(.*\)\$"
 }
 

@@ -10,26 +10,9 @@ load helpers
 setup_file() { remember_host; }
 teardown_file() { restore_host; }
 
-# minibox-exec comes with the minibox under test, from the same chapter; in
-# the rootless pass the ordinary user runs it (see tests/08-exec.bats).
-MB_EXEC_REAL=${MB_EXEC_REAL:-${MB_REAL%/*}/minibox-exec}
-export MB_EXEC_REAL
-MB_USER_EXEC=${MB_USER_EXEC:-$MB_EXEC_REAL}
-if [ -n "${MB_USER_TREE:-}" ] && [ "${MB_USER_EXEC_OF:-}" != "$MB_EXEC_REAL" ]; then
-	MB_USER_EXEC=$(mb_user_path "$MB_EXEC_REAL")
-	export MB_USER_EXEC MB_USER_EXEC_OF=$MB_EXEC_REAL
-fi
-exec_as_user() {
-	case $PWD in "${MB_REPO:-}" | "${MB_REPO:-}"/*)
-		[ -z "${MB_USER_TREE:-}" ] || cd "$MB_USER_TREE${PWD#"$MB_REPO"}" || return 125 ;;
-	esac
-	exec setpriv --reuid="${MB_USER_UID:-65534}" --regid="${MB_USER_GID:-65534}" --clear-groups -- \
-		"$MB_USER_EXEC" "$@"
-}
-if [ -z "${MINIBOX_EXEC:-}" ]; then
-	MINIBOX_EXEC=$MB_EXEC_REAL
-	[ -z "${MB_ROOTLESS:-}" ] || MINIBOX_EXEC=exec_as_user
-fi
+# Names of this file's containers: its own, so that other suites running at
+# the same time never meet them. One per test. (MINIBOX_EXEC, the
+# minibox-exec under test, comes from tests/helpers.bash.)
 TAG=${MB_TAG:-${BATS_RUN_TMPDIR##*-}}
 NAME=mbt-$TAG-time-$BATS_TEST_NUMBER
 
