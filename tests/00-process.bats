@@ -91,7 +91,11 @@ teardown_file() { restore_host; }
 
 @test "the command starts with no signal ignored or blocked, whatever the caller left" {
 	run -0 env --ignore-signal=INT,QUIT --block-signal=TERM "$MINIBOX" grep -E '^Sig(Blk|Ign)' /proc/self/status
-	assert_output "$(printf 'SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000')"
+	# the standard signals, 1 to 31: the low 31 bits of each mask (32 and up
+	# are glibc's own, and a sanitizer's runtime may set them)
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$((0x${lines[0]##*[[:space:]]} & 0x7fffffff))" 0
+	assert_equal "$((0x${lines[1]##*[[:space:]]} & 0x7fffffff))" 0
 }
 
 @test "minibox ignores SIGPIPE: a child that dies before go cannot end it without a word" {

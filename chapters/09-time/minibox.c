@@ -2321,7 +2321,9 @@ static void parse_options(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct child_args args;
+	/* static: the exit handler that removes the cgroup (remove_cgroup_at_exit())
+	 * may look at args.cg after main() has returned */
+	static struct child_args args;
 	char id[13]; /* names what we create on the host: cgroup, veth's host end */
 	int status;
 	pid_t pid;
