@@ -121,23 +121,31 @@ cgroup_dirs_named_as() {
 	find /sys/fs/cgroup -maxdepth 4 -type d -name "$name"
 }
 
+# Fail, saying WHY ($1), if any of the directories $2... is still there.
+assert_dirs_gone() {
+	local why=$1 dir
+	shift
+	for dir in "$@"; do
+		[ ! -d "$dir" ] || fail "$why: $dir"
+	done
+}
+
 # bats test_tags=once
 @test "the cgroup is gone after the container exits" {
 	start_binary "$MB_REAL" --memory 64M --pids 16 sh -c 'echo ready; exec sleep 60'
-	local dirs dir
+	local dirs
 	dirs=$(cgroup_dirs_named_as "$CT_PID")
 	[ -n "$dirs" ]
 	kill -KILL "$CT_PID"
 	wait_for_minibox
-	for dir in $dirs; do
-		[ ! -d "$dir" ] || fail "left behind: $dir"
-	done
+	# shellcheck disable=SC2086 # one directory a word
+	assert_dirs_gone "left behind" $dirs
 }
 
 # bats test_tags=once
 @test "after kill -9 of minibox, its cgroup is swept when the next minibox starts" {
 	start_binary "$MB_REAL" --pids 16 sh -c 'echo ready; exec sleep 60'
-	local dirs dir
+	local dirs
 	dirs=$(cgroup_dirs_named_as "$CT_PID")
 	[ -n "$dirs" ]
 	kill -KILL "$MB_PID"
@@ -145,9 +153,8 @@ cgroup_dirs_named_as() {
 	# minibox had no time to clean up: the directories stay, unlocked, until
 	# the next minibox starts (another suite's may have started already)
 	run -0 "$MB_REAL" true
-	for dir in $dirs; do
-		[ ! -d "$dir" ] || fail "not swept: $dir"
-	done
+	# shellcheck disable=SC2086 # one directory a word
+	assert_dirs_gone "not swept" $dirs
 }
 
 # bats test_tags=once
