@@ -9,6 +9,12 @@ load helpers
 setup_file() { remember_host; }
 teardown_file() { restore_host; }
 
+@test "the default maps are container 0 to the invoking user, one id each" {
+	run -0 "$MINIBOX" sh -c "awk '{ print \$1, \$2, \$3 }' /proc/self/uid_map /proc/self/gid_map"
+	assert_output "0 $MB_UID 1
+0 $MB_GID 1"
+}
+
 @test "inside, the command is root: uid 0 and gid 0" {
 	run -0 "$MINIBOX" sh -c 'id -u; id -g'
 	assert_output $'0\n0'
@@ -18,12 +24,6 @@ teardown_file() { restore_host; }
 	start_container sh -c 'echo ready; exec sleep 60'
 	run -0 stat -c '%u %g' "/proc/$CT_PID"
 	assert_output "$MB_UID $MB_GID"
-}
-
-@test "the default maps are container 0 to the invoking user, one id each" {
-	run -0 "$MINIBOX" sh -c "awk '{ print \$1, \$2, \$3 }' /proc/self/uid_map /proc/self/gid_map"
-	assert_output "0 $MB_UID 1
-0 $MB_GID 1"
 }
 
 @test "the container's user namespace differs from the host's" {
