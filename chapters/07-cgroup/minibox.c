@@ -464,12 +464,14 @@ static void link_up(int fd, const char *name, const char *who)
 static void create_veth(int fd, const char *host_end, pid_t pid)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-	struct rtattr *linkinfo, *data, *peer;
 	struct nl_request req;
-	uint32_t ns_pid = pid;
 	char what[128];
 
 	nl_start(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
+	/* LAB 05: append the attributes with nl_attr(): IFLA_IFNAME host_end; an IFLA_LINKINFO nest holding IFLA_INFO_KIND "veth" and an IFLA_INFO_DATA nest, which holds a VETH_INFO_PEER nest (value: an ifinfomsg) with IFLA_IFNAME "eth0" and IFLA_NET_NS_PID pid (a uint32_t); close each nest with nl_end(), innermost first */
+	struct rtattr *linkinfo, *data, *peer;
+	uint32_t ns_pid = pid;
+
 	nl_attr(&req, IFLA_IFNAME, host_end, strlen(host_end) + 1);
 	linkinfo = nl_attr(&req, IFLA_LINKINFO, NULL, 0);
 	nl_attr(&req, IFLA_INFO_KIND, "veth", 5);
@@ -481,6 +483,7 @@ static void create_veth(int fd, const char *host_end, pid_t pid)
 	nl_end(&req, peer);
 	nl_end(&req, data);
 	nl_end(&req, linkinfo);
+	/* END LAB 05 */
 	snprintf(what, sizeof(what), "RTM_NEWLINK(%s, veth, peer eth0 in the netns of %d)",
 		 host_end, pid);
 	nl_talk(fd, &req, "", what);
@@ -495,8 +498,10 @@ static void add_address(int fd, const char *name, struct in_addr addr, int prefi
 	char what[96];
 
 	nl_start(&req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
+	/* LAB 05: append the address with nl_attr() twice, as IFA_LOCAL and as IFA_ADDRESS (they differ only on a point-to-point link) */
 	nl_attr(&req, IFA_LOCAL, &addr, sizeof(addr));
 	nl_attr(&req, IFA_ADDRESS, &addr, sizeof(addr));
+	/* END LAB 05 */
 	snprintf(what, sizeof(what), "RTM_NEWADDR(%s, %s/%d)", name, inet_ntoa(addr), prefix);
 	nl_talk(fd, &req, who, what);
 }
@@ -511,7 +516,9 @@ static void add_default_route(int fd, struct in_addr gateway, const char *who)
 	char what[96];
 
 	nl_start(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rt, sizeof(rt));
+	/* LAB 05: append the gateway with nl_attr() as RTA_GATEWAY: no RTA_DST and a prefix length of 0 make the route the default */
 	nl_attr(&req, RTA_GATEWAY, &gateway, sizeof(gateway));
+	/* END LAB 05 */
 	snprintf(what, sizeof(what), "RTM_NEWROUTE(default via %s)", inet_ntoa(gateway));
 	nl_talk(fd, &req, who, what);
 }
@@ -1241,14 +1248,12 @@ static void setup_host_end(pid_t pid, const char *id)
 	char host_end[IFNAMSIZ];
 	int fd;
 
-	/* LAB 05: create the veth pair, eth0 in the child's namespace; give the host end its address; bring it up */
 	fd = nl_open();
 	snprintf(host_end, sizeof(host_end), "mb-%s", id);
 	create_veth(fd, host_end, pid);
 	add_address(fd, host_end, opt.host_addr, opt.prefix, "");
 	link_up(fd, host_end, "");
 	close(fd);
-	/* END LAB 05 */
 }
 
 /* ----------------------------------------------------------------- cgroups */
