@@ -589,7 +589,7 @@ static void setup_network(void)
  * see: /proc/self/cgroup says "/", and the host's tree above is hidden. */
 static void enter_cgroup_namespace(void)
 {
-	/* LAB 07: unshare(CLONE_NEWCGROUP): our cgroup becomes the root of our view */
+	/* LAB 07: unshare(CLONE_NEWCGROUP): our cgroup becomes the root of our view; for -v narrate() "child: unshare(CLONE_NEWCGROUP) = 0", which the tests read */
 	if (unshare(CLONE_NEWCGROUP) == -1)
 		die("unshare(CLONE_NEWCGROUP)");
 	narrate("child: unshare(CLONE_NEWCGROUP) = 0");
@@ -992,7 +992,7 @@ static void exec_command(char **command)
  * the command's status, like tini and docker run --init. */
 static void run_init(void)
 {
-	/* LAB 02: as PID 1, fork the command, then reap orphans and pass signals on until it ends */
+	/* LAB 02: as PID 1, fork the command (exec_command() in the child); for -v narrate() "child: init: fork() = PID, the command"; then exit with wait_for_child(): it reaps orphans and passes signals on until the command ends */
 	pid_t pid = fork();
 
 	if (pid == -1)

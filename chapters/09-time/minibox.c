@@ -595,7 +595,7 @@ static void setup_network(void)
  * see: /proc/self/cgroup says "/", and the host's tree above is hidden. */
 static void enter_cgroup_namespace(void)
 {
-	/* LAB 07: unshare(CLONE_NEWCGROUP): our cgroup becomes the root of our view */
+	/* LAB 07: unshare(CLONE_NEWCGROUP): our cgroup becomes the root of our view; for -v narrate() "child: unshare(CLONE_NEWCGROUP) = 0", which the tests read */
 	if (unshare(CLONE_NEWCGROUP) == -1)
 		die("unshare(CLONE_NEWCGROUP)");
 	narrate("child: unshare(CLONE_NEWCGROUP) = 0");
@@ -615,7 +615,7 @@ static void enter_time_namespace(void)
 
 	if (!opt.time_ns)
 		return;
-	/* LAB 09: unshare(CLONE_NEWTIME), write both offsets into /proc/self/timens_offsets, setns() into time_for_children */
+	/* LAB 09: unshare(CLONE_NEWTIME), write both offsets into /proc/self/timens_offsets, setns() into time_for_children; narrate() each for -v as the tests read them: "child: unshare(CLONE_NEWTIME) = 0: ...", "child: write(/proc/self/timens_offsets, ...)", "child: setns(/proc/self/ns/time_for_children, CLONE_NEWTIME) = 0: ..." */
 	if (unshare(CLONE_NEWTIME) == -1)
 		die("unshare(CLONE_NEWTIME)");
 	narrate("child: unshare(CLONE_NEWTIME) = 0: a time namespace for our children, not for us");
@@ -1031,7 +1031,7 @@ static void exec_command(char **command)
  * the command's status, like tini and docker run --init. */
 static void run_init(void)
 {
-	/* LAB 02: as PID 1, fork the command, then reap orphans and pass signals on until it ends */
+	/* LAB 02: as PID 1, fork the command (exec_command() in the child); for -v narrate() "child: init: fork() = PID, the command"; then exit with wait_for_child(): it reaps orphans and passes signals on until the command ends */
 	pid_t pid = fork();
 
 	if (pid == -1)
