@@ -16,7 +16,7 @@ DOTS     := $(wildcard diagrams/*.dot)
 # CH=03 picks a chapter by its number; CHAPTER is its directory name.
 CHAPTER   = $(firstword $(filter $(CH)-%,$(CHAPTERS)))
 
-.PHONY: all rootfs probes test test-twice test-vm demo diagrams lab progress lint sanitize bench mutate diff clean help
+.PHONY: all rootfs probes test test-twice test-vm demo diagrams lab handout progress lint sanitize bench mutate diff clean clean-lab help
 
 all: $(PROGRAMS)
 
@@ -44,7 +44,11 @@ rootfs/bin/busybox: scripts/mkrootfs.sh
 # Everything: each chapter's binary against its own and all earlier chapters'
 # tests, then mutation, README transcripts, diagrams and shellcheck.
 # CH=03: chapter 03's binary against tests 00..03. MINIBOX=path grades another binary.
+# A lab's program (MINIBOX=lab/...) is rebuilt first: grading a stale binary
+# after an edit would grade the old code.
+LAB_UNDER_TEST = $(patsubst $(CURDIR)/%,%,$(abspath $(dir $(MINIBOX))))
 test:
+	$(if $(filter lab/%,$(LAB_UNDER_TEST)),@$(MAKE) -s --no-print-directory $(patsubst %.c,%,$(wildcard $(LAB_UNDER_TEST)/*.c)))
 	CH=$(CH) MINIBOX=$(MINIBOX) scripts/test.sh
 
 # Two suites at once, from two fresh clones of HEAD: both must pass.
@@ -62,11 +66,21 @@ diagrams:
 	scripts/diagrams.sh
 
 # make lab CH=03: lab/03-mount/minibox.c with the LAB 03 code taken out.
+# It refuses to write over a lab that has been edited (scripts/mklab.sh).
 lab:
 	@test -n "$(CHAPTER)" || { echo "make lab: say which chapter, e.g. make lab CH=03" >&2; exit 2; }
-	scripts/mklab.sh $(CH)
+	@scripts/mklab.sh $(CH)
 	$(MAKE) --no-print-directory $(patsubst chapters/%.c,lab/%,$(wildcard chapters/$(CHAPTER)/*.c))
 
+# make handout CH=03: build/handout/minibox-lab-03-mount/ and its .tar.gz, for
+# a teacher to give out: the stripped program, the README without the
+# solution, the tests, and ./grade.
+handout:
+	@test -n "$(CHAPTER)" || { echo "make handout: say which chapter, e.g. make handout CH=03" >&2; exit 2; }
+	scripts/mkhandout.sh $(CH)
+
+# Every lab in lab/ against its chapter's tests and the earlier chapters';
+# the grade sheets go to lab/grades.xml (JUnit) and lab/grades.tap.
 progress:
 	scripts/progress.sh
 
@@ -97,9 +111,15 @@ diff:
 	@prev=$$(printf '%s\n' $(CHAPTERS) | grep -B1 -x '$(CHAPTER)' | head -n 1); \
 	git diff --no-index -- chapters/$$prev/minibox.c chapters/$(CHAPTER)/minibox.c || true
 
+# lab/ holds students' work: clean leaves it (and says so); clean-lab removes it.
 clean:
 	rm -f $(PROGRAMS) $(PROBES)
-	rm -rf rootfs lab build
+	rm -rf rootfs build
+	@if [ -d lab ]; then rm -f lab/*/minibox lab/*/minibox-exec; \
+		echo "make clean: kept lab/ (your lab work: $$(ls lab | tr '\n' ' ')); make clean-lab deletes it"; fi
+
+clean-lab:
+	@if [ -d lab ]; then echo "make clean-lab: deleting lab/: $$(ls lab | tr '\n' ' ')"; rm -rf lab; fi
 
 help:
 	@echo "make              build every chapter (chapters/NN-*/minibox)"
@@ -108,9 +128,10 @@ help:
 	@echo "make test-twice   two suites at once, from two clones of HEAD (as root)"
 	@echo "make test-vm      chapter 07's cgroup v2 checks in a VM (as root)"
 	@echo "make demo [CH=NN] [PAUSE=1]        the narrated tour (as root)"
-	@echo "make lab CH=NN    write lab/NN-*/ with chapter NN's code taken out"
-	@echo "make progress     how far each lab has come"
+	@echo "make lab CH=NN    write lab/NN-*/ with chapter NN's code taken out (never over edited work)"
+	@echo "make handout CH=NN  a folder and tarball to give a class: stripped program, README, tests, ./grade"
+	@echo "make progress     how far each lab has come, the first failure's reason; grade sheets in lab/"
 	@echo "make diff CH=NN   what chapter NN adds to the one before"
 	@echo "make diagrams     render diagrams/*.dot to SVG"
 	@echo "make mutate       prove the tests fail without the code they test"
-	@echo "make lint | sanitize | bench | clean"
+	@echo "make lint | sanitize | bench | clean (keeps lab/) | clean-lab"

@@ -4,6 +4,10 @@
 # Earlier chapters' regions stay filled: a student works on one idea at a time.
 #
 #   scripts/mklab.sh NN [OUTDIR]      (default OUTDIR: lab/NN-slug)
+#
+# A lab folder holds a student's work: when OUTDIR already has a program that
+# differs from the handout written there (.handout.sha256 records it), this
+# refuses, says how to grade the work and how to start over, and exits 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,15 +17,44 @@ src=$(find chapters -mindepth 1 -maxdepth 1 -name "$n-*" | head -n 1)
 out=${2:-lab/$(basename "$src")}
 
 grep -q "/\* LAB $n: " "$src"/*.c || { echo "mklab: $src has no LAB $n markers" >&2; exit 2; }
+
+# Work in progress is never overwritten: the handout may be written again
+# only over files that are still exactly as it was handed out.
+edited=''
+for c in "$src"/*.c; do
+	f=$out/$(basename "$c")
+	[ -e "$f" ] || continue
+	if ! (cd "$out" && sha256sum --quiet --check .handout.sha256) >/dev/null 2>&1; then
+		edited=$f
+		break
+	fi
+done
+if [ -n "$edited" ]; then
+	cat >&2 <<-EOF
+	mklab: $edited has changed since the lab was handed out: that is your work, left as it is.
+	  build it:    make ${out%/}/minibox
+	  grade it:    sudo make test CH=$n MINIBOX=${out%/}/minibox
+	  start over:  mv ${out%/} ${out%/}.mine     (keeps your work aside), then make lab CH=$n
+	EOF
+	exit 3
+fi
+
 mkdir -p "$out"
 for c in "$src"/*.c; do
+	# The TODO keeps the marker's sentence, wrapped to fit a 100-column screen.
 	awk -v n="$n" -v file="$c" '
 	$0 ~ "/\\* LAB " n ": " {
 		if (inside) { print file ": LAB " n " opened twice" > "/dev/stderr"; exit 1 }
 		inside = 1
 		indent = $0; sub(/[^ \t].*/, "", indent)
-		text = $0; sub(/^[ \t]*\/\* LAB /, "", text)
-		print indent "/* TODO LAB " text
+		text = $0; sub(/^[ \t]*\/\* LAB /, "", text); sub(/[ \t]*\*\/[ \t]*$/, "", text)
+		words = split(text, w, " ")
+		line = indent "/* TODO LAB " w[1]
+		for (i = 2; i <= words; i++) {
+			if (length(line) + 1 + length(w[i]) > 96) { print line; line = indent " * " w[i] }
+			else line = line " " w[i]
+		}
+		print line " */"
 		next
 	}
 	$0 ~ "/\\* END LAB " n " \\*/" {
@@ -33,4 +66,5 @@ for c in "$src"/*.c; do
 	END { if (inside) { print file ": LAB " n " never ends" > "/dev/stderr"; exit 1 } }
 	' "$c" >"$out/$(basename "$c")"
 done
-echo "mklab: wrote $out/ (LAB $n regions are TODOs now)"
+(cd "$out" && sha256sum -- *.c >.handout.sha256)
+echo "mklab: wrote $out/ (LAB $n regions are TODOs now: grep -n 'TODO LAB' $out/*.c)"

@@ -180,6 +180,7 @@ else
 		done
 		job_add 0 checks "" scripts/diagrams.sh --check
 		job_add 0 checks "" scripts/lint-scripts.sh
+		job_add 1 checks "lab round trip: " scripts/lab-roundtrip.sh 01
 		# Chapter 07's tests run on this host's cgroups. If they are not pure
 		# v2, a VM that is runs the v2 checks: it shares nothing with the tests here.
 		if [ -d chapters/07-cgroup ]; then

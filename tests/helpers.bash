@@ -352,10 +352,27 @@ kill_namespace_members() {
 	return 0
 }
 
+# A failed test shows what minibox itself said: bats reports only "`run -0
+# ...` failed, expected exit code 0, got 125", and the reason ("minibox:
+# pivot_root(.): Invalid argument") is in the output of that last run. Its
+# error and hint lines (not the -v narration, whose calls end in "= N"),
+# else its last lines. teardown's output is printed under the failure.
+show_minibox_said() {
+	local said
+	said=$(printf '%s\n%s\n' "${stderr:-}" "${output:-}" | grep -E '^(minibox|hint): ' | grep -vE ' = -?[0-9]')
+	[ -n "$said" ] || said=$(printf '%s\n%s\n' "${stderr:-}" "${output:-}" | grep -v '^$' | tail -n 5)
+	[ -n "$said" ] || return 0
+	echo "the last command run said:"
+	echo "  ${said//$'\n'/$'\n'  }"
+}
+
 # After each test (a file with its own teardown calls this one too).
 mb_teardown() {
 	# bats sets BATS_TEST_COMPLETED only when the test passed
-	[ -n "${BATS_TEST_COMPLETED:-}" ] || touch "$BATS_FILE_TMPDIR/a-test-failed"
+	if [ -z "${BATS_TEST_COMPLETED:-}" ]; then
+		touch "$BATS_FILE_TMPDIR/a-test-failed"
+		show_minibox_said
+	fi
 	stop_containers
 	if [ -f "$BATS_TEST_TMPDIR/user-dirs" ]; then
 		xargs rm -rf <"$BATS_TEST_TMPDIR/user-dirs"

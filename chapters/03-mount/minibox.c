@@ -424,7 +424,7 @@ static void make_dirs(const char *path)
  * would appear on the host too. Cut that link first. */
 static void make_mounts_private(void)
 {
-	/* LAB 03: make every mount in our namespace private (MS_REC | MS_PRIVATE) */
+	/* LAB 03: make every mount in our namespace private (MS_REC | MS_PRIVATE) with mount_or_die(), which narrates it for -v */
 	mount_or_die(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 	/* END LAB 03 */
 }
@@ -505,7 +505,7 @@ static void populate_dev(void)
 		{ "/proc/self/fd/2", "/dev/stderr" } };
 	size_t i;
 
-	/* LAB 03: a tmpfs on /dev, the host's devices bound in, devpts, /dev/shm */
+	/* LAB 03: a tmpfs on /dev (mode=755); bind each host device of devices[] into it (bind_device()); devpts on /dev/pts (newinstance,ptmxmode=0666); a tmpfs on /dev/shm; the symlinks of links[] (ptmx, fd, stdin, stdout, stderr): the tests look for every one of these names */
 	make_dirs(in_rootfs("/dev"));
 	mount_or_die("tmpfs", in_rootfs("/dev"), "tmpfs", MS_NOSUID, "mode=755");
 	for (i = 0; i < ARRAY_SIZE(devices); i++)
@@ -577,7 +577,7 @@ static void bind_folders(void)
  * takes the old root away, so that no path leads back to the host's files. */
 static void enter_new_root(void)
 {
-	/* LAB 03: pivot_root(".", ".") (our working directory is the rootfs), detach the old root, chdir("/") */
+	/* LAB 03: pivot_root(".", ".") (our working directory is the rootfs), detach the old root with umount2(".", MNT_DETACH), chdir("/"); narrate() each call for -v as the tests read it: child: pivot_root(".", ".") = 0, then child: umount2(".", MNT_DETACH) = 0 */
 	if (syscall(SYS_pivot_root, ".", ".") == -1)
 		die("pivot_root(%s)", opt.rootfs);
 	narrate("child: pivot_root(\".\", \".\") = 0, in %s", opt.rootfs);
@@ -624,7 +624,7 @@ static void exec_command(char **command)
  * the command's status, like tini and docker run --init. */
 static void run_init(void)
 {
-	/* LAB 02: as PID 1, fork the command, then reap orphans and pass signals on until it ends */
+	/* LAB 02: as PID 1, fork the command (exec_command() in the child); for -v narrate() "child: init: fork() = PID, the command"; then exit with wait_for_child(): it reaps orphans and passes signals on until the command ends */
 	pid_t pid = fork();
 
 	if (pid == -1)

@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# Grade one program against a chapter's tests: rebuild it first (a stale
+# binary never gets graded), run the tests, say how far it got and why the
+# first failing test failed, and write a grade sheet a teacher can collect.
+# Used by `make progress` (every lab/NN-slug/) and by a handout's ./grade.
+#
+#   scripts/grade.sh [OPTIONS] NN PROGRAM
+#     --own          only chapter NN's own tests (default: every chapter's up to NN)
+#     --tap FILE     write the results as one TAP stream
+#     --junit FILE   write them as JUnit XML (what CI servers and graders read)
+#     --name NAME    who is graded, in the sheets (default: user@host)
+#     --quiet        no per-file lines, only the summary
+#
+# PROGRAM is built with `make PROGRAM` (and its siblings, from 08 on
+# minibox-exec), from the folder this script's parent is: the repository, or
+# a handout. Chapter NN's tests run as root, and from chapter 04 on again as
+# the ordinary user (tests/user.bash); the earlier chapters' tests as root.
+# The last line is "N passed, N failed, N skipped". Exit 0 when all pass,
+# 1 when a test fails, 2 when the program does not build. Run as root.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+own='' tap_out='' junit_out='' quiet=''
+name="${SUDO_USER:-$(id -un)}@$(hostname)"
+while [ $# -gt 0 ]; do
+	case $1 in
+	--own) own=1 ;;
+	--tap) tap_out=${2:?--tap needs a file}; shift ;;
+	--junit) junit_out=${2:?--junit needs a file}; shift ;;
+	--name) name=${2:?--name needs a name}; shift ;;
+	--quiet) quiet=1 ;;
+	-*) echo "grade: unknown option $1" >&2; exit 2 ;;
+	*) break ;;
+	esac
+	shift
+done
+[ $# = 2 ] || { echo "usage: scripts/grade.sh [--own] [--tap FILE] [--junit FILE] [--name NAME] NN PROGRAM" >&2; exit 2; }
+n=$1 program=$(realpath -m --relative-to=. "$2")
+[ "$(id -u)" = 0 ] || { echo "grade: run me as root (sudo): the tests create namespaces and mounts" >&2; exit 2; }
+chapter=$(find tests -maxdepth 1 -name "$n-*.bats" -printf '%f\n' | head -n 1)
+chapter=${chapter%.bats}
+[ -n "$chapter" ] || { echo "grade: no tests/$n-*.bats here" >&2; exit 2; }
+
+# Rebuild: the program and its siblings (from 08 on, minibox-exec). A build
+# that fails is the first thing to fix: show the compiler's words.
+dir=$(dirname "$program")
+for c in "$dir"/*.c; do
+	if ! log=$(make -s --no-print-directory "${c%.c}" 2>&1); then
+		why=$(grep -m 8 -E 'error|Error' <<<"$log")
+		echo "$chapter: ${c%.c} does not build yet:"
+		echo "  ${why//$'\n'/$'\n'  }"
+		# the sheets say so too: one failed test, "the program builds"
+		[ -z "$tap_out" ] || printf '# minibox %s: %s\nnot ok 1 %s builds\n# %s\n1..1\n' \
+			"$chapter" "$name" "${c%.c}" "${why//$'\n'/$'\n'# }" >"$tap_out"
+		[ -z "$junit_out" ] || {
+			echo '<?xml version="1.0" encoding="UTF-8"?>'
+			printf '<testsuites name="minibox %s: %s" tests="1" failures="1" skipped="0">\n' "$chapter" "$name"
+			printf '  <testsuite name="%s" tests="1" failures="1" skipped="0">\n' "$chapter"
+			printf '    <testcase classname="%s" name="%s builds"><failure message="does not build">%s</failure></testcase>\n' \
+				"$chapter" "${c%.c}" "$(sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g' <<<"$why")"
+			echo '  </testsuite>'
+			echo '</testsuites>'
+		} >"$junit_out"
+		echo "0 passed, 1 failed, 0 skipped"
+		exit 2
+	fi
+done
+# What the tests need besides the program: the rootfs (03 on), probes (06 on).
+[ "$((10#$n))" -lt 3 ] || make -s --no-print-directory rootfs >/dev/null || exit 2
+[ "$((10#$n))" -lt 6 ] || make -s --no-print-directory probes >/dev/null || exit 2
+
+# The rootless pass runs as the ordinary user (tests/user.bash says who).
+# shellcheck source=tests/user.bash disable=SC1091
+source tests/user.bash
+mb_choose_user "$PWD" || { echo "grade: could not prepare the ordinary user's copy" >&2; exit 2; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"; mb_remove_user_tree' EXIT
+
+# The runs: "label<TAB>test file<TAB>rootless?", earlier chapters first.
+runs=()
+for t in tests/[0-9][0-9]-*.bats; do
+	t=$(basename "$t" .bats)
+	[[ $t > $chapter ]] && break
+	[ -n "$own" ] && [ "$t" != "$chapter" ] && continue
+	runs+=("$t"$'\t'"$t"$'\t')
+	if [ "$t" = "$chapter" ] && [ "$((10#$n))" -ge 4 ]; then
+		runs+=("$t as $MB_USER_LABEL"$'\t'"$t"$'\t'1)
+	fi
+done
+
+passed=0 failed=0 skipped=0 first='' i=0
+for run in "${runs[@]}"; do
+	IFS=$'\t' read -r label file rootless <<<"$run"
+	filter=()
+	[ -n "$rootless" ] && filter=(--filter-tags '!once')
+	MB_ROOTLESS=$rootless MINIBOX=$PWD/$program bats --formatter tap "${filter[@]}" "tests/$file.bats" \
+		>"$tmp/$i.tap" 2>&1
+	echo "$label" >"$tmp/$i.label"
+	p=$(grep -c '^ok ' "$tmp/$i.tap")
+	s=$(grep -c '^ok .* # skip' "$tmp/$i.tap")
+	f=$(grep -c '^not ok ' "$tmp/$i.tap")
+	p=$((p - s))
+	# a file that does not even load has no results: that is a failure too
+	grep -q '^\(not \)\?ok ' "$tmp/$i.tap" || f=1
+	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
+	if [ -z "$quiet" ]; then
+		total=$((p + f))
+		bar=$(printf '%*s' "$((p * 20 / (total > 0 ? total : 1)))" '' | tr ' ' '#')
+		extra=''
+		[ "$s" = 0 ] || extra=", $s skipped"
+		printf '%-34s [%-20s] %d of %d pass%s\n' "$label" "$bar" "$p" "$total" "$extra"
+	fi
+	# The first failure, with its reason: bats' own lines and what minibox said.
+	if [ -z "$first" ] && [ "$f" -gt 0 ]; then
+		first=$(awk 'on && /^(not )?ok / { exit }
+			/^not ok /{ on = 1; sub(/^not ok [0-9]+ /, ""); print "  " $0; next }
+			on && /^#[ \t]*$/ { next }
+			on && /^#/ { sub(/^# ?/, ""); print "    " $0; if (++k >= 14) exit; next }
+			on { exit }' "$tmp/$i.tap")
+		[ -n "$first" ] || first="  tests/$file.bats did not run: $(head -n 3 "$tmp/$i.tap" | tr '\n' ' ')"
+		first="first failure, in $label:"$'\n'$first
+	fi
+	i=$((i + 1))
+done
+[ -z "$first" ] || echo "$first"
+
+# The grade sheets. TAP: one stream, one plan, a comment before each file.
+if [ -n "$tap_out" ]; then
+	for ((j = 0; j < i; j++)); do
+		echo "# $(cat "$tmp/$j.label")"
+		grep -E '^(not )?ok ' "$tmp/$j.tap"
+	done | awk -v who="$name" -v ch="$chapter" '
+		BEGIN { print "# minibox " ch ": " who }
+		/^#/ { print; next }
+		{ k++; sub(/^ok [0-9]+/, "ok " k); sub(/^not ok [0-9]+/, "not ok " k); print }
+		END { print "1.." k }' >"$tap_out"
+fi
+# JUnit XML: a testsuite per run, a testcase per test, the reason in <failure>.
+if [ -n "$junit_out" ]; then
+	for ((j = 0; j < i; j++)); do
+		awk -v label="$(cat "$tmp/$j.label")" '
+		function esc(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s); gsub(/"/, "\\&quot;", s); return s }
+		function flush() { if (name == "") return; tests++
+			out = out "    <testcase classname=\"" esc(label) "\" name=\"" esc(name) "\">"
+			if (kind == "fail") { failures++; out = out "\n      <failure message=\"" esc(name) "\">" esc(why) "</failure>\n    " }
+			if (kind == "skip") { skipped++; out = out "<skipped message=\"" esc(why) "\"/>" }
+			out = out "</testcase>\n"; name = "" }
+		/^not ok / { flush(); kind = "fail"; why = ""; name = $0; sub(/^not ok [0-9]+ /, "", name); next }
+		/^ok .* # skip/ { flush(); kind = "skip"; name = $0; sub(/^ok [0-9]+ /, "", name); why = name
+			sub(/ # skip.*/, "", name); sub(/.* # skip ?/, "", why); next }
+		/^ok / { flush(); kind = "pass"; name = $0; sub(/^ok [0-9]+ /, "", name); next }
+		/^#/ && kind == "fail" { line = $0; sub(/^# ?/, "", line); why = why line "\n"; next }
+		END { flush()
+			if (tests == 0) { tests = 1; failures = 1
+				out = "    <testcase classname=\"" esc(label) "\" name=\"the tests run\"><failure message=\"the file did not load\"/></testcase>\n" }
+			printf "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" skipped=\"%d\">\n%s  </testsuite>\n",
+				esc(label), tests, failures + 0, skipped + 0, out }' "$tmp/$j.tap"
+	done >"$tmp/suites.xml"
+	{
+		echo '<?xml version="1.0" encoding="UTF-8"?>'
+		printf '<testsuites name="minibox %s: %s" tests="%d" failures="%d" skipped="%d">\n' \
+			"$chapter" "$name" "$((passed + failed + skipped))" "$failed" "$skipped"
+		cat "$tmp/suites.xml"
+		echo '</testsuites>'
+	} >"$junit_out"
+fi
+
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" = 0 ]

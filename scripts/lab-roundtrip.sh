@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# TAP: the lab round trip a teacher relies on, on chapter 01 (small and
+# quick: its own tests only). The handout unpacks and builds on its own, its
+# README gives no solution away, it fails the chapter's tests, and passes
+# them once the chapter's code is put back; `make lab` never writes over
+# edited work, but does write again over a lab nobody touched. Run as root.
+#
+#   scripts/lab-roundtrip.sh [NN]     (default 01)
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+n=${1:-01}
+chapter=$(find chapters -mindepth 1 -maxdepth 1 -name "$n-*" -printf '%f\n' | head -n 1)
+[ -n "$chapter" ] || { echo "lab-roundtrip: no chapter $n" >&2; exit 2; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+k=0 failures=0
+
+# check WHAT COMMAND...: one TAP line; on failure, the command's last lines.
+check() {
+	local what=$1 log
+	shift
+	k=$((k + 1))
+	if log=$("$@" 2>&1); then
+		echo "ok $k $what"
+	else
+		echo "not ok $k $what"
+		tail -n 12 <<<"$log" | sed 's/^/# /'
+		failures=$((failures + 1))
+	fi
+}
+fails() { ! "$@"; }
+
+# The handout, as a student gets it: the tarball, unpacked elsewhere.
+check "make handout CH=$n writes a folder and a tarball" \
+	scripts/mkhandout.sh "$n" "$tmp/made/minibox-lab-$chapter"
+mkdir -p "$tmp/student"
+check "the tarball unpacks" tar -C "$tmp/student" -xzf "$tmp/made/minibox-lab-$chapter.tar.gz"
+h=$tmp/student/minibox-lab-$chapter
+check "the handout builds on its own (make)" make -s -C "$h"
+check "the handout's minibox.c has the TODOs, not the code" \
+	sh -c "grep -q 'TODO LAB $n' '$h/minibox.c' && ! grep -q '/[*] LAB $n: ' '$h/minibox.c'"
+check "the handout's README points to no solution (no make diff, no finished program, no code walk)" \
+	sh -c "! grep -n 'make diff\|chapters/$chapter/minibox\.c\|make lab' '$h/README.md' &&
+		sed -n '/^## The code/,/^## /p' '$h/README.md' | grep -q 'That is your part'"
+check "sudo ./grade fails the handout as given" fails "$h/grade" --own
+check "the grade sheet names each failing test" \
+	sh -c "grep -q '<failure' '$h/grade.xml' && grep -q '^not ok ' '$h/grade.tap'"
+cp "chapters/$chapter/minibox.c" "$h/minibox.c"
+check "sudo ./grade passes once the chapter's code is put back" "$h/grade" --own
+check "the grade sheet then has no failure" \
+	sh -c "grep -q 'failures=\"0\"' '$h/grade.xml' && ! grep -q '<failure' '$h/grade.xml'"
+
+# make lab's guard, on a lab folder of this test's own.
+lab=$tmp/lab/$chapter
+check "make lab writes a lab" scripts/mklab.sh "$n" "$lab"
+check "make lab writes it again while nobody has touched it" scripts/mklab.sh "$n" "$lab"
+echo '/* the student was here */' >>"$lab/minibox.c"
+check "make lab refuses to write over an edited lab, and says how to start over" \
+	sh -c "! scripts/mklab.sh '$n' '$lab' 2>'$tmp/refusal' && grep -q 'start over' '$tmp/refusal'"
+check "the student's edit is still there" grep -q 'the student was here' "$lab/minibox.c"
+
+echo "1..$k"
+[ "$failures" = 0 ]
