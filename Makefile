@@ -36,6 +36,11 @@ probes: $(PROBES)
 tests/probes/%: tests/probes/%.c
 	$(CC) -static -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
+# scripts/nsgraph's helper: the ioctl_ns(2) calls a shell script cannot make.
+build/nsrel: scripts/nsrel.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
 # The root filesystem: rebuilt only when missing or older than its script.
 rootfs: rootfs/bin/busybox
 rootfs/bin/busybox: scripts/mkrootfs.sh
@@ -77,8 +82,8 @@ lint:
 	scripts/install-deps.sh --lint
 	shellcheck scripts/*.sh tests/*.bash .ci/run
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--suppress=missingIncludeSystem $(addsuffix .c,$(PROGRAMS))
-	@for c in $(addsuffix .c,$(PROGRAMS)); do \
+		--suppress=missingIncludeSystem $(addsuffix .c,$(PROGRAMS)) scripts/nsrel.c
+	@for c in $(addsuffix .c,$(PROGRAMS)) scripts/nsrel.c; do \
 		echo "clang $$c"; clang -std=gnu11 -Wall -Wextra -Werror -fsyntax-only $$c || exit 1; done
 
 # The suite again, on binaries built with AddressSanitizer and UBSan.
