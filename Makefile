@@ -18,7 +18,7 @@ CHAPTER   = $(firstword $(filter $(CH)-%,$(CHAPTERS)))
 
 .PHONY: all rootfs probes test test-twice test-vm demo diagrams lab progress lint sanitize bench mutate diff clean help
 
-all: $(PROGRAMS)
+all: $(PROGRAMS) build/nsrel
 
 chapters/%: chapters/%.c
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
