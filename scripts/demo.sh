@@ -43,7 +43,7 @@ fi
 broken=0
 # The calls the chapter on show adds, an extended regular expression over
 # the -v lines: each tour sets it. show makes them stand out.
-new_calls=''
+new_calls='.'
 
 title() { printf '\n%s== %s ==%s\n' "$bold" "$*" "$plain"; }
 say() { printf '%s\n' "$*"; }
@@ -121,7 +121,7 @@ check() {
 
 tour_00-process() {
 	local mb=chapters/00-process/minibox status=0
-	new_calls='.' # every call is new here
+	new_calls='.' # every call is new here, the skeleton
 	say "minibox clones a child, the child execs the command, minibox waits and"
 	say "passes the exit status on. No namespace yet: the child sees what you see."
 	next
@@ -377,6 +377,7 @@ for dir in chapters/[0-9][0-9]-*/; do
 	chapter=$(basename "$dir")
 	[ -n "$CH" ] && [ "${chapter%%-*}" != "$CH" ] && continue
 	title "$chapter"
+	new_calls='.' # until the tour names its chapter's calls: every -v line stands out
 	if declare -F "tour_$chapter" >/dev/null; then
 		"tour_$chapter"
 	else
