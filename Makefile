@@ -18,7 +18,7 @@ CHAPTER   = $(firstword $(filter $(CH)-%,$(CHAPTERS)))
 
 .PHONY: all rootfs probes test test-twice test-vm demo diagrams lab handout progress lint sanitize bench mutate diff clean clean-lab help
 
-all: $(PROGRAMS)
+all: $(PROGRAMS) build/nsrel
 
 chapters/%: chapters/%.c
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
@@ -35,6 +35,11 @@ PROBES := tests/probes/ipcprobe
 probes: $(PROBES)
 tests/probes/%: tests/probes/%.c
 	$(CC) -static -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+# scripts/nsgraph's helper: the ioctl_ns(2) calls a shell script cannot make.
+build/nsrel: scripts/nsrel.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
 
 # The root filesystem: rebuilt only when missing or older than its script.
 rootfs: rootfs/bin/busybox
@@ -91,8 +96,8 @@ lint:
 	scripts/install-deps.sh --lint
 	shellcheck scripts/*.sh tests/*.bash .ci/run
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
-		--suppress=missingIncludeSystem $(addsuffix .c,$(PROGRAMS))
-	@for c in $(addsuffix .c,$(PROGRAMS)); do \
+		--suppress=missingIncludeSystem $(addsuffix .c,$(PROGRAMS)) scripts/nsrel.c
+	@for c in $(addsuffix .c,$(PROGRAMS)) scripts/nsrel.c; do \
 		echo "clang $$c"; clang -std=gnu11 -Wall -Wextra -Werror -fsyntax-only $$c || exit 1; done
 
 # The suite again, on binaries built with AddressSanitizer and UBSan.

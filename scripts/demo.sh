@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The workshop demo: a narrated tour of every chapter. For each one it says
 # what the chapter adds, runs minibox with -v so the audience sees each
-# kernel call, and shows the host's view beside the container's. It checks
-# what it shows: it exits 1 if a step does not show the isolation it announces.
+# kernel call (the chapter's own calls marked "=>", in colour on a terminal;
+# the others dimmed, long runs of them folded), and shows the host's view
+# beside the container's. It checks what it shows: it exits 1 if a step
+# does not show the isolation it announces.
 #
 #   sudo ./scripts/demo.sh            the whole tour, without stopping
 #   sudo ./scripts/demo.sh --pause    wait for Enter between steps (on stage)
@@ -14,7 +16,7 @@ pause=0
 for arg in "$@"; do
 	case $arg in
 	--pause) pause=1 ;;
-	-h | --help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "demo: unknown option: $arg" >&2; exit 2 ;;
 	esac
 done
@@ -34,9 +36,14 @@ source tests/user.bash
 mb_choose_user "$PWD" || exit 1
 trap mb_remove_user_tree EXIT
 
-bold='' green='' red='' plain=''
-if [ -t 1 ]; then bold=$'\e[1m' green=$'\e[32m' red=$'\e[31m' plain=$'\e[0m'; fi
+bold='' green='' red='' plain='' hi='' dim=''
+if [ -t 1 ]; then
+	bold=$'\e[1m' green=$'\e[32m' red=$'\e[31m' plain=$'\e[0m' hi=$'\e[1;36m' dim=$'\e[2m'
+fi
 broken=0
+# The calls the chapter on show adds, an extended regular expression over
+# the -v lines: each tour sets it. show makes them stand out.
+new_calls='.'
 
 title() { printf '\n%s== %s ==%s\n' "$bold" "$*" "$plain"; }
 say() { printf '%s\n' "$*"; }
@@ -51,12 +58,50 @@ quoted() {
 	fi
 }
 
-# Show a command, then run it; its output and -v narration follow.
+# Show a command, then run it, then what it printed (stdout and stderr),
+# through narrate. The output stays in $out for the checks; the status is
+# the command's.
 show() {
-	local arg line=
+	local arg line='' status=0
 	for arg in "$@"; do line+="$(quoted "$arg") "; done
 	printf '%s$ %s%s\n' "$bold" "${line% }" "$plain"
-	"$@" 2>&1
+	out=$("$@" 2>&1) || status=$?
+	[ -n "$out" ] && narrate <<<"$out"
+	return "$status"
+}
+
+# The -v lines of the calls this chapter adds ($new_calls) stand out: "=>"
+# and, on a terminal, colour. The other -v lines are the earlier chapters'
+# story: dimmed, and a run of more than three is folded into one line, so
+# that on stage chapter 04's uid_map, setgroups and gid_map are not lost
+# among thirty mounts. The command's own output is left as it is.
+narrate() {
+	local line run=() # fold_run's too
+	while IFS= read -r line; do
+		if [[ $line =~ ^minibox(-exec)?:\  ]]; then
+			if [[ $line =~ $new_calls ]]; then
+				fold_run
+				printf '%s=> %s%s\n' "$hi" "$line" "$plain"
+			else
+				run+=("$line")
+			fi
+		else
+			fold_run
+			printf '%s\n' "$line"
+		fi
+	done
+	fold_run
+}
+
+# narrate's run of other -v lines: dimmed, or folded when it is long.
+fold_run() {
+	local one
+	if [ "${#run[@]}" -gt 3 ]; then
+		printf '%s   [%d more -v lines]%s\n' "$dim" "${#run[@]}" "$plain"
+	else
+		for one in "${run[@]}"; do printf '%s   %s%s\n' "$dim" "$one" "$plain"; done
+	fi
+	run=()
 }
 
 # One row of the host/container table.
@@ -76,6 +121,7 @@ check() {
 
 tour_00-process() {
 	local mb=chapters/00-process/minibox status=0
+	new_calls='.' # every call is new here, the skeleton
 	say "minibox clones a child, the child execs the command, minibox waits and"
 	say "passes the exit status on. No namespace yet: the child sees what you see."
 	next
@@ -90,6 +136,7 @@ tour_00-process() {
 
 tour_01-uts() {
 	local mb=chapters/01-uts/minibox inside host_before
+	new_calls='CLONE_NEWUTS|sethostname'
 	say "CLONE_NEWUTS gives the child its own hostname: it renames itself, the host keeps its name."
 	next
 	host_before=$(hostname)
@@ -103,19 +150,43 @@ tour_01-uts() {
 	check "the UTS namespaces differ" [ "${inside#*$'\n'}" != "$(readlink /proc/self/ns/uts)" ]
 }
 
+# The host PID of process $1's first child, once it has one (up to 5 s).
+child_of() {
+	local _ kids
+	for _ in $(seq 50); do
+		kids=$(cat "/proc/$1/task/$1/children" 2>/dev/null)
+		[ -n "$kids" ] && { echo "${kids%% *}"; return 0; }
+		sleep 0.1
+	done
+	return 1
+}
+
 tour_02-pid() {
-	local mb=chapters/02-pid/minibox inside status
+	local mb=chapters/02-pid/minibox inside status mbpid ct nspid tmp
+	new_calls='CLONE_NEWPID|init:'
 	say "CLONE_NEWPID: the command is PID 1 of a new PID namespace. PID 1 gets only the"
 	say "signals it handles; --init puts a tiny init there that passes them on and reaps orphans."
 	next
 	# shellcheck disable=SC2016 # expanded by the container's shell
 	show "$mb" -v sh -c 'echo "I am PID $$"'
-	inside=$("$mb" sh -c 'echo $$; readlink /proc/self/ns/pid')
+	# the same command, kept alive a moment: its host PID is minibox's child,
+	# whose NSpid line holds its number in each PID namespace, host's first
+	tmp=$(mktemp)
+	# shellcheck disable=SC2016 # expanded by the container's shell
+	"$mb" sh -c 'echo $$; readlink /proc/self/ns/pid; exec sleep 1' >"$tmp" &
+	mbpid=$!
+	ct=$(child_of "$mbpid")
+	nspid=$(sed -n 's/^NSpid:[[:space:]]*//p' "/proc/$ct/status" | tr -s '\t' ' ')
+	wait "$mbpid"
+	mapfile -t inside <"$tmp"
+	rm -f "$tmp"
 	row "" "host" "container"
-	row "PID of the command" "(many)" "${inside%%$'\n'*}"
-	row "/proc/self/ns/pid" "$(readlink /proc/self/ns/pid)" "${inside#*$'\n'}"
-	check "the command is PID 1" [ "${inside%%$'\n'*}" = 1 ]
-	check "the PID namespaces differ" [ "${inside#*$'\n'}" != "$(readlink /proc/self/ns/pid)" ]
+	row "PID of the command" "${nspid%% *}" "${inside[0]}"
+	row "its NSpid line" "$nspid" ""
+	row "/proc/self/ns/pid" "$(readlink /proc/self/ns/pid)" "${inside[1]}"
+	check "the command is PID 1" [ "${inside[0]}" = 1 ]
+	check "the host knows it as $ct, the container as 1 (NSpid: $ct 1)" [ "$nspid" = "$ct 1" ]
+	check "the PID namespaces differ" [ "${inside[1]}" != "$(readlink /proc/self/ns/pid)" ]
 	next
 	say "SIGTERM to minibox after 1 s; minibox passes it on to PID 1, a sleep with no handler:"
 	status=0
@@ -131,6 +202,7 @@ tour_02-pid() {
 
 tour_03-mount() {
 	local mb=chapters/03-mount/minibox mounts_before inside
+	new_calls='CLONE_NEWNS|chdir|mount\(|open_tree|pivot_root|umount2'
 	say "CLONE_NEWNS: a mount table of its own. A fresh /proc, /sys, /tmp and /dev are mounted"
 	say "in the rootfs, then pivot_root makes it / and the host's tree is detached."
 	next
@@ -150,6 +222,7 @@ tour_03-mount() {
 
 tour_04-user() {
 	local mb as_user inside ct host_uid mbpid
+	new_calls='CLONE_NEWUSER|uid_map|setgroups|gid_map|setresuid'
 	# the ordinary user runs its own copy of minibox (the clone's, when it can reach it)
 	mb=$(mb_user_path chapters/04-user/minibox)
 	as_user=(setpriv --reuid="$MB_USER_UID" --regid="$MB_USER_GID" --clear-groups --)
@@ -162,8 +235,7 @@ tour_04-user() {
 	inside=$("${as_user[@]}" "$mb" sh -c 'id -u; stat -c %U /etc/passwd')
 	"${as_user[@]}" "$mb" sleep 2 &
 	mbpid=$!
-	sleep 0.5
-	ct=$(cut -d' ' -f1 "/proc/$mbpid/task/$mbpid/children")
+	ct=$(child_of "$mbpid")
 	host_uid=$(stat -c %u "/proc/$ct")
 	wait "$mbpid"
 	row "" "host" "container"
@@ -179,6 +251,7 @@ tour_04-user() {
 
 tour_05-net() {
 	local mb=chapters/05-net/minibox inside out
+	new_calls='CLONE_NEWNET|RTM_|veth'
 	say "CLONE_NEWNET: a network stack of its own, with only lo, which minibox brings up."
 	say "--ip lays a veth cable to the host, built with rtnetlink messages. It runs here in a"
 	say "throwaway network namespace (unshare --net) that plays the host: your network is untouched."
@@ -188,22 +261,22 @@ tour_05-net() {
 	row "interfaces" "$(find /sys/class/net -mindepth 1 -maxdepth 1 -printf '%f ')" "$inside"
 	check "the container sees only lo" [ "$inside" = lo ]
 	next
-	out=$(show unshare --net "$mb" -v --ip 10.200.1.2/24 ping -c 2 10.200.1.1 2>&1)
-	grep -v 'mount(' <<<"$out"
+	show unshare --net "$mb" -v --ip 10.200.1.2/24 ping -c 2 10.200.1.1
 	check "the container pings the host end across the veth" grep -q '2 packets received' <<<"$out"
 }
 
 tour_06-ipc() {
-	local mb=chapters/06-ipc/minibox probe=tests/probes/ipcprobe key=0x4d420666 inside
+	local mb=chapters/06-ipc/minibox probe=tests/probes/ipcprobe key=0x4d420666 inside out
+	new_calls='CLONE_NEWIPC|mqueue'
 	say "CLONE_NEWIPC: System V objects and POSIX queues of its own. The host makes a shared"
 	say "memory segment; the container looks for the same key, and makes a queue of its own."
 	next
 	make -s probes
 	"$probe" create shm "$key"
 	show "$probe" find shm "$key"
-	inside=$(show "$mb" -v --bind "$PWD/tests/probes:/opt:ro" sh -c \
-		"/opt/ipcprobe find shm $key; /opt/ipcprobe create mq /made-inside; ls /dev/mqueue" 2>&1)
-	grep -v 'mount(' <<<"$inside"
+	show "$mb" -v --bind "$PWD/tests/probes:/opt:ro" sh -c \
+		"/opt/ipcprobe find shm $key; /opt/ipcprobe create mq /made-inside; ls /dev/mqueue"
+	inside=$out
 	check "the host's segment is missing inside" grep -q '^missing$' <<<"$inside"
 	check "/dev/mqueue inside lists only the container's queue" grep -q '^made-inside$' <<<"$inside"
 	check "the container's queue is not on the host" [ "$("$probe" find mq /made-inside)" = missing ]
@@ -212,14 +285,14 @@ tour_06-ipc() {
 
 tour_07-cgroup() {
 	local mb=chapters/07-cgroup/minibox out status dir
+	new_calls='statfs|mkdir|rmdir|cgroup|CGROUP|pids\.max|memory\.|cpu\.'
 	say "A cgroup per container, with limits (cgroup v2 or v1, whichever the host uses), and a"
 	say "cgroup namespace. First a fork bomb under --pids 16: it stops at 16, the host is fine."
 	next
 	# shellcheck disable=SC2016 # expanded by the container's shell
-	out=$(show "$mb" -v --pids 16 sh -c '(for i in $(seq 200); do sleep 2 & done) 2>/dev/null
+	show "$mb" -v --pids 16 sh -c '(for i in $(seq 200); do sleep 2 & done) 2>/dev/null
 		read n 2>/dev/null </sys/fs/cgroup/pids.current || read n </sys/fs/cgroup/pids/pids.current
-		echo "tasks in the container: $n"' 2>&1)
-	grep -v -e 'mount(' -e 'mkdir(' <<<"$out"
+		echo "tasks in the container: $n"'
 	check "the fork bomb made no more than 16 tasks" \
 		[ "$(sed -n 's/^tasks in the container: //p' <<<"$out")" -le 16 ]
 	check "the host still forks" sh -c 'sleep 0 & wait'
@@ -251,6 +324,7 @@ record_of() {
 
 tour_08-exec() {
 	local mb=chapters/08-exec/minibox exec=chapters/08-exec/minibox-exec name=web-$$ mbpid ct out
+	new_calls='pidfd_open|setns|NSpid|clone3|getpid'
 	say "A running container gets a name, and minibox-exec joins it from outside, like docker exec:"
 	say "setns() through a pidfd into its namespaces, then one more fork into its PID namespace."
 	next
@@ -261,8 +335,7 @@ tour_08-exec() {
 	ct=$(sed -n 's/^pid //p' "/run/minibox/$name")
 	next
 	# shellcheck disable=SC2016 # expanded by the container's shell
-	out=$(show "$exec" -v "$name" sh -c 'hostname; echo "my PID: $$"; cat /tmp/note; ps')
-	grep -v -e '^minibox-exec: open(' -e ' cgroup' <<<"$out"
+	show "$exec" -v "$name" sh -c 'hostname; echo "my PID: $$"; cat /tmp/note; ps'
 	row "" "host" "minibox-exec's command"
 	row "hostname" "$(hostname)" "web"
 	row "the command's PID" "$(sed -n 's/.*clone3.* = \([0-9]*\) (host pid)/\1/p' <<<"$out")" "2"
@@ -276,12 +349,11 @@ tour_08-exec() {
 
 tour_09-time() {
 	local mb=chapters/09-time/minibox exec=chapters/09-time/minibox-exec name=clock-$$ out host inside joined mbpid
+	new_calls='NEWTIME|timens|time_for_children'
 	say "A time namespace: CLOCK_MONOTONIC and CLOCK_BOOTTIME read a day more inside (--uptime-offset)."
 	say "unshare() makes it for the children: the offsets are written while nobody is inside."
 	next
-	out=$(show "$mb" -v --uptime-offset 86400 cat /proc/uptime)
-	head -n 1 <<<"$out"
-	grep -e NEWTIME -e timens -e '^[0-9]' <<<"$out"
+	show "$mb" -v --uptime-offset 86400 cat /proc/uptime
 	host=$(cut -d. -f1 /proc/uptime)
 	inside=$("$mb" --uptime-offset 86400 cut -d. -f1 /proc/uptime)
 	row "" "host" "container"
@@ -294,8 +366,7 @@ tour_09-time() {
 	mbpid=$!
 	record_of "$name"
 	host=$(cut -d. -f1 /proc/uptime)
-	out=$(show "$exec" "$name" cat /proc/uptime)
-	echo "$out"
+	show "$exec" "$name" cat /proc/uptime
 	joined=$(tail -n 1 <<<"$out")
 	check "minibox-exec's command sees the shifted clock" [ $(((${joined%%.*} - host) / 3600)) = 24 ]
 	kill -KILL "$(sed -n 's/^pid //p' "/run/minibox/$name")"
@@ -306,6 +377,7 @@ for dir in chapters/[0-9][0-9]-*/; do
 	chapter=$(basename "$dir")
 	[ -n "$CH" ] && [ "${chapter%%-*}" != "$CH" ] && continue
 	title "$chapter"
+	new_calls='.' # until the tour names its chapter's calls: every -v line stands out
 	if declare -F "tour_$chapter" >/dev/null; then
 		"tour_$chapter"
 	else

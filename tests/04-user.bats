@@ -217,6 +217,47 @@ private_home() {
 	fi
 }
 
+# bats test_tags=once
+@test "the container's user namespace owns its UTS, PID and mount namespaces (NS_GET_USERNS)" {
+	local user host_user
+	start_binary "$MB_REAL" sh -c 'echo ready; exec sleep 60'
+	user=$(stat -L -c %i "/proc/$CT_PID/ns/user")
+	host_user=$(stat -L -c %i /proc/self/ns/user)
+	make -s build/nsrel # (make all built it: this is for a bats run by hand)
+	# build/nsrel: PATH INODE OWNER PARENT, from ioctl_ns(2)
+	run -0 build/nsrel "/proc/$CT_PID/ns/user" "/proc/$CT_PID/ns/uts" "/proc/$CT_PID/ns/pid" "/proc/$CT_PID/ns/mnt"
+	# a child of the host's user namespace, which owns it
+	assert_line --index 0 "/proc/$CT_PID/ns/user $user $host_user $host_user"
+	assert_line --index 1 --regexp "^/proc/$CT_PID/ns/uts [0-9]+ $user -\$"
+	assert_line --index 2 --regexp "^/proc/$CT_PID/ns/pid [0-9]+ $user [0-9]+\$"
+	assert_line --index 3 --regexp "^/proc/$CT_PID/ns/mnt [0-9]+ $user -\$"
+}
+
+# Process $1 is in a UTS namespace other than ours.
+has_own_uts() {
+	local ns
+	ns=$(readlink "/proc/$1/ns/uts" 2>/dev/null) && [ "$ns" != "$(readlink /proc/self/ns/uts)" ]
+}
+
+# bats test_tags=once
+@test "nsgraph --minibox draws the container and its minibox, the owner of its namespaces, and no other sandbox" {
+	local user uts other
+	start_binary "$MB_REAL" sh -c 'echo ready; exec sleep 60'
+	# a process with a namespace of its own that is not minibox's
+	unshare --uts sleep 60 3>&- &
+	other=$!
+	echo "$other" >>"$BATS_TEST_TMPDIR/started"
+	wait_until has_own_uts "$other"
+	user=$(stat -L -c %i "/proc/$CT_PID/ns/user")
+	uts=$(stat -L -c %i "/proc/$CT_PID/ns/uts")
+	run -0 scripts/nsgraph --minibox
+	assert_line --regexp "^	\"p$MB_PID\" \[.*label=\"$MB_PID minibox\\\\non the host\"\];\$"
+	assert_line --regexp "^	\"p$MB_PID\" -> \"p$CT_PID\" "
+	assert_line "	\"p$CT_PID\" -> \"uts:$uts\";"
+	assert_line --regexp "^	\"user:$user\" -> \"uts:$uts\" \[.*label=\"owns\"\];\$"
+	refute_output --partial "\"p$other\""
+}
+
 @test "the host is left clean: no process, mount, interface, cgroup or state file" {
 	assert_host_clean
 }
