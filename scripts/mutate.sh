@@ -14,7 +14,9 @@
 # A mutant may do on the host what the stripped code did in a namespace
 # (rename the machine, make IPC objects, mount): each runs in a UTS, IPC and
 # mount namespace of its own, so other tests running meanwhile (this suite's,
-# another suite's) never see it.
+# another suite's) never see it. It has a /run/minibox of its own too: a
+# real minibox running meanwhile would sweep the stale records that a mutant
+# which never sweeps leaves, and let it survive.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -44,7 +46,9 @@ first_failure() { # test-file binary [test-name-regex]
 		# Tests that wait for something the stripped code never does would
 		# wait the full 10 seconds; 1 is plenty for code that works.
 		tap=$(MB_FAIL_FAST=1 MB_PATIENCE=1 MB_TEST_TIMEOUT=30 MINIBOX=$2 \
-			unshare --uts --ipc --mount -- bats --formatter tap "${filter[@]}" "tests/$1.bats" 2>&1; echo "exit $?")
+			unshare --uts --ipc --mount -- sh -c '
+				mkdir -p /run/minibox && mount -t tmpfs -o mode=755 mutate /run/minibox &&
+				exec "$@"' sh bats --formatter tap "${filter[@]}" "tests/$1.bats" 2>&1; echo "exit $?")
 		# no plan line: the tests did not even run, which proves nothing
 		# (seen once in many runs, with no output at all: try again)
 		grep -q '^1\.\.' <<<"$tap" && break
