@@ -1,7 +1,10 @@
 /*
- * minibox-exec, chapter 09-time: run a command inside a running container,
- * the way docker exec and nsenter do; chapter 08's, plus the container's
- * time namespace (minibox --uptime-offset), which it joins with the rest.
+ * minibox-exec, chapter 10-harden: run a command inside a running container,
+ * the way docker exec and nsenter do; chapter 09's, plus chapter 10's
+ * layers: the command gets what the container's own command got (a session
+ * and a keyring of its own, Docker's 14 capabilities, no_new_privs, the
+ * seccomp filter), or nothing joined would be an escape path. A container
+ * started with minibox --privileged is joined without them.
  *
  * minibox makes a process in new namespaces with clone3(). This program is
  * the second way in: setns(2) makes a process join namespaces that exist.
@@ -24,6 +27,12 @@
 #include <grp.h>
 #include <limits.h>
 #include <linux/magic.h> /* CGROUP2_SUPER_MAGIC */
+#include <linux/audit.h> /* AUDIT_ARCH_* */
+#include <linux/capability.h> /* CAP_*, struct __user_cap_data_struct */
+#include <linux/filter.h> /* struct sock_filter, BPF_STMT, BPF_JUMP */
+#include <linux/keyctl.h> /* KEYCTL_JOIN_SESSION_KEYRING */
+#include <linux/seccomp.h> /* struct seccomp_data, SECCOMP_RET_* */
+#include <stddef.h> /* offsetof */
 #include <linux/nsfs.h>  /* NS_GET_OWNER_UID */
 #include <linux/sched.h> /* struct clone_args, CLONE_INTO_CGROUP */
 #include <poll.h>
@@ -94,6 +103,7 @@ struct target {
 	int flags;                 /* its namespaces that are not ours already */
 	int ns_fds[NTYPES];        /* --ns-files: /proc/PID/ns/..., or -1 */
 	char **env;                /* its environment: the command's */
+	int privileged;            /* minibox --privileged: none of chapter 10's layers */
 };
 
 /* The cgroup the command goes into, opened while we see the host's tree. */
@@ -326,6 +336,8 @@ static void target_from_record(struct target *t)
 			t->uid = strtoul(value, NULL, 10);
 		else if (strcmp(line, "rootfs") == 0)
 			snprintf(t->rootfs, sizeof(t->rootfs), "%s", value);
+		else if (strcmp(line, "privileged") == 0)
+			t->privileged = atoi(value) == 1;
 		else if (strcmp(line, "cgroup") == 0 && t->ncgroups < MAX_CGROUPS)
 			snprintf(t->cgroups[t->ncgroups++], PATH_MAX, "%s", value);
 	}
@@ -384,6 +396,26 @@ static void cgroups_from_proc(struct target *t)
 	}
 }
 
+/* Does process PID run under a seccomp filter ("Seccomp: 2" in
+ * /proc/PID/status)? A host PID has no record to say whether its container
+ * was started with --privileged: the command gets the layers it has. */
+static int has_seccomp_filter(pid_t pid)
+{
+	char path[64], line[128];
+	int mode = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "r");
+	if (!f)
+		die("%s", path);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Seccomp: %d", &mode) == 1)
+			break;
+	fclose(f);
+	return mode == 2;
+}
+
 /* A host PID: /proc describes the process. Whose container it is: the
  * owner of its user namespace (ioctl NS_GET_OWNER_UID), or, where we may
  * not look (someone else's) or it has none (the host's), whose process. */
@@ -404,6 +436,7 @@ static void target_from_pid(struct target *t)
 	if (fd >= 0)
 		close(fd);
 	cgroups_from_proc(t);
+	t->privileged = !has_seccomp_filter(t->pid);
 }
 
 /* When process PID started, in clock ticks after boot: field 22 of
@@ -668,6 +701,204 @@ static void enter_cgroups_v1(const struct cgroup_fds *cg)
 			cg->nv1 == 1 ? "" : "s");
 }
 
+/* ------------------------------------------------------------ hardening */
+
+/* The layers minibox puts on the container's command (chapter 10's
+ * minibox.c says why each): the same code, for this program compiles alone.
+ * The mounts (read-only rootfs, masked /proc) are the container's already:
+ * we joined its mount namespace. */
+
+/* The architecture this program was built for, as seccomp_data.arch names
+ * it: syscall numbers mean something else in another ABI (a 64-bit
+ * process may still call the 32-bit table), so a filter checks it first. */
+#if defined(__x86_64__)
+#define AUDIT_ARCH_NATIVE AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define AUDIT_ARCH_NATIVE AUDIT_ARCH_AARCH64
+#elif defined(__riscv) && __riscv_xlen == 64
+#define AUDIT_ARCH_NATIVE AUDIT_ARCH_RISCV64
+#else
+#error "add this architecture's AUDIT_ARCH_* (linux/audit.h) here"
+#endif
+
+/* The low 32 bits of argument I: the kernel reads ioctl's request and the
+ * clone flags as an int, so the high half must not let a caller slip by. */
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define ARG_LOW(i) (offsetof(struct seccomp_data, args) + 8 * (i) + 4)
+#else
+#define ARG_LOW(i) (offsetof(struct seccomp_data, args) + 8 * (i))
+#endif
+
+/* Docker's default capabilities: enough for a program that changes file
+ * owners, binds port 80, pings, or switches to another user. The README
+ * says why each one is kept. 0xa80425fb, as CapEff shows it. */
+static const int kept_caps[] = {
+	CAP_CHOWN, CAP_DAC_OVERRIDE, CAP_FSETID, CAP_FOWNER, CAP_MKNOD, CAP_NET_RAW,
+	CAP_SETGID, CAP_SETUID, CAP_SETFCAP, CAP_SETPCAP, CAP_NET_BIND_SERVICE,
+	CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_WRITE,
+};
+
+/* The calls the filter refuses with EPERM, as runtimes do by default:
+ * keyrings (not namespaced), kernel code (modules, kexec, bpf), perf and
+ * userfaultfd (kernel exploit helpers), new namespaces and mounts (they
+ * would undo the layers), file handles (open_by_handle_at reached the
+ * host's files from Docker 0.11), the clock, swap, reboot, the kernel log. */
+static const int refused_syscalls[] = {
+	SYS_keyctl, SYS_add_key, SYS_request_key,
+	SYS_kexec_load, SYS_kexec_file_load, SYS_init_module, SYS_finit_module, SYS_delete_module,
+	SYS_bpf, SYS_perf_event_open, SYS_userfaultfd,
+	SYS_setns, SYS_mount, SYS_umount2, SYS_pivot_root, SYS_chroot,
+	SYS_open_tree, SYS_move_mount, SYS_fsopen, SYS_fsconfig, SYS_fsmount, SYS_fspick,
+	SYS_mount_setattr, SYS_open_by_handle_at, SYS_name_to_handle_at,
+	SYS_settimeofday, SYS_clock_settime, SYS_clock_adjtime, SYS_swapon, SYS_swapoff,
+	SYS_reboot, SYS_syslog, SYS_acct, SYS_quotactl, SYS_vhangup,
+#ifdef SYS_iopl /* x86 only */
+	SYS_iopl, SYS_ioperm,
+#endif
+};
+
+/* The namespace flags of clone(2) and unshare(2). (0x80 is CLONE_NEWTIME
+ * for unshare, but the exit signal's bits for clone.) */
+#define CLONE_NS_FLAGS (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | \
+			CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
+
+/* A session of our own, without a controlling terminal: ioctl(TIOCSTI),
+ * which pushes characters into a terminal's input as if typed, works on
+ * one's controlling terminal only, and kill(0, ...) reaches our own process
+ * group only, no longer the caller's. Then a session keyring of our own:
+ * the caller's holds its secrets (keyctl), and keyrings know no namespaces. */
+static void new_session(void)
+{
+	long id;
+
+	if (setsid() == -1)
+		die("setsid");
+	id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
+	if (id == -1)
+		die("keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL)");
+	narrate("child: setsid() = %d, keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL) = %ld: a session"
+		" and a keyring of our own", getsid(0), id);
+}
+
+/* Keep Docker's 14 capabilities, drop every other one from every set.
+ * The bounding set first: it caps what any later exec can gain (root's
+ * exec gets the whole bounding set back as permitted and effective). Then
+ * capset(2) sets effective and permitted to the kept ones and empties
+ * inheritable (a capability inheritable but not bounded would come back
+ * at exec), and the ambient set is cleared. */
+static void drop_capabilities(void)
+{
+	struct __user_cap_header_struct header = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3] = { { 0 } };
+	unsigned long long kept = 0;
+	int cap, dropped = 0;
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(kept_caps); i++)
+		kept |= 1ULL << kept_caps[i];
+	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
+		if (kept & (1ULL << cap))
+			continue;
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1)
+			die("prctl(PR_CAPBSET_DROP, %d)", cap);
+		dropped++;
+	}
+	narrate("child: prctl(PR_CAPBSET_DROP) = 0 for %d capabilities, %zu kept", dropped,
+		ARRAY_SIZE(kept_caps));
+	data[0].effective = data[0].permitted = (unsigned)kept;
+	data[1].effective = data[1].permitted = (unsigned)(kept >> 32);
+	if (syscall(SYS_capset, &header, data) == -1)
+		die("capset(effective=permitted=%#llx, inheritable=0)", kept);
+	narrate("child: capset(_LINUX_CAPABILITY_VERSION_3, effective=permitted=%#llx, inheritable=0) = 0",
+		kept);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1)
+		die("prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL)");
+	narrate("child: prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL) = 0");
+}
+
+static int refuse_by_argument(struct sock_filter *f, int nr, int arg, int test, unsigned value);
+
+/* The filter, a program for the kernel's classic BPF machine, run on
+ * every system call with struct seccomp_data (nr, arch, args) as its
+ * input. It answers ALLOW, ERRNO(e): fail with e, or KILL_PROCESS. */
+static int seccomp_program(struct sock_filter *f)
+{
+	int n = 0;
+	size_t i;
+
+	/* the architecture: anything else is killed (a 32-bit call on x86_64) */
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_NATIVE, 1, 0);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+#ifdef __x86_64__
+	/* x32, x86_64's third ABI, shares its arch: numbers from 0x40000000 */
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+#endif
+	for (i = 0; i < ARRAY_SIZE(refused_syscalls); i++) {
+		f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, refused_syscalls[i], 0, 1);
+		f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+	}
+	/* clone3 passes its flags in memory, which a filter cannot read:
+	 * ENOSYS makes the C library fall back to clone(), whose flags it can */
+	f[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 0, 1);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS);
+	n += refuse_by_argument(f + n, SYS_ioctl, 1, BPF_JEQ, TIOCSTI);
+	n += refuse_by_argument(f + n, SYS_clone, 0, BPF_JSET, CLONE_NS_FLAGS);
+	n += refuse_by_argument(f + n, SYS_unshare, 0, BPF_JSET, CLONE_NS_FLAGS | CLONE_NEWTIME);
+	f[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	return n;
+}
+
+/* Six instructions: for system call NR, refuse (EPERM) when the low half
+ * of argument ARG matches VALUE (BPF_JEQ: equals it; BPF_JSET: shares a
+ * bit with it), allow it otherwise. */
+static int refuse_by_argument(struct sock_filter *f, int nr, int arg, int test, unsigned value)
+{
+	f[0] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
+	f[1] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, nr, 0, 4);
+	f[2] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG_LOW(arg));
+	f[3] = (struct sock_filter)BPF_JUMP(BPF_JMP | test | BPF_K, value, 0, 1);
+	f[4] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM);
+	f[5] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
+	return 6;
+}
+
+/* no_new_privs: from now on no exec can gain privileges, neither a
+ * setuid program's owner nor file capabilities, and it lets a process
+ * without CAP_SYS_ADMIN install a seccomp filter. Then the filter, which
+ * this process and everything it starts keep until they end. */
+static void restrict_syscalls(void)
+{
+	struct sock_filter filter[2 * ARRAY_SIZE(refused_syscalls) + 32];
+	struct sock_fprog prog = { .filter = filter };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		die("prctl(PR_SET_NO_NEW_PRIVS, 1)");
+	narrate("child: prctl(PR_SET_NO_NEW_PRIVS, 1) = 0");
+	prog.len = seccomp_program(filter);
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == -1)
+		die("seccomp(SECCOMP_SET_MODE_FILTER, %u instructions)", prog.len);
+	narrate("child: seccomp(SECCOMP_SET_MODE_FILTER, %u instructions) = 0: %zu calls refused,"
+		" ioctl(TIOCSTI) and new namespaces too, clone3 ENOSYS", prog.len,
+		ARRAY_SIZE(refused_syscalls));
+}
+
+/* Last, before the exec: the command gets the container's layers. */
+static void harden(const struct target *t)
+{
+	if (t->privileged) {
+		narrate("child: %s runs --privileged: all capabilities, no seccomp filter", opt.target);
+		return;
+	}
+	/* LAB 10: the joined command gets the container's layers: new_session(), drop_capabilities(), restrict_syscalls() */
+	new_session();
+	drop_capabilities();
+	restrict_syscalls();
+	/* END LAB 10 */
+}
+
 /* --------------------------------------------------------- the child side */
 
 /* The kernel closes minibox-exec's end of the pipe when it dies. */
@@ -740,6 +971,7 @@ child_main(const struct target *t, const struct cgroup_fds *cg, int alive)
 	/* setns(CLONE_NEWNS) put us at the root of the container's tree */
 	if (chdir("/") == -1)
 		die("child: chdir(/)");
+	harden(t);
 	narrate("child: execvp(\"%s\", ...)", opt.command[0]);
 	fflush(stdout);
 	reset_signals();
