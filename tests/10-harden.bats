@@ -81,9 +81,7 @@ HARDENED=$'CapInh:0000000000000000\nCapPrm:'$DOCKER_CAPS$'\nCapEff:'$DOCKER_CAPS
 	run -0 "$MINIBOX" sh -c 'wc -c </proc/keys; wc -c </proc/timer_list; ls -A /sys/firmware | wc -l
 		grep -E " /proc/(sys|irq) " /proc/self/mounts | cut -d" " -f2,4 | cut -d, -f1'
 	assert_output $'0\n0\n0\n/proc/irq ro\n/proc/sys ro'
-	run -0 "$MINIBOX" --privileged sh -c 'wc -c </proc/timer_list; grep -c " /proc/sys " /proc/self/mounts || true'
-	assert_line --index 1 0
-	[ "${lines[0]}" -gt 0 ] || fail "/proc/timer_list is empty with --privileged"
+	run -1 "$MINIBOX" --privileged grep -E " /proc/(keys|timer_list|sys|irq) " /proc/self/mounts
 }
 
 @test "-v narrates the read-only rootfs, setsid, the keyring, the capabilities, no_new_privs and the filter" {
@@ -163,12 +161,13 @@ HARDENED=$'CapInh:0000000000000000\nCapPrm:'$DOCKER_CAPS$'\nCapEff:'$DOCKER_CAPS
 	assert_output $'TIOCSTI: Operation not permitted\nthe terminal\'s input: (nothing)'
 }
 
-@test "escape 2, kill(0): the container signals the caller's process group with --privileged, not without" {
+# bats test_tags=once
+@test "escape 2, kill(0): as root, the container signals the caller's process group with --privileged, not without" {
 	# a session and a group of the test's own play the caller's shell
 	local caller='trap "echo the caller got SIGUSR1" USR1; "$@" sh -c "kill -USR1 0"; echo "minibox: $?"'
-	run -0 setsid bash -c "$caller" _ "$MINIBOX" --privileged
+	run -0 setsid bash -c "$caller" _ "$MB_REAL" --privileged
 	assert_output $'the caller got SIGUSR1\nminibox: 0'
-	run -0 setsid bash -c "$caller" _ "$MINIBOX"
+	run -0 setsid bash -c "$caller" _ "$MB_REAL"
 	assert_output "minibox: 0"
 }
 
