@@ -209,10 +209,10 @@ on_nosuid_mount() {
 @test "escape 4, a :ro folder remounted read-write and written with --privileged; without, mount is refused" {
 	local dir
 	dir=$(user_dir)
-	run -0 "$MINIBOX" --privileged --bind "$dir:/data:ro" sh -c 'mount -o remount,bind,rw /data && echo undone >/data/file'
+	run -0 "$MINIBOX" --privileged --bind "$dir:/mnt:ro" sh -c 'mount -o remount,bind,rw /mnt && echo undone >/mnt/file'
 	assert_equal "$(cat "$dir/file")" undone
 	rm -f "$dir/file"
-	run -1 --separate-stderr "$MINIBOX" --bind "$dir:/data:ro" sh -c 'mount -o remount,bind,rw /data && echo undone >/data/file'
+	run -1 --separate-stderr "$MINIBOX" --bind "$dir:/mnt:ro" sh -c 'mount -o remount,bind,rw /mnt && echo undone >/mnt/file'
 	assert_error_line "mount: permission denied (are you root?)"
 	[ ! -e "$dir/file" ]
 }
