@@ -62,6 +62,16 @@ on_nosuid_mount() {
 	assert_output $'fork: ok\nunshare(CLONE_NEWUSER): ok\nmount(tmpfs): ok\nclone3: ok\nkeyctl(KEYCTL_GET_KEYRING_ID): ok'
 }
 
+@test "on x86_64, a call through the 32-bit table (int 0x80) is killed by the filter's arch check; not with --privileged" {
+	[ "$(uname -m)" = x86_64 ] || skip "the 32-bit table is x86_64's (this is $(uname -m))"
+	run "$MINIBOX" --privileged "${OPT[@]}" /opt/escprobe int80
+	[ "$status" = 0 ] || skip "this kernel runs no 32-bit code (no CONFIG_IA32_EMULATION)"
+	assert_output "int 0x80, getpid: 1"
+	# SIGSYS is signal 31: 128 + 31
+	run -159 "$MINIBOX" "${OPT[@]}" /opt/escprobe int80
+	assert_output ""
+}
+
 @test "CAP_NET_RAW is kept, ping works; CAP_SYS_ADMIN is not, root inside cannot rename its UTS namespace" {
 	run -0 "$MINIBOX" ping -c 1 -W 2 127.0.0.1
 	assert_line --partial "1 packets received"
@@ -199,10 +209,10 @@ on_nosuid_mount() {
 @test "escape 4, a :ro folder remounted read-write and written with --privileged; without, mount is refused" {
 	local dir
 	dir=$(user_dir)
-	run -0 "$MINIBOX" --privileged --bind "$dir:/data:ro" sh -c 'mount -o remount,bind,rw /data && echo undone >/data/file'
+	run -0 "$MINIBOX" --privileged --bind "$dir:/mnt:ro" sh -c 'mount -o remount,bind,rw /mnt && echo undone >/mnt/file'
 	assert_equal "$(cat "$dir/file")" undone
 	rm -f "$dir/file"
-	run -1 --separate-stderr "$MINIBOX" --bind "$dir:/data:ro" sh -c 'mount -o remount,bind,rw /data && echo undone >/data/file'
+	run -1 --separate-stderr "$MINIBOX" --bind "$dir:/mnt:ro" sh -c 'mount -o remount,bind,rw /mnt && echo undone >/mnt/file'
 	assert_error_line "mount: permission denied (are you root?)"
 	[ ! -e "$dir/file" ]
 }

@@ -1069,7 +1069,7 @@ static const int refused_syscalls[] = {
 	SYS_keyctl, SYS_add_key, SYS_request_key,
 	SYS_kexec_load, SYS_kexec_file_load, SYS_init_module, SYS_finit_module, SYS_delete_module,
 	SYS_bpf, SYS_perf_event_open, SYS_userfaultfd,
-	SYS_setns, SYS_mount, SYS_umount2, SYS_pivot_root, SYS_chroot,
+	SYS_setns, SYS_mount, SYS_umount2, SYS_pivot_root,
 	SYS_open_tree, SYS_move_mount, SYS_fsopen, SYS_fsconfig, SYS_fsmount, SYS_fspick,
 	SYS_mount_setattr, SYS_open_by_handle_at, SYS_name_to_handle_at,
 	SYS_settimeofday, SYS_clock_settime, SYS_clock_adjtime, SYS_swapon, SYS_swapoff,

@@ -11,6 +11,7 @@
  *   escprobe readkey NAME       print the session keyring's "user" key NAME
  *   escprobe syscalls           try calls the seccomp filter refuses; say what each gave
  *   escprobe euid               print the effective uid (a planted setuid copy)
+ *   escprobe int80              x86_64: getpid through the 32-bit table (int 0x80)
  * On the host:
  *   escprobe pty CMD...         run CMD in a new session whose controlling terminal
  *                               is a new pseudo-terminal, CMD's stdin; afterwards,
@@ -40,7 +41,7 @@
 
 static int usage(void)
 {
-	fputs("usage: escprobe openw PATH... | type TEXT | readkey NAME | syscalls | euid\n"
+	fputs("usage: escprobe openw PATH... | type TEXT | readkey NAME | syscalls | euid | int80\n"
 	      "       escprobe pty CMD... | keyring NAME SECRET CMD...\n", stderr);
 	return 2;
 }
@@ -143,6 +144,22 @@ static int syscalls(void)
 	return 0;
 }
 
+/* A 64-bit process may still call the 32-bit table, where getpid is 20
+ * (in the 64-bit one, 20 is writev): a filter must check the arch. */
+static int int80(void)
+{
+#ifdef __x86_64__
+	long ret;
+
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "rcx", "r8", "r9", "r10", "r11", "memory");
+	printf("int 0x80, getpid: %ld\n", ret);
+	return 0;
+#else
+	puts("int 0x80: not x86_64");
+	return 2;
+#endif
+}
+
 /* The caller's side of the terminal: a session of our own, whose
  * controlling terminal is a new pty; CMD reads it as stdin. */
 static int pty(char **cmd)
@@ -215,6 +232,8 @@ int main(int argc, char **argv)
 		return readkey(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "syscalls") == 0)
 		return syscalls();
+	if (argc == 2 && strcmp(argv[1], "int80") == 0)
+		return int80();
 	if (argc == 2 && strcmp(argv[1], "euid") == 0)
 		return printf("euid %u\n", geteuid()) < 0;
 	if (argc >= 3 && strcmp(argv[1], "pty") == 0)
