@@ -31,7 +31,7 @@ build/sanitize/%: chapters/%.c
 	$(CC) $(SAN_CFLAGS) -o $@ $< $(LDLIBS)
 
 # Small static programs the tests run inside the rootfs (it has no ipcs).
-PROBES := tests/probes/ipcprobe
+PROBES := tests/probes/ipcprobe tests/probes/escprobe
 probes: $(PROBES)
 tests/probes/%: tests/probes/%.c
 	$(CC) -static -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<

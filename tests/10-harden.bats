@@ -1,0 +1,240 @@
+#!/usr/bin/env bats
+# Chapter 10-harden: the container keeps Docker's 14 capabilities and no
+# other, runs with no_new_privs and a seccomp filter, in a session and a
+# keyring of its own, on a read-only rootfs with /proc's dangerous files
+# masked or read-only; minibox-exec gives a joined command the same layers.
+# Each escape of the chapter works with --privileged and fails without it.
+# Every escape here aims at something the test made: a sysctl is opened for
+# writing, never written; the terminal is a pseudo-terminal escprobe makes;
+# the key, the :ro folder and the rootfs with the planted program are the
+# test's own, and removed after it.
+
+load helpers
+
+setup_file() { remember_host; }
+teardown_file() { restore_host; }
+
+TAG=${MB_TAG:-${BATS_RUN_TMPDIR##*-}}
+NAME=mbt-$TAG-harden-$BATS_TEST_NUMBER
+# Docker's default capabilities, as /proc/PID/status shows them
+DOCKER_CAPS=00000000a80425fb
+# The probe, on the host and (bound read-only at /opt) in the container.
+PROBE=$REPO/tests/probes/escprobe
+OPT=(--bind "${MB_TREE:-$REPO}/tests/probes:/opt:ro")
+
+# Lines of /proc/PID/status ($1: "self" inside, or a host PID) that chapter 10 sets.
+LAYERS='^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):'
+layers_of() { grep -E "$LAYERS" "/proc/$1/status" | tr -d '\t'; }
+HARDENED=$'CapInh:0000000000000000\nCapPrm:'$DOCKER_CAPS$'\nCapEff:'$DOCKER_CAPS$'\nCapBnd:'$DOCKER_CAPS$'\nCapAmb:0000000000000000\nNoNewPrivs:1\nSeccomp:2'
+
+# Is folder $1 on a mount with nosuid? (the longest mount point above it in
+# /proc/self/mounts decides)
+on_nosuid_mount() {
+	awk -v dir="$1/" '{ at = $2 == "/" ? "/" : $2 "/" }
+		index(dir, at) == 1 && length(at) >= best { best = length(at); opts = $4 }
+		END { exit opts ~ /(^|,)nosuid(,|$)/ ? 0 : 1 }' /proc/self/mounts
+}
+
+# ------------------------------------------------------------ the layers
+
+@test "inside, the capabilities are Docker's 14 in every set, none inheritable or ambient; NoNewPrivs 1, Seccomp 2" {
+	run -0 "$MINIBOX" sh -c "grep -E '$LAYERS' /proc/self/status | tr -d '\t'"
+	assert_output "$HARDENED"
+}
+
+@test "with --privileged, the container keeps every capability, with neither no_new_privs nor a filter" {
+	run -0 "$MINIBOX" --privileged sh -c "grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status | tr -d '\t'"
+	assert_output $'CapEff:'"$(printf '%016x' $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1)) - 1)))"$'\nNoNewPrivs:0\nSeccomp:0'
+}
+
+@test "the host sees the layers on the container's PID 1, and on --init's command too" {
+	start_container --init sh -c 'echo ready; exec sleep 60'
+	run -0 layers_of "$CT_PID"
+	assert_output "$HARDENED"
+	run -0 layers_of "$(first_child "$CT_PID")"
+	assert_output "$HARDENED"
+}
+
+@test "a refused call fails with EPERM and the container goes on; clone3 gives ENOSYS, so fork still works" {
+	run -0 "$MINIBOX" "${OPT[@]}" sh -c '/opt/escprobe syscalls; echo still running'
+	assert_output $'fork: ok\nunshare(CLONE_NEWUSER): EPERM\nmount(tmpfs): EPERM\nclone3: ENOSYS\nkeyctl(KEYCTL_GET_KEYRING_ID): EPERM\nstill running'
+	run -0 "$MINIBOX" --privileged "${OPT[@]}" /opt/escprobe syscalls
+	assert_output $'fork: ok\nunshare(CLONE_NEWUSER): ok\nmount(tmpfs): ok\nclone3: ok\nkeyctl(KEYCTL_GET_KEYRING_ID): ok'
+}
+
+@test "on x86_64, a call through the 32-bit table (int 0x80) is killed by the filter's arch check; not with --privileged" {
+	[ "$(uname -m)" = x86_64 ] || skip "the 32-bit table is x86_64's (this is $(uname -m))"
+	run "$MINIBOX" --privileged "${OPT[@]}" /opt/escprobe int80
+	[ "$status" = 0 ] || skip "this kernel runs no 32-bit code (no CONFIG_IA32_EMULATION)"
+	assert_output "int 0x80, getpid: 1"
+	# SIGSYS is signal 31: 128 + 31
+	run -159 "$MINIBOX" "${OPT[@]}" /opt/escprobe int80
+	assert_output ""
+}
+
+@test "CAP_NET_RAW is kept, ping works; CAP_SYS_ADMIN is not, root inside cannot rename its UTS namespace" {
+	run -0 "$MINIBOX" ping -c 1 -W 2 127.0.0.1
+	assert_line --partial "1 packets received"
+	run -1 --separate-stderr "$MINIBOX" hostname renamed
+	assert_error_line "hostname: sethostname: Operation not permitted"
+}
+
+@test "the container's command leads a session of its own; with --privileged it stays in minibox's" {
+	start_container sh -c 'echo ready; exec sleep 60'
+	# field 6 of /proc/PID/stat, after the ")" that ends the name: the session
+	assert_equal "$(awk '{ print $6 }' "/proc/$CT_PID/stat")" "$CT_PID"
+	start_container --privileged sh -c 'echo ready; exec sleep 60'
+	assert_equal "$(awk '{ print $6 }' "/proc/$CT_PID/stat")" "$(awk '{ print $6 }' "/proc/$MB_PID/stat")"
+}
+
+@test "the rootfs is read-only inside, /tmp and /dev/shm are not; with --privileged the rootfs is writable" {
+	run -1 --separate-stderr "$MINIBOX" sh -c "$ROOTFS_ONLY"'touch /tmp/a /dev/shm/b && touch /mbtest-file'
+	assert_error_line "touch: /mbtest-file: Read-only file system"
+	[ ! -e rootfs/mbtest-file ]
+	run -0 "$MINIBOX" --privileged sh -c "$ROOTFS_ONLY"'grep " / " /proc/self/mounts'
+	assert_output --regexp ' / [a-z0-9]+ rw[ ,]'
+}
+
+@test "/proc/keys, /proc/timer_list and /sys/firmware are masked, /proc/sys and /proc/irq read-only; not with --privileged" {
+	run -0 "$MINIBOX" sh -c 'wc -c </proc/keys; wc -c </proc/timer_list; ls -A /sys/firmware | wc -l
+		grep -E " /proc/(sys|irq) " /proc/self/mounts | cut -d" " -f2,4 | cut -d, -f1'
+	assert_output $'0\n0\n0\n/proc/irq ro\n/proc/sys ro'
+	run -1 "$MINIBOX" --privileged grep -E " /proc/(keys|timer_list|sys|irq) " /proc/self/mounts
+}
+
+@test "-v narrates the read-only rootfs, setsid, the keyring, the capabilities, no_new_privs and the filter" {
+	run -0 --separate-stderr "$MINIBOX" -v true
+	assert_stderr_regex '^minibox: child: mount\(NULL, \., NULL, MS_RDONLY\|MS_REMOUNT\|MS_BIND[A-Z_|]*, NULL\) = 0$'
+	assert_stderr_regex '^minibox: child: mount\(\./proc/sys, \./proc/sys, NULL, MS_BIND\|MS_REC, NULL\) = 0$'
+	assert_stderr_regex '^minibox: child: setsid\(\) = 1, keyctl\(KEYCTL_JOIN_SESSION_KEYRING, NULL\) = [0-9]+: a session and a keyring of our own$'
+	assert_stderr_regex '^minibox: child: prctl\(PR_CAPBSET_DROP\) = 0 for [0-9]+ capabilities, 14 kept$'
+	assert_stderr_regex '^minibox: child: capset\(_LINUX_CAPABILITY_VERSION_3, effective=permitted=0xa80425fb, inheritable=0\) = 0$'
+	assert_stderr_regex '^minibox: child: prctl\(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL\) = 0$'
+	assert_stderr_regex '^minibox: child: prctl\(PR_SET_NO_NEW_PRIVS, 1\) = 0$'
+	assert_stderr_regex '^minibox: child: seccomp\(SECCOMP_SET_MODE_FILTER, [0-9]+ instructions\) = 0: '
+}
+
+@test "--help lists --privileged" {
+	run -0 "$MINIBOX" --help
+	assert_line --partial "  --privileged     none of chapter 10's layers"
+}
+
+# -------------------------------------------------------------- minibox-exec
+
+@test "minibox-exec gives the joined command the same layers, by name and by PID, and a session of its own" {
+	start_container --name "$NAME" sh -c 'echo ready; exec sleep 60'
+	local ct=$CT_PID
+	run -0 "$MINIBOX_EXEC" "$NAME" sh -c "grep -E '$LAYERS' /proc/self/status | tr -d '\t'"
+	assert_output "$HARDENED"
+	run -0 "$MINIBOX_EXEC" "$ct" sh -c "grep -E '$LAYERS' /proc/self/status | tr -d '\t'"
+	assert_output "$HARDENED"
+	: >"$BATS_TEST_TMPDIR/ct.out"
+	start_binary "$MINIBOX_EXEC" "$NAME" sh -c 'echo ready; exec sleep 60'
+	assert_equal "$(awk '{ print $6 }' "/proc/$CT_PID/stat")" "$CT_PID"
+}
+
+@test "minibox-exec joins a --privileged container without the layers, by name and by PID" {
+	start_container --privileged --name "$NAME" sh -c 'echo ready; exec sleep 60'
+	run -0 "$MINIBOX_EXEC" "$NAME" grep -E '^Seccomp:' /proc/self/status
+	assert_output $'Seccomp:\t0'
+	run -0 "$MINIBOX_EXEC" "$CT_PID" grep -E '^Seccomp:' /proc/self/status
+	assert_output $'Seccomp:\t0'
+}
+
+@test "-v narrates minibox-exec's layers" {
+	start_container --name "$NAME" sh -c 'echo ready; exec sleep 60'
+	run -0 --separate-stderr "$MINIBOX_EXEC" -v "$NAME" true
+	assert_stderr_regex '^minibox-exec: child: setsid\(\) = 2, keyctl\(KEYCTL_JOIN_SESSION_KEYRING, NULL\) = [0-9]+'
+	assert_stderr_regex '^minibox-exec: child: capset\(_LINUX_CAPABILITY_VERSION_3, effective=permitted=0xa80425fb, inheritable=0\) = 0$'
+	assert_stderr_regex '^minibox-exec: child: seccomp\(SECCOMP_SET_MODE_FILTER, [0-9]+ instructions\) = 0: '
+}
+
+# ---------------------------------------------------------------- the escapes
+
+# bats test_tags=once
+@test "escape 1, host sysctls: as root, core_pattern and drop_caches open for writing with --privileged, not without" {
+	# opened O_WRONLY and closed again: nothing is written
+	local files=(/proc/sys/kernel/core_pattern /proc/sys/vm/drop_caches)
+	run -0 "$MB_REAL" --privileged "${OPT[@]}" /opt/escprobe openw "${files[@]}"
+	assert_output $'/proc/sys/kernel/core_pattern: writable\n/proc/sys/vm/drop_caches: writable'
+	run -0 "$MB_REAL" "${OPT[@]}" /opt/escprobe openw "${files[@]}"
+	assert_output $'/proc/sys/kernel/core_pattern: Read-only file system\n/proc/sys/vm/drop_caches: Read-only file system'
+}
+
+@test "escape 1, as an unprivileged host uid (--uid-map or rootless) the sysctls stay shut even with --privileged" {
+	local map=()
+	[ -n "${MB_ROOTLESS:-}" ] || map=(--uid-map 0:100000:65536 --gid-map 0:100000:65536)
+	run -0 "$MINIBOX" --privileged "${map[@]}" "${OPT[@]}" /opt/escprobe openw /proc/sys/kernel/core_pattern
+	assert_output "/proc/sys/kernel/core_pattern: Permission denied"
+}
+
+@test "escape 2, terminal injection: TIOCSTI types into the caller's terminal with --privileged, not without" {
+	[ "$(cat /proc/sys/dev/tty/legacy_tiocsti 2>/dev/null || echo 1)" = 1 ] ||
+		skip "this kernel refuses TIOCSTI to everyone (dev.tty.legacy_tiocsti = 0)"
+	# escprobe pty: a terminal of the test's own, minibox's stdin; afterwards
+	# it prints what waits in its input, what the caller's shell would run
+	run -0 "$PROBE" pty "$MINIBOX" --privileged "${OPT[@]}" /opt/escprobe type 'echo pwned'
+	assert_output $'TIOCSTI: typed\nthe terminal\'s input: echo pwned'
+	run -1 "$PROBE" pty "$MINIBOX" "${OPT[@]}" /opt/escprobe type 'echo pwned'
+	assert_output $'TIOCSTI: Operation not permitted\nthe terminal\'s input: (nothing)'
+}
+
+# bats test_tags=once
+@test "escape 2, kill(0): as root, the container signals the caller's process group with --privileged, not without" {
+	# a session and a group of the test's own play the caller's shell
+	local caller='trap "echo the caller got SIGUSR1" USR1; "$@" sh -c "kill -USR1 0"; echo "minibox: $?"'
+	run -0 "$BUSYBOX" setsid bash -c "$caller" _ "$MB_REAL" --privileged
+	assert_output $'the caller got SIGUSR1\nminibox: 0'
+	run -0 "$BUSYBOX" setsid bash -c "$caller" _ "$MB_REAL"
+	assert_output "minibox: 0"
+}
+
+# bats test_tags=once
+@test "escape 3, a setuid program planted in the rootfs gives a host user euid 0 with --privileged; without, the rootfs is read-only" {
+	local dir
+	dir=$(user_dir)
+	! on_nosuid_mount "$dir" ||
+		skip "$dir is on a nosuid mount: a planted program could not gain root there anyway"
+	cp -a rootfs "$dir/rootfs"
+	local plant='cp /opt/escprobe /planted && chmod 4755 /planted'
+	run -1 --separate-stderr "$MB_REAL" --rootfs "$dir/rootfs" "${OPT[@]}" sh -c "$plant"
+	assert_error_line "cp: can't create '/planted': Read-only file system"
+	[ ! -e "$dir/rootfs/planted" ]
+	run -0 "$MB_REAL" --privileged --rootfs "$dir/rootfs" "${OPT[@]}" sh -c "$plant"
+	# an ordinary user of the host runs it from the host's path
+	run -0 setpriv --reuid=65534 --regid=65534 --clear-groups -- "$dir/rootfs/planted" euid
+	assert_output "euid 0"
+}
+
+@test "escape 4, a :ro folder remounted read-write and written with --privileged; without, mount is refused" {
+	local dir
+	dir=$(user_dir)
+	run -0 "$MINIBOX" --privileged --bind "$dir:/mnt:ro" sh -c 'mount -o remount,bind,rw /mnt && echo undone >/mnt/file'
+	assert_equal "$(cat "$dir/file")" undone
+	rm -f "$dir/file"
+	run -1 --separate-stderr "$MINIBOX" --bind "$dir:/mnt:ro" sh -c 'mount -o remount,bind,rw /mnt && echo undone >/mnt/file'
+	assert_error_line "mount: permission denied (are you root?)"
+	[ ! -e "$dir/file" ]
+}
+
+# bats test_tags=once
+@test "escape 5, limits: with --privileged the container remounts its cgroup read-write and lifts pids.max; without, it cannot" {
+	local raise='c=/sys/fs/cgroup; [ -f $c/pids.max ] || c=$c/pids
+		mount -o remount,bind,rw $c 2>/dev/null && echo max >$c/pids.max; cat $c/pids.max'
+	run -0 "$MB_REAL" --privileged --pids 20 sh -c "$raise"
+	assert_output max
+	run -0 "$MB_REAL" --pids 20 sh -c "$raise"
+	assert_output 20
+}
+
+@test "escape 6, the caller's session keyring: its secret is read with --privileged; without, keyctl is refused" {
+	run -0 "$PROBE" keyring "mbtest-$TAG" hush "$MINIBOX" --privileged "${OPT[@]}" /opt/escprobe readkey "mbtest-$TAG"
+	assert_output "the caller's key mbtest-$TAG: hush"
+	run -1 "$PROBE" keyring "mbtest-$TAG" hush "$MINIBOX" "${OPT[@]}" /opt/escprobe readkey "mbtest-$TAG"
+	assert_output "keyctl(KEYCTL_SEARCH): Operation not permitted"
+}
+
+@test "the host is left clean: no process, mount, interface, cgroup or record" {
+	run "$MINIBOX" true
+	assert_host_clean
+}

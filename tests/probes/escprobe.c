@@ -1,0 +1,244 @@
+/*
+ * escprobe: try chapter 10's escapes, for its tests, without harming the
+ * host. Built static, it runs in the busybox rootfs (which has no keyctl)
+ * and on the host. Every target is the test's own: sysfs files are only
+ * opened, never written; the terminal is a pseudo-terminal this program
+ * makes; the key is one it adds to a session keyring it makes.
+ *
+ * In the container:
+ *   escprobe openw PATH...      open each O_WRONLY (no write): "PATH: writable" or why not
+ *   escprobe type TEXT          push TEXT into the terminal on stdin (ioctl TIOCSTI)
+ *   escprobe readkey NAME       print the session keyring's "user" key NAME
+ *   escprobe syscalls           try calls the seccomp filter refuses; say what each gave
+ *   escprobe euid               print the effective uid (a planted setuid copy)
+ *   escprobe int80              x86_64: getpid through the 32-bit table (int 0x80)
+ * On the host:
+ *   escprobe pty CMD...         run CMD in a new session whose controlling terminal
+ *                               is a new pseudo-terminal, CMD's stdin; afterwards,
+ *                               print what waits in the terminal's input, as
+ *                               the caller's shell would read it next
+ *   escprobe keyring NAME SECRET CMD...
+ *                               in a new session keyring holding the "user"
+ *                               key NAME = SECRET, run CMD
+ *
+ *   cc -static -o escprobe escprobe.c
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/keyctl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+static int usage(void)
+{
+	fputs("usage: escprobe openw PATH... | type TEXT | readkey NAME | syscalls | euid | int80\n"
+	      "       escprobe pty CMD... | keyring NAME SECRET CMD...\n", stderr);
+	return 2;
+}
+
+static int openw(char **paths)
+{
+	int fd;
+
+	for (; *paths; paths++) {
+		fd = open(*paths, O_WRONLY | O_CLOEXEC);
+		if (fd == -1) {
+			printf("%s: %s\n", *paths, strerror(errno));
+			continue;
+		}
+		close(fd); /* opened, never written */
+		printf("%s: writable\n", *paths);
+	}
+	return 0;
+}
+
+static int type(const char *text)
+{
+	for (; *text; text++) {
+		if (ioctl(0, TIOCSTI, text) == -1) {
+			printf("TIOCSTI: %s\n", strerror(errno));
+			return 1;
+		}
+	}
+	printf("TIOCSTI: typed\n");
+	return 0;
+}
+
+static int readkey(const char *name)
+{
+	char buf[256];
+	long id, n;
+
+	id = syscall(SYS_keyctl, KEYCTL_SEARCH, KEY_SPEC_SESSION_KEYRING, "user", name, 0);
+	if (id == -1) {
+		printf("keyctl(KEYCTL_SEARCH): %s\n", strerror(errno));
+		return 1;
+	}
+	n = syscall(SYS_keyctl, KEYCTL_READ, id, buf, sizeof(buf) - 1);
+	if (n < 0) {
+		printf("keyctl(KEYCTL_READ): %s\n", strerror(errno));
+		return 1;
+	}
+	buf[n < (long)sizeof(buf) ? n : (long)sizeof(buf) - 1] = '\0';
+	printf("the caller's key %s: %s\n", name, buf);
+	return 0;
+}
+
+/* What a call gave: "ok" or the errno's name. */
+static void said(const char *what, long ret)
+{
+	printf("%s: %s\n", what, ret == -1 ? strerrorname_np(errno) : "ok");
+}
+
+/* Each call in a child of its own: the one that succeeds changes nothing here. */
+static long in_child(int which)
+{
+	struct clone_args ca = { .exit_signal = SIGCHLD };
+	int status;
+	pid_t pid = fork();
+
+	if (pid == -1)
+		return -1;
+	if (pid == 0) {
+		long r = -1;
+
+		if (which == 0)
+			r = unshare(CLONE_NEWUSER);
+		if (which == 1)
+			r = mount("none", "/tmp", "tmpfs", 0, NULL);
+		if (which == 2) {
+			r = syscall(SYS_clone3, &ca, sizeof(ca));
+			if (r == 0)
+				_exit(0);
+		}
+		_exit(r == -1 ? errno : 0);
+	}
+	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status))
+		return -1;
+	errno = WEXITSTATUS(status);
+	return errno ? -1 : 0;
+}
+
+static int syscalls(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	said("fork", pid == -1 ? -1 : waitpid(pid, NULL, 0));
+	said("unshare(CLONE_NEWUSER)", in_child(0));
+	said("mount(tmpfs)", in_child(1));
+	said("clone3", in_child(2));
+	said("keyctl(KEYCTL_GET_KEYRING_ID)",
+	     syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
+	return 0;
+}
+
+/* A 64-bit process may still call the 32-bit table, where getpid is 20
+ * (in the 64-bit one, 20 is writev): a filter must check the arch. */
+static int int80(void)
+{
+#ifdef __x86_64__
+	long ret;
+
+	__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) : "rcx", "r8", "r9", "r10", "r11", "memory");
+	printf("int 0x80, getpid: %ld\n", ret);
+	return 0;
+#else
+	puts("int 0x80: not x86_64");
+	return 2;
+#endif
+}
+
+/* The caller's side of the terminal: a session of our own, whose
+ * controlling terminal is a new pty; CMD reads it as stdin. */
+static int pty(char **cmd)
+{
+	struct termios raw;
+	char buf[256];
+	int master, slave, status;
+	ssize_t n;
+	pid_t pid;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (master == -1 || grantpt(master) == -1 || unlockpt(master) == -1) {
+		perror("escprobe: posix_openpt");
+		return 125;
+	}
+	/* a process group leader may not start a session: go on in a child */
+	pid = fork();
+	if (pid > 0)
+		return waitpid(pid, &status, 0) == -1 ? 125 : WEXITSTATUS(status);
+	if (pid == -1 || setsid() == -1) {
+		perror("escprobe: setsid");
+		return 125;
+	}
+	slave = open(ptsname(master), O_RDWR); /* the first terminal a session opens is its own */
+	if (slave == -1 || tcgetattr(slave, &raw) == -1) {
+		perror("escprobe: open pty");
+		return 125;
+	}
+	raw.c_lflag &= ~(ICANON | ECHO); /* typed characters wait, unechoed, no Enter needed */
+	raw.c_cc[VMIN] = 0;
+	raw.c_cc[VTIME] = 0;
+	tcsetattr(slave, TCSANOW, &raw);
+	pid = fork();
+	if (pid == 0) {
+		dup2(slave, 0);
+		close(slave);
+		close(master);
+		execvp(cmd[0], cmd);
+		_exit(127);
+	}
+	if (pid == -1 || waitpid(pid, &status, 0) == -1)
+		return 125;
+	n = read(slave, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	printf("the terminal's input: %s\n", n > 0 ? buf : "(nothing)");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int keyring(const char *name, const char *secret, char **cmd)
+{
+	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) == -1 ||
+	    syscall(SYS_add_key, "user", name, secret, strlen(secret), KEY_SPEC_SESSION_KEYRING) == -1) {
+		perror("escprobe: keyctl");
+		return 125;
+	}
+	fflush(stdout);
+	execvp(cmd[0], cmd);
+	perror("escprobe: execvp");
+	return 127;
+}
+
+int main(int argc, char **argv)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc >= 3 && strcmp(argv[1], "openw") == 0)
+		return openw(argv + 2);
+	if (argc == 3 && strcmp(argv[1], "type") == 0)
+		return type(argv[2]);
+	if (argc == 3 && strcmp(argv[1], "readkey") == 0)
+		return readkey(argv[2]);
+	if (argc == 2 && strcmp(argv[1], "syscalls") == 0)
+		return syscalls();
+	if (argc == 2 && strcmp(argv[1], "int80") == 0)
+		return int80();
+	if (argc == 2 && strcmp(argv[1], "euid") == 0)
+		return printf("euid %u\n", geteuid()) < 0;
+	if (argc >= 3 && strcmp(argv[1], "pty") == 0)
+		return pty(argv + 2);
+	if (argc >= 5 && strcmp(argv[1], "keyring") == 0)
+		return keyring(argv[2], argv[3], argv + 4);
+	return usage();
+}
