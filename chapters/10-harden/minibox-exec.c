@@ -466,7 +466,7 @@ static unsigned long long start_time(pid_t pid)
  * start time says that the PID still names the container's PID 1. */
 static void pin_target(struct target *t)
 {
-	/* LAB 08: pidfd_open(2) the target's PID; with a record, check that its start time is the recorded one */
+	/* LAB 08: pidfd_open(2) the target's PID; with a record, check that its start time is the recorded one; for -v narrate() "pidfd_open(PID, 0) = FD", which the tests read */
 	t->pidfd = syscall(SYS_pidfd_open, t->pid, 0);
 	if (t->pidfd == -1 && errno == ESRCH && !t->start)
 		fail("%s: no such process", opt.target);
@@ -617,7 +617,7 @@ static void join_with_pidfd(const struct target *t)
 {
 	int flags = t->flags & ~CLONE_NEWCGROUP;
 
-	/* LAB 08: join all the target's namespaces but the cgroup's at once: setns(pidfd, flags) */
+	/* LAB 08: join all the target's namespaces but the cgroup's at once: setns(pidfd, flags); for -v narrate() "setns(FD, FLAGS) = 0" with flag_names(flags), which the tests read */
 	if (setns(t->pidfd, flags) == -1)
 		die("setns(pidfd of %d, %s)", t->pid, flag_names(flags));
 	narrate("setns(%d, %s) = 0", t->pidfd, flag_names(flags));

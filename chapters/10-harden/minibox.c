@@ -492,12 +492,14 @@ static void link_up(int fd, const char *name, const char *who)
 static void create_veth(int fd, const char *host_end, pid_t pid)
 {
 	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
-	struct rtattr *linkinfo, *data, *peer;
 	struct nl_request req;
-	uint32_t ns_pid = pid;
 	char what[128];
 
 	nl_start(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
+	/* LAB 05: append the attributes with nl_attr(): IFLA_IFNAME host_end; an IFLA_LINKINFO nest holding IFLA_INFO_KIND "veth" and an IFLA_INFO_DATA nest, which holds a VETH_INFO_PEER nest (value: an ifinfomsg) with IFLA_IFNAME "eth0" and IFLA_NET_NS_PID pid (a uint32_t); close each nest with nl_end(), innermost first */
+	struct rtattr *linkinfo, *data, *peer;
+	uint32_t ns_pid = pid;
+
 	nl_attr(&req, IFLA_IFNAME, host_end, strlen(host_end) + 1);
 	linkinfo = nl_attr(&req, IFLA_LINKINFO, NULL, 0);
 	nl_attr(&req, IFLA_INFO_KIND, "veth", 5);
@@ -509,6 +511,7 @@ static void create_veth(int fd, const char *host_end, pid_t pid)
 	nl_end(&req, peer);
 	nl_end(&req, data);
 	nl_end(&req, linkinfo);
+	/* END LAB 05 */
 	snprintf(what, sizeof(what), "RTM_NEWLINK(%s, veth, peer eth0 in the netns of %d)",
 		 host_end, pid);
 	nl_talk(fd, &req, "", what);
@@ -523,8 +526,10 @@ static void add_address(int fd, const char *name, struct in_addr addr, int prefi
 	char what[96];
 
 	nl_start(&req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
+	/* LAB 05: append the address with nl_attr() twice, as IFA_LOCAL and as IFA_ADDRESS (they differ only on a point-to-point link) */
 	nl_attr(&req, IFA_LOCAL, &addr, sizeof(addr));
 	nl_attr(&req, IFA_ADDRESS, &addr, sizeof(addr));
+	/* END LAB 05 */
 	snprintf(what, sizeof(what), "RTM_NEWADDR(%s, %s/%d)", name, inet_ntoa(addr), prefix);
 	nl_talk(fd, &req, who, what);
 }
@@ -539,7 +544,9 @@ static void add_default_route(int fd, struct in_addr gateway, const char *who)
 	char what[96];
 
 	nl_start(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rt, sizeof(rt));
+	/* LAB 05: append the gateway with nl_attr() as RTA_GATEWAY: no RTA_DST and a prefix length of 0 make the route the default */
 	nl_attr(&req, RTA_GATEWAY, &gateway, sizeof(gateway));
+	/* END LAB 05 */
 	snprintf(what, sizeof(what), "RTM_NEWROUTE(default via %s)", inet_ntoa(gateway));
 	nl_talk(fd, &req, who, what);
 }
@@ -601,7 +608,7 @@ static void setup_network(void)
  * see: /proc/self/cgroup says "/", and the host's tree above is hidden. */
 static void enter_cgroup_namespace(void)
 {
-	/* LAB 07: unshare(CLONE_NEWCGROUP): our cgroup becomes the root of our view */
+	/* LAB 07: unshare(CLONE_NEWCGROUP): our cgroup becomes the root of our view; for -v narrate() "child: unshare(CLONE_NEWCGROUP) = 0", which the tests read */
 	if (unshare(CLONE_NEWCGROUP) == -1)
 		die("unshare(CLONE_NEWCGROUP)");
 	narrate("child: unshare(CLONE_NEWCGROUP) = 0");
@@ -621,7 +628,7 @@ static void enter_time_namespace(void)
 
 	if (!opt.time_ns)
 		return;
-	/* LAB 09: unshare(CLONE_NEWTIME), write both offsets into /proc/self/timens_offsets, setns() into time_for_children */
+	/* LAB 09: unshare(CLONE_NEWTIME), write both offsets into /proc/self/timens_offsets, setns() into time_for_children; narrate() each for -v as the tests read them: "child: unshare(CLONE_NEWTIME) = 0: ...", "child: write(/proc/self/timens_offsets, ...)", "child: setns(/proc/self/ns/time_for_children, CLONE_NEWTIME) = 0: ..." */
 	if (unshare(CLONE_NEWTIME) == -1)
 		die("unshare(CLONE_NEWTIME)");
 	narrate("child: unshare(CLONE_NEWTIME) = 0: a time namespace for our children, not for us");
@@ -757,7 +764,7 @@ static void make_dirs(const char *path)
  * would appear on the host too. Cut that link first. */
 static void make_mounts_private(void)
 {
-	/* LAB 03: make every mount in our namespace private (MS_REC | MS_PRIVATE) */
+	/* LAB 03: make every mount in our namespace private (MS_REC | MS_PRIVATE) with mount_or_die(), which narrates it for -v */
 	mount_or_die(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 	/* END LAB 03 */
 }
@@ -876,7 +883,7 @@ static void populate_dev(void)
 		{ "/proc/self/fd/2", "/dev/stderr" } };
 	size_t i;
 
-	/* LAB 03: a tmpfs on /dev, the host's devices bound in, devpts, /dev/shm */
+	/* LAB 03: a tmpfs on /dev (mode=755); bind each host device of devices[] into it (bind_device()); devpts on /dev/pts (newinstance,ptmxmode=0666); a tmpfs on /dev/shm; the symlinks of links[] (ptmx, fd, stdin, stdout, stderr): the tests look for every one of these names */
 	make_dirs(in_rootfs("/dev"));
 	mount_or_die("tmpfs", in_rootfs("/dev"), "tmpfs", MS_NOSUID, "mode=755");
 	for (i = 0; i < ARRAY_SIZE(devices); i++)
@@ -959,7 +966,7 @@ static void bind_folders(void)
  * takes the old root away, so that no path leads back to the host's files. */
 static void enter_new_root(void)
 {
-	/* LAB 03: pivot_root(".", ".") (our working directory is the rootfs), detach the old root, chdir("/") */
+	/* LAB 03: pivot_root(".", ".") (our working directory is the rootfs), detach the old root with umount2(".", MNT_DETACH), chdir("/"); narrate() each call for -v as the tests read it: child: pivot_root(".", ".") = 0, then child: umount2(".", MNT_DETACH) = 0 */
 	if (syscall(SYS_pivot_root, ".", ".") == -1)
 		die("pivot_root(%s)", opt.rootfs);
 	narrate("child: pivot_root(\".\", \".\") = 0, in %s", opt.rootfs);
@@ -1288,7 +1295,7 @@ static void exec_command(char **command)
  * the command's status, like tini and docker run --init. */
 static void run_init(void)
 {
-	/* LAB 02: as PID 1, fork the command, then reap orphans and pass signals on until it ends */
+	/* LAB 02: as PID 1, fork the command (exec_command() in the child); for -v narrate() "child: init: fork() = PID, the command"; then exit with wait_for_child(): it reaps orphans and passes signals on until the command ends */
 	pid_t pid = fork();
 
 	if (pid == -1)
@@ -1566,14 +1573,12 @@ static void setup_host_end(pid_t pid, const char *id)
 	char host_end[IFNAMSIZ];
 	int fd;
 
-	/* LAB 05: create the veth pair, eth0 in the child's namespace; give the host end its address; bring it up */
 	fd = nl_open();
 	snprintf(host_end, sizeof(host_end), "mb-%s", id);
 	create_veth(fd, host_end, pid);
 	add_address(fd, host_end, opt.host_addr, opt.prefix, "");
 	link_up(fd, host_end, "");
 	close(fd);
-	/* END LAB 05 */
 }
 
 /* ----------------------------------------------------------------- cgroups */
