@@ -89,7 +89,7 @@ sanitize: $(SAN_PROGRAMS)
 	ASAN_OPTIONS=detect_leaks=0 BINDIR=build/sanitize scripts/test.sh
 
 # The stopwatch and the smallest launcher that make bench compares with.
-BENCH_TOOLS := bench/timeit bench/launcher
+BENCH_TOOLS := bench/timeit bench/launcher bench/attach
 bench/%: bench/%.c
 	$(CC) $(CFLAGS) -o $@ $<
 

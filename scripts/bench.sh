@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
 	shift
 done
 [ "$(id -u)" = 0 ] || { echo "bench: run me as root (sudo make bench)" >&2; exit 1; }
-for f in bench/timeit bench/launcher rootfs/bin/busybox; do
+for f in bench/timeit bench/launcher bench/attach rootfs/bin/busybox; do
 	[ -e "$f" ] || { echo "bench: $f is missing: run make bench" >&2; exit 1; }
 done
 
@@ -42,13 +42,32 @@ if [ -z "${MB_BENCH_INNER:-}" ]; then
 	[ "$quick" = 1 ] && again=(--quick)
 	MB_BENCH_INNER=1 exec unshare --mount --propagation private --net -- "$0" "${again[@]}"
 fi
-if mountpoint -q /sys/fs/cgroup/unified && [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
-	umount /sys/fs/cgroup/unified
-fi
-
 started=$SECONDS
 tmp=$(mktemp -d /tmp/mbbench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
+
+# Moving a new process into a cgroup, three ways, on this kernel (bench/attach):
+# before /sys/fs/cgroup/unified goes, as it is the v2 tree of a hybrid host.
+attach() { # TEXT HOW HIERARCHY
+	local t
+	t=$(bench/attach "$2" "$3" 20 | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f | %.2f | %.2f", v[int((NR + 1) / 2)] / 1000, v[1] / 1000, v[NR] / 1000 }') &&
+		echo "| $1 | $t |"
+}
+if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then v2=""; v1=""
+else v2=unified v1=pids; mountpoint -q /sys/fs/cgroup/unified || v2=-
+fi
+{
+	echo "| how a new process gets into its cgroup | median ms | min | max |"
+	echo "|---|---:|---:|---:|"
+	attach "clone3() alone, no cgroup" plain ""
+	[ -n "$v1" ] && attach "clone3(), then write(cgroup.procs), cgroup v1 ($v1)" write "$v1"
+	[ "$v2" != - ] && attach "clone3(), then write(cgroup.procs), cgroup v2" write "$v2"
+	[ "$v2" != - ] && attach "clone3(CLONE_INTO_CGROUP), cgroup v2" into "$v2"
+} >"$tmp/attach.md"
+
+if mountpoint -q /sys/fs/cgroup/unified && [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+	umount /sys/fs/cgroup/unified
+fi
 rootfs=$PWD/rootfs
 limits="--memory 64M --pids 64"
 last=$(find chapters -maxdepth 1 -name '[0-9][0-9]-*' | sort | tail -n 1)
@@ -194,6 +213,11 @@ while read -r name _; do
 	done
 	echo
 done <"$scale"
+
+echo
+echo "### Moving a new process into its cgroup (bench/attach, 20 runs each)"
+echo
+cat "$tmp/attach.md"
 
 # Where the time goes: minibox --timings, each line's time since the line
 # before it (in the order stderr got them), summed by step, median of runs.
