@@ -94,7 +94,7 @@ static int make_cgroups(char cg[NH][PATH_MAX], int *v2)
 	}
 	write_file(cg[0], *v2 ? "memory.max" : "memory.limit_in_bytes", "67108864");
 	/* swap too, where the host accounts for it (chapter 07 does the same) */
-	snprintf(swap, sizeof(swap), "%s/%s", cg[0], *v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes");
+	snprintf(swap, sizeof(swap), "%.4000s/%s", cg[0], *v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes");
 	if (access(swap, F_OK) == 0)
 		write_file(cg[0], strrchr(swap, '/') + 1, *v2 ? "0" : "67108864");
 	write_file(cg[n - 1], "pids.max", "64");
