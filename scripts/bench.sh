@@ -137,7 +137,8 @@ for tool in unshare bwrap crun; do
 	has "$tool" || echo "bench: no $tool here (scripts/install-deps.sh --bench installs bwrap and crun)" >&2
 done
 
-echo "bench: $(wc -l <"$list") commands, 3 warm-up + $rounds rounds, shuffled, 50 ms pause before each run ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+echo "bench: $(wc -l <"$list") commands, 3 warm-up + $rounds rounds, shuffled, 50 ms pause before each run" \
+	"($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)); all of it takes about $([ "$quick" = 1 ] && echo 1 || echo 2-3) minutes" >&2
 bench/timeit -r "$rounds" -w 3 -p 50 "$list" >"$tmp/runs"
 
 # Median, min, max in ms of each name's runs, and how many failed.
