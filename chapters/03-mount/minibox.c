@@ -204,7 +204,7 @@ static void print_timed(const char *what)
 		last = opt.started;
 		last_pid = getpid();
 	}
-	if (last_pid == getpid()) /* the child's first line has no previous one */
+	if (last_pid == getpid()) /* not so on the child's first line: no line before it */
 		snprintf(since, sizeof(since), "+%7.3f", ms_between(&last, &now));
 	last = now;
 	last_pid = getpid();
