@@ -4,14 +4,15 @@
 # (the same namespaces, --root), `bwrap --unshare-all`, `crun run` (an OCI
 # bundle of the same rootfs with the same limits) and bench/launcher (the
 # smallest C launcher: namespaces, pivot_root, /proc; with --cgroup the same
-# v1 cgroup as chapter 07). Then the same at 1, 10 and 50 at once, and where
-# each step's time goes (minibox --timings). Prints README-ready tables.
+# cgroup as chapter 07). Then the same at 1, 10 and 50 at once, what moving a
+# process into a cgroup costs, and where each step's time goes (minibox
+# --timings). Prints README-ready tables (BENCH.md shows one run).
 #
 #   scripts/bench.sh [--rounds N] [--quick]
 #
 # --rounds N: measured rounds (default 60, after 3 warm-up rounds); --quick:
-# 15 rounds and a shorter scale curve. Takes about 3 minutes (--quick: 1)
-# on a 2-core VM. Run as root; `scripts/install-deps.sh --bench` installs
+# 15 rounds and a shorter scale curve. Takes 2-3 minutes (--quick: about
+# one) on a 2-core VM. Run as root; `scripts/install-deps.sh --bench` installs
 # bwrap and crun. Absolute times drift 15-20 % between runs here: quote the
 # ratios, which come from one interleaved run.
 set -euo pipefail
@@ -22,7 +23,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--rounds) rounds=$2; shift ;;
 	--quick) quick=1 rounds=15 ;;
-	-h | --help) sed -n '2,17s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "bench: unknown option: $1" >&2; exit 2 ;;
 	esac
 	shift
