@@ -16,7 +16,7 @@ DOTS     := $(wildcard diagrams/*.dot)
 # CH=03 picks a chapter by its number; CHAPTER is its directory name.
 CHAPTER   = $(firstword $(filter $(CH)-%,$(CHAPTERS)))
 
-.PHONY: all rootfs probes test test-twice test-vm demo diagrams lab handout progress lint sanitize bench mutate diff clean clean-lab help
+.PHONY: all rootfs probes test test-twice test-vm demo diagrams lab handout progress lint sanitize bench stress mutate diff clean clean-lab help
 
 all: $(PROGRAMS) build/nsrel
 
@@ -107,8 +107,19 @@ sanitize: $(SAN_PROGRAMS)
 	@# AddressSanitizer and UBSan only.
 	ASAN_OPTIONS=detect_leaks=0 BINDIR=build/sanitize scripts/test.sh
 
-bench: all rootfs
-	scripts/bench.sh
+# The stopwatch and the smallest launcher that make bench compares with.
+BENCH_TOOLS := bench/timeit bench/launcher bench/attach
+bench/%: bench/%.c
+	$(CC) $(CFLAGS) -o $@ $<
+
+# Every chapter next to unshare, bwrap, crun and the launcher: README-ready tables.
+bench: all rootfs $(BENCH_TOOLS)
+	scripts/bench.sh $(if $(QUICK),--quick)
+
+# 1000 runs one after another, 50 at once, and kill -9 at random moments:
+# afterwards nothing may remain. Not part of make test: it takes minutes.
+stress: all rootfs
+	scripts/stress.sh
 
 # make diff CH=03: what chapter 03 adds to chapter 02, the way a reader meets it.
 diff:
@@ -118,7 +129,7 @@ diff:
 
 # lab/ holds students' work: clean leaves it (and says so); clean-lab removes it.
 clean:
-	rm -f $(PROGRAMS) $(PROBES)
+	rm -f $(PROGRAMS) $(PROBES) $(BENCH_TOOLS)
 	rm -rf rootfs build
 	@if [ -d lab ]; then rm -f lab/*/minibox lab/*/minibox-exec; \
 		echo "make clean: kept lab/ (your lab work: $$(ls lab | tr '\n' ' ')); make clean-lab deletes it"; fi
@@ -139,4 +150,6 @@ help:
 	@echo "make diff CH=NN   what chapter NN adds to the one before"
 	@echo "make diagrams     render diagrams/*.dot to SVG"
 	@echo "make mutate       prove the tests fail without the code they test"
-	@echo "make lint | sanitize | bench | clean (keeps lab/) | clean-lab"
+	@echo "make bench [QUICK=1]  every chapter next to unshare, bwrap, crun (as root)"
+	@echo "make stress       1000 runs, 50 at once, kill -9 at random: nothing remains (as root)"
+	@echo "make lint | sanitize | clean (keeps lab/) | clean-lab"

@@ -6,14 +6,16 @@
 #   scripts/install-deps.sh          build, tests, demo, diagrams
 #   scripts/install-deps.sh --lint   also clang and cppcheck, for `make lint`
 #   scripts/install-deps.sh --vm     also qemu and a kernel image, for `make test-vm`
+#   scripts/install-deps.sh --bench  also bwrap, crun and strace, the tools `make bench` compares with
 set -euo pipefail
 
-want_lint=0 want_vm=0
+want_lint=0 want_vm=0 want_bench=0
 for arg in "$@"; do
 	case $arg in
 	--lint) want_lint=1 ;;
 	--vm) want_vm=1 ;;
-	-h | --help) sed -n '2,9s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	--bench) want_bench=1 ;;
+	-h | --help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "install-deps: unknown option: $arg" >&2; exit 2 ;;
 	esac
 done
@@ -35,6 +37,7 @@ needs=(
 	"shellcheck|shellcheck|ShellCheck|shellcheck|shellcheck"
 )
 [ "$want_lint" = 1 ] && needs+=("clang|clang|clang|clang|clang" "cppcheck|cppcheck|cppcheck|cppcheck|cppcheck")
+[ "$want_bench" = 1 ] && needs+=("bwrap|bubblewrap|bubblewrap|bubblewrap|bubblewrap" "crun|crun|crun|crun|crun" "strace|strace|strace|strace|strace")
 [ "$want_vm" = 1 ] && needs+=("qemu-system-x86_64|qemu-system-x86|qemu-system-x86|qemu-system-x86_64|qemu-system-x86" "gzip|gzip|gzip|gzip|gzip" "dpkg-deb|dpkg|-|-|-")
 
 # The bats helper libraries live under a lib dir, not on PATH.
