@@ -131,6 +131,8 @@ struct bind {
 /* What the command line asked for: the program's only global state. */
 static struct options {
 	int verbose;
+	int timings;                /* --timings: -v with a clock */
+	struct timespec started;    /* when --timings started it */
 	int init;
 	const char *hostname;
 	const char *rootfs;
@@ -271,15 +273,55 @@ fail(const char *fmt, ...)
 	exit(EXIT_MINIBOX);
 }
 
-/* -v: tell the audience about each kernel call as it happens. */
+/* Milliseconds from FROM to TO. */
+static double ms_between(const struct timespec *from, const struct timespec *to)
+{
+	return (to->tv_sec - from->tv_sec) * 1e3 + (to->tv_nsec - from->tv_nsec) / 1e6;
+}
+
+/* --timings: the -v line WHAT, stamped with the milliseconds since minibox
+ * started and, after "+", since the previous line of the same process:
+ * what the calls between the two lines cost. The wall clock, because a
+ * time namespace (chapter 09) shifts the monotonic clocks of the child. */
+static void print_timed(const char *what)
+{
+	static struct timespec last;
+	static pid_t last_pid;
+	struct timespec now;
+	char line[640], since[16] = "       -";
+	int len;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (!last_pid) { /* minibox's first line: since it started */
+		last = opt.started;
+		last_pid = getpid();
+	}
+	if (last_pid == getpid()) /* not so on the child's first line: no line before it */
+		snprintf(since, sizeof(since), "+%7.3f", ms_between(&last, &now));
+	last = now;
+	last_pid = getpid();
+	len = snprintf(line, sizeof(line), "minibox: %8.3f ms %s  %s\n",
+		       ms_between(&opt.started, &now), since, what);
+	if (write(STDERR_FILENO, line, len < (int)sizeof(line) ? len : (int)sizeof(line) - 1) == -1)
+		return; /* nowhere left to complain */
+}
+
+/* -v: tell the audience about each kernel call as it happens; --timings: the
+ * same lines, with a clock. */
 static void __attribute__((format(printf, 1, 2))) narrate(const char *fmt, ...)
 {
+	char what[512];
 	va_list ap;
 
-	if (!opt.verbose)
+	if (!opt.verbose && !opt.timings)
 		return;
 	va_start(ap, fmt);
-	report(0, fmt, ap);
+	if (opt.timings) {
+		vsnprintf(what, sizeof(what), fmt, ap);
+		print_timed(what);
+	} else {
+		report(0, fmt, ap);
+	}
 	va_end(ap);
 }
 
@@ -2246,6 +2288,7 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 	      "                   seccomp filter, a writable rootfs and /proc, the\n"
 	      "                   caller's session and keyring (to show the escapes)\n"
 	      "  -v, --verbose  narrate each kernel call on stderr\n"
+	      "  --timings      the same, each line stamped in milliseconds\n"
 	      "  -h, --help     show this help\n"
 	      "\n"
 	      "Exit status: COMMAND's own; 128+N if a signal N killed it;\n"
@@ -2549,6 +2592,7 @@ static void parse_options(int argc, char **argv)
 		{ "uptime-offset", required_argument, NULL, 'T' },
 		{ "privileged", no_argument, NULL, 'X' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "timings", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -2573,6 +2617,7 @@ static void parse_options(int argc, char **argv)
 		case 'T': opt.uptime_offset = parse_offset(optarg); opt.time_ns = 1; break;
 		case 'X': opt.privileged = 1; break;
 		case 'v': opt.verbose = 1; break;
+		case 't': opt.timings = 1; clock_gettime(CLOCK_REALTIME, &opt.started); break;
 		case 'h': usage(stdout, 0);
 		case ':': fail("%s: needs a value", argv[optind - 1]);
 		default: /* optopt: the letter at fault in a group like -xv */
