@@ -266,7 +266,10 @@ tour_05-net() {
 }
 
 tour_06-ipc() {
-	local mb=chapters/06-ipc/minibox probe=tests/probes/ipcprobe key=0x4d420666 inside out
+	local mb=chapters/06-ipc/minibox probe=tests/probes/ipcprobe inside out key
+	# "MB" and this demo's PID: two demos at once (two terminals, two clones)
+	# make two segments, never the same one
+	key=$(printf '0x4d42%04x' $(($$ % 65536)))
 	new_calls='CLONE_NEWIPC|mqueue'
 	say "CLONE_NEWIPC: System V objects and POSIX queues of its own. The host makes a shared"
 	say "memory segment; the container looks for the same key, and makes a queue of its own."
