@@ -3,7 +3,8 @@
 # quick: its own tests only). The handout unpacks and builds on its own, its
 # README gives no solution away, it fails the chapter's tests, and passes
 # them once the chapter's code is put back; `make lab` never writes over
-# edited work, but does write again over a lab nobody touched. Run as root.
+# edited work, but does write again over a lab nobody touched; and the last
+# chapter's handout holds every helper its tests call. Run as root.
 #
 #   scripts/lab-roundtrip.sh [NN]     (default 01)
 set -uo pipefail
@@ -50,6 +51,17 @@ cp "chapters/$chapter/minibox.c" "$h/minibox.c"
 check "sudo ./grade passes once the chapter's code is put back" "$h/grade" --own
 check "the grade sheet then has no failure" \
 	sh -c "grep -q 'failures=\"0\"' '$h/grade.xml' && ! grep -q '<failure' '$h/grade.xml'"
+
+# The tests of later chapters call helpers (build/nsrel, scripts/nsgraph):
+# the last chapter's handout, which holds every test, must hold them too.
+last=$(find chapters -mindepth 1 -maxdepth 1 -name '[0-9][0-9]-*' -printf '%f\n' | sort | tail -n 1)
+# shellcheck disable=SC2016 # the script is for sh -c: its $1 and $2 are its own
+check "the last chapter's handout holds every scripts/ and build/ helper its tests call" sh -c '
+	scripts/mkhandout.sh "${2%%-*}" "$1" >/dev/null && cd "$1" || exit 1
+	for f in $(grep -hv "^[[:space:]]*#" tests/*.bats tests/*.bash |
+		grep -o "\(scripts\|build\)/[A-Za-z0-9_.-]*" | sort -u); do
+		[ -e "$f" ] || make -n "$f" >/dev/null 2>&1 || { echo "missing in the handout: $f"; exit 1; }
+	done' sh "$tmp/last/minibox-lab-$last" "$last"
 
 # make lab's guard, on a lab folder of this test's own.
 lab=$tmp/lab/$chapter

@@ -24,7 +24,9 @@ mkdir -p "$out/tests" "$out/scripts"
 
 scripts/mklab.sh "$n" "$out" >/dev/null
 rm -f "$out/.handout.sha256"
-cp scripts/grade.sh scripts/mkrootfs.sh scripts/install-deps.sh scripts/check-env.sh "$out/scripts/"
+# nsgraph and its helper nsrel.c: tests 02 and 04 run them (build/nsrel, nsgraph --minibox)
+cp scripts/grade.sh scripts/mkrootfs.sh scripts/install-deps.sh scripts/check-env.sh \
+	scripts/nsgraph scripts/nsrel.c "$out/scripts/"
 cp tests/helpers.bash tests/user.bash tests/as-user tests/as-user-exec "$out/tests/"
 for t in tests/[0-9][0-9]-*.bats; do
 	[[ $(basename "$t" .bats) > $chapter ]] || cp "$t" "$out/tests/"
@@ -52,10 +54,14 @@ rootfs/bin/busybox: scripts/mkrootfs.sh
 probes: $(PROBES)
 tests/probes/%: tests/probes/%.c
 	$(CC) -static -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+# scripts/nsgraph's helper (ioctl_ns(2)); the tests build it when they need it
+build/nsrel: scripts/nsrel.c
+	@mkdir -p build
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -o $@ $<
 grade:
 	./grade
 clean:
-	rm -rf $(PROGRAMS) $(PROBES) rootfs
+	rm -rf $(PROGRAMS) $(PROBES) rootfs build
 EOF
 
 cat >"$out/grade" <<EOF
@@ -77,16 +83,23 @@ chmod +x "$out/grade"
 
 # The README: a preface that says what to do; no "The code" section (it
 # quotes the solution); the commands and links as they are in the handout.
+# From chapter 08 on there are two programs, and the TODOs may be in both.
+sources='' programs=''
+for c in minibox.c minibox-exec.c; do
+	[ -f "$out/$c" ] || continue
+	programs+="${programs:+ and }\`./${c%.c}\`"
+	! grep -q "TODO LAB $n" "$out/$c" || sources+="${sources:+ and }\`$c\`"
+done
 {
 	cat <<-EOF
 	# Lab $n: ${chapter#*-}
 
-	Your task: fill in every \`TODO LAB $n\` in \`minibox.c\`
+	Your task: fill in every \`TODO LAB $n\` in $sources
 	(\`grep -n 'TODO LAB' *.c\` lists them). Each TODO says what the gap must
 	do; the tests in \`tests/$chapter.bats\` say what must be true when it does.
 	The rest of the program is complete, and the chapter below explains the idea.
 
-	- \`make\` builds \`./minibox\` (warnings are shown, they do not stop the build).
+	- \`make\` builds $programs (warnings are shown, they do not stop the build).
 	- \`sudo ./grade\` installs what is missing, rebuilds, and runs the tests of
 	  this chapter and the earlier ones; it says why the first failing test
 	  failed, and writes \`grade.xml\` and \`grade.tap\` for your teacher.

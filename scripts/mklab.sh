@@ -20,19 +20,20 @@ grep -q "/\* LAB $n: " "$src"/*.c || { echo "mklab: $src has no LAB $n markers" 
 
 # Work in progress is never overwritten: the handout may be written again
 # only over files that are still exactly as it was handed out.
-edited=''
+edited='' programs=''
 for c in "$src"/*.c; do
 	f=$out/$(basename "$c")
+	programs+=" ${f%.c}"
 	[ -e "$f" ] || continue
-	if ! (cd "$out" && sha256sum --quiet --check .handout.sha256) >/dev/null 2>&1; then
-		edited=$f
-		break
+	# this file's own line of the record: name the file that changed
+	if ! (cd "$out" && grep -F "  $(basename "$c")" .handout.sha256 | sha256sum --quiet --check) >/dev/null 2>&1; then
+		edited+="${edited:+ and }$f"
 	fi
 done
 if [ -n "$edited" ]; then
 	cat >&2 <<-EOF
-	mklab: $edited has changed since the lab was handed out: that is your work, left as it is.
-	  build it:    make ${out%/}/minibox
+	mklab: $edited changed since the lab was handed out: that is your work, left as it is.
+	  build it:    make$programs
 	  grade it:    sudo make test CH=$n MINIBOX=${out%/}/minibox
 	  start over:  mv ${out%/} ${out%/}.mine     (keeps your work aside), then make lab CH=$n
 	EOF
