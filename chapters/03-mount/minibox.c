@@ -9,7 +9,7 @@
  * old root, so no path leads back to the host's files.
  *
  *   cc -std=gnu11 -Wall -Wextra -o minibox minibox.c
- *   sudo ./minibox --rootfs ../../rootfs -- ps
+ *   sudo ./minibox --rootfs PATH/TO/rootfs -- ps    (make rootfs builds ./rootfs)
  */
 #define _GNU_SOURCE /* the CLONE_* flags */
 #include <errno.h>
@@ -482,7 +482,7 @@ static void bind_rootfs(void)
 {
 	int fd;
 
-	/* LAB 03: clone the tree at "." (our working directory, the rootfs), move the copy onto ".", fchdir onto it */
+	/* LAB 03: clone the tree at "." (our working directory, the rootfs) with open_tree(), move the copy onto "." with move_mount() (MOVE_MOUNT_F_EMPTY_PATH: the descriptor is the copy), fchdir onto it; call both through syscall(SYS_open_tree, ...) and syscall(SYS_move_mount, ...): glibc before 2.36 has no wrappers, and Debian 12's man pages have no page for them (mount_setattr(2)'s example uses both) */
 	fd = syscall(SYS_open_tree, AT_FDCWD, ".", OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
 	if (fd == -1)
 		die("open_tree(%s, OPEN_TREE_CLONE|AT_RECURSIVE)", opt.rootfs);
@@ -513,7 +513,7 @@ static void mount_sys(void)
  * /sys read-only, and an empty /tmp in memory. */
 static void mount_pseudo_filesystems(void)
 {
-	/* LAB 03: mount proc on /proc, sysfs read-only on /sys (mount_sys()), tmpfs on /tmp */
+	/* LAB 03: mount proc on /proc, sysfs read-only on /sys (mount_sys()), tmpfs on /tmp; make_dirs() each mount point first, as mount_sys() does */
 	make_dirs(in_rootfs("/proc"));
 	mount_or_die("proc", in_rootfs("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mount_sys();
@@ -548,7 +548,7 @@ static void populate_dev(void)
 		{ "/proc/self/fd/2", "/dev/stderr" } };
 	size_t i;
 
-	/* LAB 03: a tmpfs on /dev (mode=755); bind each host device of devices[] into it (bind_device()); devpts on /dev/pts (newinstance,ptmxmode=0666); a tmpfs on /dev/shm; the symlinks of links[] (ptmx, fd, stdin, stdout, stderr): the tests look for every one of these names */
+	/* LAB 03: make_dirs() each mount point, then a tmpfs on /dev (mode=755); bind each host device of devices[] into it (bind_device()); devpts on /dev/pts (newinstance,ptmxmode=0666); a tmpfs on /dev/shm; the symlinks of links[] (ptmx, fd, stdin, stdout, stderr): the tests look for every one of these names */
 	make_dirs(in_rootfs("/dev"));
 	mount_or_die("tmpfs", in_rootfs("/dev"), "tmpfs", MS_NOSUID, "mode=755");
 	for (i = 0; i < ARRAY_SIZE(devices); i++)
@@ -576,7 +576,7 @@ static void copy_bind_folders(const char *who)
 	for (i = 0; i < opt.nbinds; i++) {
 		struct bind *b = &opt.binds[i];
 
-		/* LAB 03: make a detached copy of b->host with open_tree(OPEN_TREE_CLONE | AT_RECURSIVE) into b->fd */
+		/* LAB 03: make a detached copy of b->host with open_tree(OPEN_TREE_CLONE | AT_RECURSIVE), through syscall(SYS_open_tree, ...), into b->fd */
 		b->fd = syscall(SYS_open_tree, AT_FDCWD, b->host,
 				OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
 		if (b->fd == -1)
@@ -599,7 +599,7 @@ static void bind_folders(void)
 	for (i = 0; i < opt.nbinds; i++) {
 		struct bind *b = &opt.binds[i];
 
-		/* LAB 03: attach the copy b->fd at b->container (move_mount); make it private, read-only for :ro (mount_setattr) */
+		/* LAB 03: make_dirs() b->container (it follows no symlink of the rootfs: a test plants one), attach the copy b->fd there (move_mount), then make it private, read-only for :ro (mount_setattr on b->fd with AT_EMPTY_PATH | AT_RECURSIVE: the mounts below it too) */
 		make_dirs(in_rootfs(b->container));
 		if (syscall(SYS_move_mount, b->fd, "", AT_FDCWD, in_rootfs(b->container),
 			    MOVE_MOUNT_F_EMPTY_PATH) == -1)
