@@ -1559,7 +1559,7 @@ static int same_hierarchy_as_before(struct cgroup *cg, size_t i, const char *bas
 	for (j = 0; j < i; j++) {
 		snprintf(other, sizeof(other), "%s/%s", CGROUP_ROOT, v1_controllers[j]);
 		if (cg->dirs[j][0] && stat(other, &st_other) == 0 && st.st_dev == st_other.st_dev) {
-			snprintf(cg->dirs[i], PATH_MAX, "%s", cg->dirs[j]);
+			memcpy(cg->dirs[i], cg->dirs[j], sizeof(cg->dirs[i])); /* the same hierarchy */
 			return 1;
 		}
 	}
