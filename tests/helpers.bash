@@ -145,11 +145,20 @@ assert_error_line() {
 	fi
 }
 
-# stderr has a line matching this extended regular expression.
+# stderr has a line matching this extended regular expression. On failure,
+# the lines that begin as the regex does come first (its literal head, up
+# to the first "(" or operator, "minibox: child: setsid"): the near misses,
+# which a grader that shows a failure's first lines would otherwise cut.
 assert_stderr_regex() {
+	local head near
 	if ! grep -Eq -- "$1" <<<"$stderr"; then
-		batslib_print_kv_single_or_multi 8 regex "$1" stderr "$stderr" |
-			batslib_decorate "no stderr line matches" | fail
+		head=$(sed -E 's/^\^//; s/\\(.)/\1/g; s/[][(){}.*+?|$^].*//' <<<"$1")
+		near=$(grep -F -- "$head" <<<"$stderr")
+		if [ "${#head}" -gt 16 ] && [ -n "$near" ]; then
+			batslib_print_kv_single_or_multi 8 regex "$1" "lines like it" "$near" stderr "$stderr"
+		else
+			batslib_print_kv_single_or_multi 8 regex "$1" stderr "$stderr"
+		fi | batslib_decorate "no stderr line matches" | fail
 	fi
 }
 
