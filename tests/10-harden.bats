@@ -234,6 +234,29 @@ on_nosuid_mount() {
 	assert_output "keyctl(KEYCTL_SEARCH): Operation not permitted"
 }
 
+# The container's root watches for minibox-exec joining and opens its
+# /proc/PID/exe: the host's binary. $@: options of minibox. Runs
+# minibox-exec up to 30 times; ct.out says what the probe got.
+grab_minibox_exec() {
+	local i
+	start_binary "$MB_REAL" "$@" --name "$NAME" "${OPT[@]}" sh -c 'echo ready; exec /opt/escprobe grab minibox-exec 60'
+	for i in $(seq 30); do
+		grep -q opened "$BATS_TEST_TMPDIR/ct.out" && break
+		"$MB_EXEC_REAL" "$NAME" true
+	done
+}
+
+@test "escape 7, minibox-exec's binary: as root, the container opens it through /proc/PID/exe while it joins, writable once it exits, with --privileged; not without" {
+	# CVE-2019-5736 (runc): opened O_WRONLY and closed again, never written
+	grab_minibox_exec --privileged
+	wait_until grep -q 'writable$' "$BATS_TEST_TMPDIR/ct.out"
+	run -0 cat "$BATS_TEST_TMPDIR/ct.out"
+	assert_output $'ready\nminibox-exec: opened the host\'s '"$MB_EXEC_REAL"$'\n'"$MB_EXEC_REAL: writable"
+	grab_minibox_exec
+	run -0 cat "$BATS_TEST_TMPDIR/ct.out"
+	assert_output ready
+}
+
 @test "the host is left clean: no process, mount, interface, cgroup or record" {
 	run "$MINIBOX" true
 	assert_host_clean

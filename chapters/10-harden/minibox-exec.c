@@ -899,6 +899,26 @@ static void harden(const struct target *t)
 	/* END LAB 10 */
 }
 
+/* Before the fork that puts our child in the container's PID namespace.
+ * Until its execve(), that child runs this program, a file of the host's,
+ * and holds descriptors of the host's (the cgroups, /proc/self/status).
+ * Once it has dropped to the container's capabilities, the container's
+ * root passes ptrace(2)'s checks on it (the same uid, no capability more):
+ * it could open /proc/PID/exe, our binary, and write it once we exit, for
+ * the host's root to run next (runc's CVE-2019-5736), or copy a descriptor
+ * with pidfd_getfd(2). A process that is not "dumpable" passes those
+ * checks only for CAP_SYS_PTRACE in the host's user namespace. The
+ * command's execve() makes it dumpable again: it is the container's then. */
+static void not_dumpable(const struct target *t)
+{
+	if (t->privileged)
+		return;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		die("prctl(PR_SET_DUMPABLE, 0)");
+	narrate("prctl(PR_SET_DUMPABLE, 0) = 0: until the command runs, the container's root may"
+		" neither ptrace us nor open /proc/PID/exe");
+}
+
 /* --------------------------------------------------------- the child side */
 
 /* The kernel closes minibox-exec's end of the pipe when it dies. */
@@ -1107,6 +1127,7 @@ int main(int argc, char **argv)
 	narrate_nspid(status_fd, "after setns(), still");
 	/* Blocked before the child exists: none may come before we wait. */
 	block_signals();
+	not_dumpable(&t);
 	pid = start_command(&t, &cg);
 	return wait_for_command(pid);
 }
