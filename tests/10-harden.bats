@@ -234,27 +234,49 @@ on_nosuid_mount() {
 	assert_output "keyctl(KEYCTL_SEARCH): Operation not permitted"
 }
 
-# The container's root watches for minibox-exec joining and opens its
-# /proc/PID/exe: the host's binary. $@: options of minibox. Runs
-# minibox-exec up to 30 times; ct.out says what the probe got.
-grab_minibox_exec() {
-	local i
-	start_binary "$MB_REAL" "$@" --name "$NAME" "${OPT[@]}" sh -c 'echo ready; exec /opt/escprobe grab minibox-exec 60'
+# The container's root watches for a process named $1 (minibox-exec, as it
+# joins) and opens its /proc/PID/exe; minibox-exec runs $2... up to 30 times;
+# the rest: options of minibox. ct.out says what the probe got.
+grab_exe() {
+	local comm=$1 i
+	local -a cmd=("$2")
+	shift 2
+	start_binary "$MB_REAL" "$@" --name "$NAME" "${OPT[@]}" sh -c \
+		"printf '#!/proc/self/exe\n' >/tmp/x && chmod +x /tmp/x && echo ready && exec /opt/escprobe grab $comm 60"
 	for i in $(seq 30); do
 		grep -q opened "$BATS_TEST_TMPDIR/ct.out" && break
-		"$MB_EXEC_REAL" "$NAME" true
+		"$MB_EXEC_REAL" "$NAME" "${cmd[@]}" 2>/dev/null || true
 	done
+	# opened: the probe's last line comes once minibox-exec is gone
+	if grep -q opened "$BATS_TEST_TMPDIR/ct.out"; then
+		wait_until [ "$(wc -l <"$BATS_TEST_TMPDIR/ct.out")" -ge 3 ]
+	fi
 }
+SEALED=$'/proc/PID/exe opened: /memfd:minibox-exec (deleted)\n/memfd:minibox-exec (deleted): sealed, not writable'
 
-@test "escape 7, minibox-exec's binary: as root, the container opens it through /proc/PID/exe while it joins, writable once it exits, with --privileged; not without" {
-	# CVE-2019-5736 (runc): opened O_WRONLY and closed again, never written
-	grab_minibox_exec --privileged
-	wait_until grep -q 'writable$' "$BATS_TEST_TMPDIR/ct.out"
+@test "escape 7, minibox-exec's binary: while it joins, the container's root may not open its /proc/PID/exe; with --privileged it opens a sealed copy in memory" {
+	# CVE-2019-5736 (runc): the host's binary, once it exits, would open
+	# O_WRONLY; the probe would open it and close it again, never write
+	grab_exe minibox-exec true --privileged
 	run -0 cat "$BATS_TEST_TMPDIR/ct.out"
-	assert_output $'ready\nminibox-exec: opened the host\'s '"$MB_EXEC_REAL"$'\n'"$MB_EXEC_REAL: writable"
-	grab_minibox_exec
+	assert_output $'ready\nminibox-exec: '"$SEALED"
+	grab_exe minibox-exec true
 	run -0 cat "$BATS_TEST_TMPDIR/ct.out"
 	assert_output ready
+}
+
+@test "escape 7, a command that is \"#!/proc/self/exe\" runs minibox-exec again inside, with the image's libc: its /proc/PID/exe is a sealed copy, not the host's file" {
+	# a rootfs of the test's own, with the host's ld.so and libc in it
+	local dir lib
+	dir=$(user_dir)
+	cp -a "$REPO/rootfs" "$dir/"
+	for lib in $(ldd "$MB_EXEC_REAL" | grep -o '/[^ ]*'); do
+		mkdir -p "$dir/rootfs${lib%/*}"
+		cp -L "$lib" "$dir/rootfs$lib"
+	done
+	grab_exe x /tmp/x --rootfs "$dir/rootfs"
+	run -0 cat "$BATS_TEST_TMPDIR/ct.out"
+	assert_output $'ready\nx: '"$SEALED"
 }
 
 @test "the host is left clean: no process, mount, interface, cgroup or record" {

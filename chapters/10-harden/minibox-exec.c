@@ -44,7 +44,9 @@
 #include <string.h>
 #include <sys/file.h> /* flock */
 #include <sys/ioctl.h>
+#include <sys/mman.h> /* memfd_create */
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -919,6 +921,44 @@ static void not_dumpable(const struct target *t)
 		" neither ptrace us nor open /proc/PID/exe");
 }
 
+/* The same binary, reached another way: a command whose first line is
+ * "#!/proc/self/exe" (an image's /bin/sh, say) makes our child, as it
+ * becomes the command, run this program again, inside the container,
+ * dumpable, with the image's ld.so and libc: code of the image's, in a
+ * process whose /proc/self/exe is our binary. So we never run from our
+ * file: a copy in memory (memfd_create(2)), sealed against writes, is what
+ * we execute, and what /proc/PID/exe leads to. runc does the same. */
+static void run_from_sealed_copy(char **argv)
+{
+	int exe, copy, seals;
+	ssize_t n;
+
+	exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (exe == -1)
+		die("open(/proc/self/exe)");
+	seals = fcntl(exe, F_GET_SEALS); /* EINVAL for a file that is not a memfd */
+	if (seals != -1 && (seals & F_SEAL_WRITE)) {
+		close(exe);
+		if (prctl(PR_SET_NAME, "minibox-exec", 0, 0, 0) == -1) /* not "3", the memfd's */
+			die("prctl(PR_SET_NAME)");
+		narrate("/proc/self/exe: a sealed copy in memory, no file of the host's");
+		return;
+	}
+	copy = memfd_create("minibox-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (copy == -1)
+		die("memfd_create(minibox-exec)");
+	while ((n = sendfile(copy, exe, NULL, 1 << 20)) > 0)
+		;
+	if (n == -1)
+		die("sendfile(memfd, /proc/self/exe)");
+	if (fcntl(copy, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == -1)
+		die("fcntl(memfd, F_ADD_SEALS, F_SEAL_WRITE)");
+	close(exe);
+	narrate("memfd_create(minibox-exec) = %d, sealed: execveat(%d) of our copy", copy, copy);
+	syscall(SYS_execveat, copy, "", argv, environ, AT_EMPTY_PATH);
+	die("execveat(memfd of minibox-exec)");
+}
+
 /* --------------------------------------------------------- the child side */
 
 /* The kernel closes minibox-exec's end of the pipe when it dies. */
@@ -1111,6 +1151,7 @@ int main(int argc, char **argv)
 
 	start_clean();
 	parse_options(argc, argv);
+	run_from_sealed_copy(argv);
 	/* Everything we need from the host's /proc and cgroup tree first:
 	 * after setns(CLONE_NEWNS), / and /proc are the container's. */
 	find_target(&t);

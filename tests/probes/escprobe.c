@@ -13,9 +13,9 @@
  *   escprobe euid               print the effective uid (a planted setuid copy)
  *   escprobe int80              x86_64: getpid through the 32-bit table (int 0x80)
  *   escprobe grab COMM SECONDS  watch for a process named COMM (minibox-exec joining)
- *                               and open its /proc/PID/exe, the host's binary; then
- *                               wait for it to be free and reopen it O_WRONLY (no
- *                               write): "writable", or why not
+ *                               and open its /proc/PID/exe, a file out of the
+ *                               container's reach; then wait for it to be free and
+ *                               reopen it O_WRONLY (no write): "writable", or why not
  * On the host:
  *   escprobe pty CMD...         run CMD in a new session whose controlling terminal
  *                               is a new pseudo-terminal, CMD's stdin; afterwards,
@@ -278,7 +278,11 @@ static int grab(const char *comm, int seconds)
 	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 	n = readlink(path, host, sizeof(host) - 1);
 	host[n > 0 ? n : 0] = '\0';
-	printf("%s: opened the host's %s\n", comm, host);
+	printf("%s: /proc/PID/exe opened: %s\n", comm, host);
+	if (fcntl(fd, F_GET_SEALS) > 0 && (fcntl(fd, F_GET_SEALS) & F_SEAL_WRITE)) {
+		printf("%s: sealed, not writable\n", host);
+		return 1;
+	}
 	while ((w = open(path, O_WRONLY | O_CLOEXEC)) == -1 && errno == ETXTBSY && time(NULL) < end)
 		usleep(10000);
 	if (w == -1) {
