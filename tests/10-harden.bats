@@ -62,6 +62,16 @@ on_nosuid_mount() {
 	assert_output $'fork: ok\nunshare(CLONE_NEWUSER): ok\nmount(tmpfs): ok\nclone3: ok\nkeyctl(KEYCTL_GET_KEYRING_ID): ok'
 }
 
+@test "io_uring is refused (EPERM): its workers would make calls the filter never sees; not with --privileged, nor for minibox-exec's command" {
+	run -1 "$MINIBOX" "${OPT[@]}" /opt/escprobe uring
+	assert_output "io_uring_setup: EPERM"
+	run -0 "$MINIBOX" --privileged "${OPT[@]}" /opt/escprobe uring
+	assert_output "io_uring_setup: ok"
+	start_container --name "$NAME" "${OPT[@]}" sh -c 'echo ready; exec sleep 60'
+	run -1 "$MINIBOX_EXEC" "$NAME" /opt/escprobe uring
+	assert_output "io_uring_setup: EPERM"
+}
+
 @test "on x86_64, a call through the 32-bit table (int 0x80) is killed by the filter's arch check; not with --privileged" {
 	[ "$(uname -m)" = x86_64 ] || skip "the 32-bit table is x86_64's (this is $(uname -m))"
 	run "$MINIBOX" --privileged "${OPT[@]}" /opt/escprobe int80

@@ -1111,13 +1111,16 @@ static const int kept_caps[] = {
 
 /* The calls the filter refuses with EPERM, as runtimes do by default:
  * keyrings (not namespaced), kernel code (modules, kexec, bpf), perf and
- * userfaultfd (kernel exploit helpers), new namespaces and mounts (they
- * would undo the layers), file handles (open_by_handle_at reached the
- * host's files from Docker 0.11), the clock, swap, reboot, the kernel log. */
+ * userfaultfd (kernel exploit helpers), io_uring (its kernel workers make
+ * the calls a ring asks for, which seccomp never sees), new namespaces and
+ * mounts (they would undo the layers), file handles (open_by_handle_at
+ * reached the host's files from Docker 0.11), the clock, swap, reboot, the
+ * kernel log. */
 static const int refused_syscalls[] = {
 	SYS_keyctl, SYS_add_key, SYS_request_key,
 	SYS_kexec_load, SYS_kexec_file_load, SYS_init_module, SYS_finit_module, SYS_delete_module,
 	SYS_bpf, SYS_perf_event_open, SYS_userfaultfd,
+	SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
 	SYS_setns, SYS_mount, SYS_umount2, SYS_pivot_root,
 	SYS_open_tree, SYS_move_mount, SYS_fsopen, SYS_fsconfig, SYS_fsmount, SYS_fspick,
 	SYS_mount_setattr, SYS_open_by_handle_at, SYS_name_to_handle_at,

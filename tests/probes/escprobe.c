@@ -12,6 +12,7 @@
  *   escprobe syscalls           try calls the seccomp filter refuses; say what each gave
  *   escprobe euid               print the effective uid (a planted setuid copy)
  *   escprobe int80              x86_64: getpid through the 32-bit table (int 0x80)
+ *   escprobe uring              io_uring_setup(2): "ok" or the errno's name
  *   escprobe grab COMM SECONDS  watch for a process named COMM (minibox-exec joining)
  *                               and open its /proc/PID/exe, a file out of the
  *                               container's reach; then wait for it to be free and
@@ -49,7 +50,7 @@
 static int usage(void)
 {
 	fputs("usage: escprobe openw PATH... | type TEXT | readkey NAME | syscalls | euid | int80\n"
-	      "       escprobe grab COMM SECONDS\n"
+	      "       escprobe uring | grab COMM SECONDS\n"
 	      "       escprobe pty CMD... | keyring NAME SECRET CMD...\n", stderr);
 	return 2;
 }
@@ -216,6 +217,19 @@ static int pty(char **cmd)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* io_uring: the kernel's workers make the calls a ring asks for, and
+ * seccomp never sees them. Only its setup is tried, the ring then closed. */
+static int uring(void)
+{
+	unsigned char params[120] = { 0 }; /* struct io_uring_params, zeroed */
+	long fd = syscall(SYS_io_uring_setup, 1, params);
+
+	said("io_uring_setup", fd == -1 ? -1 : 0);
+	if (fd != -1)
+		close(fd);
+	return fd == -1;
+}
+
 /* CVE-2019-5736's way out of runc: a process that joins the container
  * runs the host's binary; whoever may ptrace it may open /proc/PID/exe,
  * a descriptor of the host's file. Once no one runs it, it opens for
@@ -322,6 +336,8 @@ int main(int argc, char **argv)
 		return int80();
 	if (argc == 2 && strcmp(argv[1], "euid") == 0)
 		return printf("euid %u\n", geteuid()) < 0;
+	if (argc == 2 && strcmp(argv[1], "uring") == 0)
+		return uring();
 	if (argc == 4 && strcmp(argv[1], "grab") == 0)
 		return grab(argv[2], atoi(argv[3]));
 	if (argc >= 3 && strcmp(argv[1], "pty") == 0)
