@@ -4,7 +4,9 @@
  * layers: the command gets what the container's own command got (a session
  * and a keyring of its own, Docker's 14 capabilities, no_new_privs, the
  * seccomp filter), or nothing joined would be an escape path. A container
- * started with minibox --privileged is joined without them.
+ * started with minibox --privileged is joined without them. And the
+ * container may not reach our binary, a host file, through /proc/PID/exe:
+ * we run from a sealed copy in memory, and are not dumpable as we join.
  *
  * minibox makes a process in new namespaces with clone3(). This program is
  * the second way in: setns(2) makes a process join namespaces that exist.
@@ -740,6 +742,13 @@ static const int kept_caps[] = {
 	CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_WRITE,
 };
 
+/* Linux 6.15's open_tree() with mount attributes: part of the new mount
+ * API, newer than the C library's list of numbers (the same on every
+ * architecture since 424). */
+#ifndef SYS_open_tree_attr
+#define SYS_open_tree_attr 467
+#endif
+
 /* The calls the filter refuses with EPERM, as runtimes do by default:
  * keyrings (not namespaced), kernel code (modules, kexec, bpf), perf and
  * userfaultfd (kernel exploit helpers), io_uring (its kernel workers make
@@ -747,12 +756,6 @@ static const int kept_caps[] = {
  * mounts (they would undo the layers), file handles (open_by_handle_at
  * reached the host's files from Docker 0.11), the clock, swap, reboot, the
  * kernel log. */
-/* Linux 6.15's open_tree() with mount attributes: part of the new mount
- * API, newer than the C library's list of numbers (the same on every
- * architecture since 424). */
-#ifndef SYS_open_tree_attr
-#define SYS_open_tree_attr 467
-#endif
 static const int refused_syscalls[] = {
 	SYS_keyctl, SYS_add_key, SYS_request_key,
 	SYS_kexec_load, SYS_kexec_file_load, SYS_init_module, SYS_finit_module, SYS_delete_module,
@@ -930,6 +933,10 @@ static void not_dumpable(const struct target *t)
 		" neither ptrace us nor open /proc/PID/exe");
 }
 
+#ifndef MFD_EXEC /* Linux 6.3, newer than the C library's headers */
+#define MFD_EXEC 0x0010U
+#endif
+
 /* The same binary, reached another way: a command whose first line is
  * "#!/proc/self/exe" (an image's /bin/sh, say) makes our child, as it
  * becomes the command, run this program again, inside the container,
@@ -953,7 +960,11 @@ static void run_from_sealed_copy(char **argv)
 		narrate("/proc/self/exe: a sealed copy in memory, no file of the host's");
 		return;
 	}
-	copy = memfd_create("minibox-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	/* MFD_EXEC: since Linux 6.3 a memfd may be made not executable by
+	 * default (sysctl vm.memfd_noexec); older kernels know no such flag */
+	copy = memfd_create("minibox-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (copy == -1 && errno == EINVAL)
+		copy = memfd_create("minibox-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (copy == -1)
 		die("memfd_create(minibox-exec)");
 	while ((n = sendfile(copy, exe, NULL, 1 << 20)) > 0)

@@ -1109,6 +1109,13 @@ static const int kept_caps[] = {
 	CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_WRITE,
 };
 
+/* Linux 6.15's open_tree() with mount attributes: part of the new mount
+ * API, newer than the C library's list of numbers (the same on every
+ * architecture since 424). */
+#ifndef SYS_open_tree_attr
+#define SYS_open_tree_attr 467
+#endif
+
 /* The calls the filter refuses with EPERM, as runtimes do by default:
  * keyrings (not namespaced), kernel code (modules, kexec, bpf), perf and
  * userfaultfd (kernel exploit helpers), io_uring (its kernel workers make
@@ -1116,12 +1123,6 @@ static const int kept_caps[] = {
  * mounts (they would undo the layers), file handles (open_by_handle_at
  * reached the host's files from Docker 0.11), the clock, swap, reboot, the
  * kernel log. */
-/* Linux 6.15's open_tree() with mount attributes: part of the new mount
- * API, newer than the C library's list of numbers (the same on every
- * architecture since 424). */
-#ifndef SYS_open_tree_attr
-#define SYS_open_tree_attr 467
-#endif
 static const int refused_syscalls[] = {
 	SYS_keyctl, SYS_add_key, SYS_request_key,
 	SYS_kexec_load, SYS_kexec_file_load, SYS_init_module, SYS_finit_module, SYS_delete_module,
