@@ -4,7 +4,9 @@
  * layers: the command gets what the container's own command got (a session
  * and a keyring of its own, Docker's 14 capabilities, no_new_privs, the
  * seccomp filter), or nothing joined would be an escape path. A container
- * started with minibox --privileged is joined without them.
+ * started with minibox --privileged is joined without them. And the
+ * container may not reach our binary, a host file, through /proc/PID/exe:
+ * we run from a sealed copy in memory, and are not dumpable as we join.
  *
  * minibox makes a process in new namespaces with clone3(). This program is
  * the second way in: setns(2) makes a process join namespaces that exist.
@@ -44,7 +46,9 @@
 #include <string.h>
 #include <sys/file.h> /* flock */
 #include <sys/ioctl.h>
+#include <sys/mman.h> /* memfd_create */
 #include <sys/prctl.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/vfs.h>
@@ -738,18 +742,28 @@ static const int kept_caps[] = {
 	CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_WRITE,
 };
 
+/* Linux 6.15's open_tree() with mount attributes: part of the new mount
+ * API, newer than the C library's list of numbers (the same on every
+ * architecture since 424). */
+#ifndef SYS_open_tree_attr
+#define SYS_open_tree_attr 467
+#endif
+
 /* The calls the filter refuses with EPERM, as runtimes do by default:
  * keyrings (not namespaced), kernel code (modules, kexec, bpf), perf and
- * userfaultfd (kernel exploit helpers), new namespaces and mounts (they
- * would undo the layers), file handles (open_by_handle_at reached the
- * host's files from Docker 0.11), the clock, swap, reboot, the kernel log. */
+ * userfaultfd (kernel exploit helpers), io_uring (its kernel workers make
+ * the calls a ring asks for, which seccomp never sees), new namespaces and
+ * mounts (they would undo the layers), file handles (open_by_handle_at
+ * reached the host's files from Docker 0.11), the clock, swap, reboot, the
+ * kernel log. */
 static const int refused_syscalls[] = {
 	SYS_keyctl, SYS_add_key, SYS_request_key,
 	SYS_kexec_load, SYS_kexec_file_load, SYS_init_module, SYS_finit_module, SYS_delete_module,
 	SYS_bpf, SYS_perf_event_open, SYS_userfaultfd,
+	SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
 	SYS_setns, SYS_mount, SYS_umount2, SYS_pivot_root,
-	SYS_open_tree, SYS_move_mount, SYS_fsopen, SYS_fsconfig, SYS_fsmount, SYS_fspick,
-	SYS_mount_setattr, SYS_open_by_handle_at, SYS_name_to_handle_at,
+	SYS_open_tree, SYS_open_tree_attr, SYS_move_mount, SYS_fsopen, SYS_fsconfig, SYS_fsmount,
+	SYS_fspick, SYS_mount_setattr, SYS_open_by_handle_at, SYS_name_to_handle_at,
 	SYS_settimeofday, SYS_clock_settime, SYS_clock_adjtime, SYS_swapon, SYS_swapoff,
 	SYS_reboot, SYS_syslog, SYS_acct, SYS_quotactl, SYS_vhangup,
 #ifdef SYS_iopl /* x86 only */
@@ -897,6 +911,72 @@ static void harden(const struct target *t)
 	drop_capabilities();
 	restrict_syscalls();
 	/* END LAB 10 */
+}
+
+/* Before the fork that puts our child in the container's PID namespace.
+ * Until its execve(), that child runs this program, a file of the host's,
+ * and holds descriptors of the host's (the cgroups, /proc/self/status).
+ * Once it has dropped to the container's capabilities, the container's
+ * root passes ptrace(2)'s checks on it (the same uid, no capability more):
+ * it could open /proc/PID/exe, our binary, and write it once we exit, for
+ * the host's root to run next (runc's CVE-2019-5736), or copy a descriptor
+ * with pidfd_getfd(2). A process that is not "dumpable" passes those
+ * checks only for CAP_SYS_PTRACE in the host's user namespace. The
+ * command's execve() makes it dumpable again: it is the container's then. */
+static void not_dumpable(const struct target *t)
+{
+	if (t->privileged)
+		return;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		die("prctl(PR_SET_DUMPABLE, 0)");
+	narrate("prctl(PR_SET_DUMPABLE, 0) = 0: until the command runs, the container's root may"
+		" neither ptrace us nor open /proc/PID/exe");
+}
+
+#ifndef MFD_EXEC /* Linux 6.3, newer than the C library's headers */
+#define MFD_EXEC 0x0010U
+#endif
+
+/* The same binary, reached another way: a command whose first line is
+ * "#!/proc/self/exe" (an image's /bin/sh, say) makes our child, as it
+ * becomes the command, run this program again, inside the container,
+ * dumpable, with the image's ld.so and libc: code of the image's, in a
+ * process whose /proc/self/exe is our binary. So we never run from our
+ * file: a copy in memory (memfd_create(2)), sealed against writes, is what
+ * we execute, and what /proc/PID/exe leads to. runc does the same. */
+static void run_from_sealed_copy(char **argv)
+{
+	int exe, copy, seals;
+	ssize_t n;
+
+	exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (exe == -1)
+		die("open(/proc/self/exe)");
+	seals = fcntl(exe, F_GET_SEALS); /* EINVAL for a file that is not a memfd */
+	if (seals != -1 && (seals & F_SEAL_WRITE)) {
+		close(exe);
+		if (prctl(PR_SET_NAME, "minibox-exec", 0, 0, 0) == -1) /* not "3", the memfd's */
+			die("prctl(PR_SET_NAME)");
+		narrate("/proc/self/exe: a sealed copy in memory, no file of the host's");
+		return;
+	}
+	/* MFD_EXEC: since Linux 6.3 a memfd may be made not executable by
+	 * default (sysctl vm.memfd_noexec); older kernels know no such flag */
+	copy = memfd_create("minibox-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
+	if (copy == -1 && errno == EINVAL)
+		copy = memfd_create("minibox-exec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (copy == -1)
+		die("memfd_create(minibox-exec)");
+	while ((n = sendfile(copy, exe, NULL, 1 << 20)) > 0)
+		;
+	if (n == -1)
+		die("sendfile(memfd, /proc/self/exe)");
+	if (fcntl(copy, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) == -1)
+		die("fcntl(memfd, F_ADD_SEALS, F_SEAL_WRITE)");
+	close(exe);
+	narrate("memfd_create(minibox-exec) = %d, sealed: execveat(%d) of our copy", copy, copy);
+	syscall(SYS_execveat, copy, "", argv, environ, AT_EMPTY_PATH);
+	die("execveat(memfd of minibox-exec)");
 }
 
 /* --------------------------------------------------------- the child side */
@@ -1091,6 +1171,7 @@ int main(int argc, char **argv)
 
 	start_clean();
 	parse_options(argc, argv);
+	run_from_sealed_copy(argv);
 	/* Everything we need from the host's /proc and cgroup tree first:
 	 * after setns(CLONE_NEWNS), / and /proc are the container's. */
 	find_target(&t);
@@ -1107,6 +1188,7 @@ int main(int argc, char **argv)
 	narrate_nspid(status_fd, "after setns(), still");
 	/* Blocked before the child exists: none may come before we wait. */
 	block_signals();
+	not_dumpable(&t);
 	pid = start_command(&t, &cg);
 	return wait_for_command(pid);
 }

@@ -1109,18 +1109,28 @@ static const int kept_caps[] = {
 	CAP_SYS_CHROOT, CAP_KILL, CAP_AUDIT_WRITE,
 };
 
+/* Linux 6.15's open_tree() with mount attributes: part of the new mount
+ * API, newer than the C library's list of numbers (the same on every
+ * architecture since 424). */
+#ifndef SYS_open_tree_attr
+#define SYS_open_tree_attr 467
+#endif
+
 /* The calls the filter refuses with EPERM, as runtimes do by default:
  * keyrings (not namespaced), kernel code (modules, kexec, bpf), perf and
- * userfaultfd (kernel exploit helpers), new namespaces and mounts (they
- * would undo the layers), file handles (open_by_handle_at reached the
- * host's files from Docker 0.11), the clock, swap, reboot, the kernel log. */
+ * userfaultfd (kernel exploit helpers), io_uring (its kernel workers make
+ * the calls a ring asks for, which seccomp never sees), new namespaces and
+ * mounts (they would undo the layers), file handles (open_by_handle_at
+ * reached the host's files from Docker 0.11), the clock, swap, reboot, the
+ * kernel log. */
 static const int refused_syscalls[] = {
 	SYS_keyctl, SYS_add_key, SYS_request_key,
 	SYS_kexec_load, SYS_kexec_file_load, SYS_init_module, SYS_finit_module, SYS_delete_module,
 	SYS_bpf, SYS_perf_event_open, SYS_userfaultfd,
+	SYS_io_uring_setup, SYS_io_uring_enter, SYS_io_uring_register,
 	SYS_setns, SYS_mount, SYS_umount2, SYS_pivot_root,
-	SYS_open_tree, SYS_move_mount, SYS_fsopen, SYS_fsconfig, SYS_fsmount, SYS_fspick,
-	SYS_mount_setattr, SYS_open_by_handle_at, SYS_name_to_handle_at,
+	SYS_open_tree, SYS_open_tree_attr, SYS_move_mount, SYS_fsopen, SYS_fsconfig, SYS_fsmount,
+	SYS_fspick, SYS_mount_setattr, SYS_open_by_handle_at, SYS_name_to_handle_at,
 	SYS_settimeofday, SYS_clock_settime, SYS_clock_adjtime, SYS_swapon, SYS_swapoff,
 	SYS_reboot, SYS_syslog, SYS_acct, SYS_quotactl, SYS_vhangup,
 #ifdef SYS_iopl /* x86 only */

@@ -12,6 +12,11 @@
  *   escprobe syscalls           try calls the seccomp filter refuses; say what each gave
  *   escprobe euid               print the effective uid (a planted setuid copy)
  *   escprobe int80              x86_64: getpid through the 32-bit table (int 0x80)
+ *   escprobe uring              io_uring_setup(2): "ok" or the errno's name
+ *   escprobe grab COMM SECONDS  watch for a process named COMM (minibox-exec joining)
+ *                               and open its /proc/PID/exe, a file out of the
+ *                               container's reach; then wait for it to be free and
+ *                               reopen it O_WRONLY (no write): "writable", or why not
  * On the host:
  *   escprobe pty CMD...         run CMD in a new session whose controlling terminal
  *                               is a new pseudo-terminal, CMD's stdin; afterwards,
@@ -35,13 +40,17 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <dirent.h>
+#include <time.h>
 #include <termios.h>
 #include <unistd.h>
 
 static int usage(void)
 {
 	fputs("usage: escprobe openw PATH... | type TEXT | readkey NAME | syscalls | euid | int80\n"
+	      "       escprobe uring | grab COMM SECONDS\n"
 	      "       escprobe pty CMD... | keyring NAME SECRET CMD...\n", stderr);
 	return 2;
 }
@@ -208,6 +217,97 @@ static int pty(char **cmd)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
+/* io_uring: the kernel's workers make the calls a ring asks for, and
+ * seccomp never sees them. Only its setup is tried, the ring then closed. */
+static int uring(void)
+{
+	unsigned char params[120] = { 0 }; /* struct io_uring_params, zeroed */
+	long fd = syscall(SYS_io_uring_setup, 1, params);
+
+	said("io_uring_setup", fd == -1 ? -1 : 0);
+	if (fd != -1)
+		close(fd);
+	return fd == -1;
+}
+
+/* CVE-2019-5736's way out of runc: a process that joins the container
+ * runs the host's binary; whoever may ptrace it may open /proc/PID/exe,
+ * a descriptor of the host's file. Once no one runs it, it opens for
+ * writing. Here it is only opened, never written. */
+/* Is FD a file out of the container's reach: its path, as the link says,
+ * leads here to no file or to another one? */
+static int of_the_host(int fd)
+{
+	char link[64], target[4096];
+	struct stat a, b;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0 || fstat(fd, &a) == -1)
+		return 0;
+	target[n] = '\0';
+	return stat(target, &b) == -1 || a.st_dev != b.st_dev || a.st_ino != b.st_ino;
+}
+
+static int grab(const char *comm, int seconds)
+{
+	char path[300], name[64], host[4096];
+	time_t end = time(NULL) + seconds;
+	struct dirent *d;
+	int fd = -1, w;
+	ssize_t n;
+	DIR *proc;
+
+	while (fd == -1 && time(NULL) < end) {
+		proc = opendir("/proc");
+		if (!proc)
+			return 125;
+		while (fd == -1 && (d = readdir(proc))) {
+			if (d->d_name[0] < '1' || d->d_name[0] > '9' || atoi(d->d_name) == getpid())
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/comm", d->d_name);
+			w = open(path, O_RDONLY | O_CLOEXEC);
+			n = w == -1 ? -1 : read(w, name, sizeof(name) - 1);
+			if (w != -1)
+				close(w);
+			if (n <= 0)
+				continue;
+			name[n - 1] = '\0';
+			if (strcmp(name, comm) != 0)
+				continue;
+			snprintf(path, sizeof(path), "/proc/%s/exe", d->d_name);
+			fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd != -1 && !of_the_host(fd)) {
+				close(fd); /* it runs the command already, the container's */
+				fd = -1;
+			}
+		}
+		closedir(proc);
+	}
+	if (fd == -1) {
+		printf("%s: no /proc/PID/exe opened\n", comm);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	n = readlink(path, host, sizeof(host) - 1);
+	host[n > 0 ? n : 0] = '\0';
+	printf("%s: /proc/PID/exe opened: %s\n", comm, host);
+	if (fcntl(fd, F_GET_SEALS) > 0 && (fcntl(fd, F_GET_SEALS) & F_SEAL_WRITE)) {
+		printf("%s: sealed, not writable\n", host);
+		return 1;
+	}
+	while ((w = open(path, O_WRONLY | O_CLOEXEC)) == -1 && errno == ETXTBSY && time(NULL) < end)
+		usleep(10000);
+	if (w == -1) {
+		printf("%s: %s\n", host, strerror(errno));
+		return 1;
+	}
+	close(w); /* opened, never written */
+	printf("%s: writable\n", host);
+	return 0;
+}
+
 static int keyring(const char *name, const char *secret, char **cmd)
 {
 	if (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL) == -1 ||
@@ -236,6 +336,10 @@ int main(int argc, char **argv)
 		return int80();
 	if (argc == 2 && strcmp(argv[1], "euid") == 0)
 		return printf("euid %u\n", geteuid()) < 0;
+	if (argc == 2 && strcmp(argv[1], "uring") == 0)
+		return uring();
+	if (argc == 4 && strcmp(argv[1], "grab") == 0)
+		return grab(argv[2], atoi(argv[3]));
 	if (argc >= 3 && strcmp(argv[1], "pty") == 0)
 		return pty(argv + 2);
 	if (argc >= 5 && strcmp(argv[1], "keyring") == 0)
