@@ -100,6 +100,8 @@ on_nosuid_mount() {
 }
 
 @test "the rootfs is read-only inside, /tmp and /dev/shm are not; with --privileged the rootfs is writable" {
+	# a run on a writable rootfs (a lab before this layer, a mutant) left it
+	rm -f rootfs/mbtest-file
 	run -1 --separate-stderr "$MINIBOX" sh -c "$ROOTFS_ONLY"'touch /tmp/a /dev/shm/b && touch /mbtest-file'
 	assert_error_line "touch: /mbtest-file: Read-only file system"
 	[ ! -e rootfs/mbtest-file ]
@@ -108,9 +110,11 @@ on_nosuid_mount() {
 }
 
 @test "/proc/keys, /proc/timer_list and /sys/firmware are masked, /proc/sys and /proc/irq read-only; not with --privileged" {
-	run -0 "$MINIBOX" sh -c 'wc -c </proc/keys; wc -c </proc/timer_list; ls -A /sys/firmware | wc -l
+	run -0 "$MINIBOX" sh -c 'echo "/proc/keys $(wc -c </proc/keys) bytes"
+		echo "/proc/timer_list $(wc -c </proc/timer_list) bytes"
+		echo "/sys/firmware $(ls -A /sys/firmware | wc -l) entries"
 		grep -E " /proc/(sys|irq) " /proc/self/mounts | cut -d" " -f2,4 | cut -d, -f1'
-	assert_output $'0\n0\n0\n/proc/irq ro\n/proc/sys ro'
+	assert_output $'/proc/keys 0 bytes\n/proc/timer_list 0 bytes\n/sys/firmware 0 entries\n/proc/irq ro\n/proc/sys ro'
 	run -1 "$MINIBOX" --privileged grep -E " /proc/(keys|timer_list|sys|irq) " /proc/self/mounts
 }
 
@@ -289,6 +293,18 @@ SEALED=$'/proc/PID/exe opened: /memfd:minibox-exec (deleted)\n/memfd:minibox-exe
 	grab_exe x /tmp/x --rootfs "$dir/rootfs"
 	run -0 cat "$BATS_TEST_TMPDIR/ct.out"
 	assert_output $'ready\nx: '"$SEALED"
+}
+
+# bats test_tags=once
+@test "a rootfs on a nosuid,nodev mount is made read-only too: the remount keeps the flags the kernel locked" {
+	local dir
+	dir=$(user_dir)
+	# the mount is made in a mount namespace of the test's own
+	run -0 unshare --mount --propagation private sh -c \
+		'mount -t tmpfs -o nosuid,nodev mbtest-locked "$1" && cp -a "$2/rootfs" "$1/" &&
+		"$3" --rootfs "$1/rootfs" sh -c "touch /mbtest-file 2>&1; true"' \
+		sh "$dir" "$MB_TREE" "$MINIBOX"
+	assert_output "touch: /mbtest-file: Read-only file system"
 }
 
 @test "the host is left clean: no process, mount, interface, cgroup or record" {
