@@ -749,7 +749,8 @@ static const int kept_caps[] = {
 #define SYS_open_tree_attr 467
 #endif
 
-/* The calls the filter refuses with EPERM, as runtimes do by default:
+/* The calls the filter refuses with EPERM, as runtimes refuse them by default
+ * (Docker allows name_to_handle_at and clock_adjtime; we refuse them too):
  * keyrings (not namespaced), kernel code (modules, kexec, bpf), perf and
  * userfaultfd (kernel exploit helpers), io_uring (its kernel workers make
  * the calls a ring asks for, which seccomp never sees), new namespaces and

@@ -1116,7 +1116,8 @@ static const int kept_caps[] = {
 #define SYS_open_tree_attr 467
 #endif
 
-/* The calls the filter refuses with EPERM, as runtimes do by default:
+/* The calls the filter refuses with EPERM, as runtimes refuse them by default
+ * (Docker allows name_to_handle_at and clock_adjtime; we refuse them too):
  * keyrings (not namespaced), kernel code (modules, kexec, bpf), perf and
  * userfaultfd (kernel exploit helpers), io_uring (its kernel workers make
  * the calls a ring asks for, which seccomp never sees), new namespaces and
@@ -1316,8 +1317,9 @@ static void restrict_syscalls(void)
 }
 
 /* The layers that belong to the process, in an order that works: the
- * keyring while keyctl() is allowed, the capabilities while we still
- * have CAP_SETPCAP, the filter last (it refuses keyctl). */
+ * keyring while keyctl() is allowed, the capabilities next (the bounding
+ * set first: dropping from it needs CAP_SETPCAP, which capset() could take
+ * away), the filter last (it refuses keyctl). */
 static void harden(void)
 {
 	if (opt.privileged) {
