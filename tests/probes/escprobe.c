@@ -130,6 +130,21 @@ static long in_child(int which)
 			if (r == 0)
 				_exit(0);
 		}
+		if (which == 3) { /* the flags are an argument here: the filter reads them */
+			r = syscall(SYS_clone, CLONE_NEWUSER | SIGCHLD, NULL, NULL, NULL, 0);
+			if (r == 0)
+				_exit(0);
+		}
+		if (which == 4) { /* TIOCSTI on a terminal of our own: only the filter stops it */
+			int ptm = open("/dev/ptmx", O_RDWR | O_NOCTTY), pts = -1;
+			char c = ' ';
+
+			/* a new session: its leader's first terminal becomes its controlling one */
+			if (ptm == -1 || setsid() == -1 || grantpt(ptm) == -1 || unlockpt(ptm) == -1 ||
+			    (pts = open(ptsname(ptm), O_RDWR)) == -1)
+				_exit(EBADF); /* the setup failed, not the call */
+			r = ioctl(pts, TIOCSTI, &c);
+		}
 		_exit(r == -1 ? errno : 0);
 	}
 	if (waitpid(pid, &status, 0) == -1 || !WIFEXITED(status))
@@ -148,6 +163,8 @@ static int syscalls(void)
 	said("unshare(CLONE_NEWUSER)", in_child(0));
 	said("mount(tmpfs)", in_child(1));
 	said("clone3", in_child(2));
+	said("clone(CLONE_NEWUSER)", in_child(3));
+	said("ioctl(TIOCSTI), its own terminal", in_child(4));
 	said("keyctl(KEYCTL_GET_KEYRING_ID)",
 	     syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
 	return 0;
