@@ -9,12 +9,6 @@ load helpers
 setup_file() { remember_host; }
 teardown_file() { restore_host; }
 
-# From chapter 10 on, the container may neither mount nor rename itself (no
-# CAP_SYS_ADMIN, a seccomp filter): the tests that make it do so give those
-# binaries --privileged, as one would give a container that must mount.
-PRIVILEGED=()
-"$MB_REAL" --help 2>/dev/null | grep -q -- --privileged && PRIVILEGED=(--privileged)
-
 @test "the default maps are container 0 to the invoking user, one id each" {
 	run -0 "$MINIBOX" sh -c "awk '{ print \$1, \$2, \$3 }' /proc/self/uid_map /proc/self/gid_map"
 	assert_output "0 $MB_UID 1
