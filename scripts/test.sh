@@ -132,8 +132,8 @@ add_ladder() {
 	local chapter=$1 binary=$2 ladder=${3:-full} t
 	for t in "${chapters[@]}"; do
 		[[ $t > $chapter ]] && break
-		in_ladder "$t" "$chapter" "" "$ladder" &&
-			add_tests "$t" "$binary" "$t on ${binary#"$PWD"/}: " "$chapter"
+		[ "$ladder" = full ] || [ "$t" = "$chapter" ] || continue
+		add_tests "$t" "$binary" "$t on ${binary#"$PWD"/}: " "$chapter"
 	done
 	[ "$((10#${chapter%%-*}))" -lt 4 ] && return 0
 	# In a step, the rootless pass is chapter 04's idea alone; the last
@@ -141,13 +141,10 @@ add_ladder() {
 	[ "$ladder" = step ] && [ "${chapter%%-*}" != 04 ] && return 0
 	for t in "${chapters[@]}"; do
 		[[ $t > $chapter ]] && break
-		in_ladder "$t" "$chapter" "" "$ladder" &&
-			add_tests "$t" "$binary" "$t as $MB_USER_LABEL on ${binary#"$PWD"/}: " "$chapter" rootless
+		[ "$ladder" = full ] || [ "$t" = "$chapter" ] || continue
+		add_tests "$t" "$binary" "$t as $MB_USER_LABEL on ${binary#"$PWD"/}: " "$chapter" rootless
 	done
 }
-
-# Does test file $1 run on chapter $2's binary in a ladder of kind $4?
-in_ladder() { [ "$4" = full ] || [ "$1" = "$2" ]; }
 
 if [ -n "$CH" ]; then
 	chapter=$(printf '%s\n' "${chapters[@]}" | grep "^$CH-" | head -n 1)
