@@ -38,8 +38,9 @@ fi
 scripts/install-deps.sh || exit 1
 scripts/check-env.sh --brief || exit 1
 make -s all rootfs probes || exit 1
-# A lab under test is rebuilt from what the student wrote, never graded stale.
-if [[ $MINIBOX == lab/* ]] && [ -f "$MINIBOX.c" ]; then
+# A lab under test (MINIBOX=lab/... or its full path) is rebuilt from what
+# the student wrote, never graded stale.
+if [[ $(realpath -m --relative-to=. "$MINIBOX") == lab/* ]] && [ -f "$MINIBOX.c" ]; then
 	lab_sources=("${MINIBOX%/*}"/*.c)
 	make -s --no-print-directory "${lab_sources[@]%.c}" || exit 1
 fi
