@@ -40,8 +40,9 @@ scripts/check-env.sh --brief || exit 1
 make -s all rootfs probes || exit 1
 # A lab under test (MINIBOX=lab/... or its full path) is rebuilt from what
 # the student wrote, never graded stale.
-if [[ $(realpath -m --relative-to=. "$MINIBOX") == lab/* ]] && [ -f "$MINIBOX.c" ]; then
-	lab_sources=("${MINIBOX%/*}"/*.c)
+lab=$([ -f "$MINIBOX.c" ] && realpath --relative-to=. "$(dirname "$MINIBOX")")
+if [[ $lab == lab/* ]]; then
+	lab_sources=("$lab"/*.c)
 	make -s --no-print-directory "${lab_sources[@]%.c}" || exit 1
 fi
 
