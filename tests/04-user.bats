@@ -223,9 +223,7 @@ private_home() {
 	start_binary "$MB_REAL" sh -c 'echo ready; exec sleep 60'
 	user=$(stat -L -c %i "/proc/$CT_PID/ns/user")
 	host_user=$(stat -L -c %i /proc/self/ns/user)
-	make -s build/nsrel # (make all built it: this is for a bats run by hand)
-	# build/nsrel: PATH INODE OWNER PARENT, from ioctl_ns(2)
-	run -0 build/nsrel "/proc/$CT_PID/ns/user" "/proc/$CT_PID/ns/uts" "/proc/$CT_PID/ns/pid" "/proc/$CT_PID/ns/mnt"
+	run -0 nsrel "/proc/$CT_PID/ns/user" "/proc/$CT_PID/ns/uts" "/proc/$CT_PID/ns/pid" "/proc/$CT_PID/ns/mnt"
 	# a child of the host's user namespace, which owns it
 	assert_line --index 0 "/proc/$CT_PID/ns/user $user $host_user $host_user"
 	assert_line --index 1 --regexp "^/proc/$CT_PID/ns/uts [0-9]+ $user -\$"

@@ -193,6 +193,11 @@ wait_until() {
 	return 1
 }
 
+# What the kernel says of each namespace file given (ioctl_ns(2)), one line
+# each: PATH INODE OWNER PARENT, "-" where it has none. build/nsrel is
+# scripts/nsgraph's helper: make all builds it, this for a bats run by hand.
+nsrel() { make -s -C "$REPO" build/nsrel && "$REPO/build/nsrel" "$@"; }
+
 # The first child of a process, or nothing.
 first_child() {
 	local children
