@@ -91,7 +91,7 @@ mutate: all rootfs probes
 
 lint:
 	scripts/install-deps.sh --lint
-	shellcheck scripts/*.sh tests/*.bash .ci/run
+	scripts/lint-scripts.sh
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability \
 		--suppress=missingIncludeSystem $(addsuffix .c,$(PROGRAMS)) scripts/nsrel.c
 	@for c in $(addsuffix .c,$(PROGRAMS)) scripts/nsrel.c; do \
