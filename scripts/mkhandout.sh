@@ -106,11 +106,11 @@ done
 	  \`sudo ./grade --own\` runs this chapter's tests only.
 
 	EOF
-	awk -v ch="$chapter" -v n="$n" '
+	awk -v n="$n" -v sources="$sources" '
 	/^## The code/ {
 		print "## The code"
 		print ""
-		print "That is your part: the `TODO LAB " n "` comments in `minibox.c`."
+		print "That is your part: the `TODO LAB " n "` comments in " sources "."
 		print ""
 		skip = 1; next
 	}
