@@ -34,7 +34,17 @@ make -s all rootfs || exit 1
 # shellcheck source=tests/user.bash disable=SC1091
 source tests/user.bash
 mb_choose_user "$PWD" || exit 1
-trap mb_remove_user_tree EXIT
+# What the tours make on the host goes however the demo ends (Ctrl-C on
+# stage too): their files in $tmp, chapter 06's shared memory segment.
+tmp=$(mktemp -d)
+shm_key=''
+cleanup() {
+	[ -z "$shm_key" ] || tests/probes/ipcprobe remove shm "$shm_key" 2>/dev/null
+	rm -rf "$tmp"
+	mb_remove_user_tree
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 bold='' green='' red='' plain='' hi='' dim=''
 if [ -t 1 ]; then
@@ -150,19 +160,25 @@ tour_01-uts() {
 	check "the UTS namespaces differ" [ "${inside#*$'\n'}" != "$(readlink /proc/self/ns/uts)" ]
 }
 
-# The host PID of process $1's first child, once it has one (up to 5 s).
-child_of() {
-	local _ kids
+# Run a command until it succeeds: every 0.1 s, for up to 5 s.
+poll() {
+	local _
 	for _ in $(seq 50); do
-		kids=$(cat "/proc/$1/task/$1/children" 2>/dev/null)
-		[ -n "$kids" ] && { echo "${kids%% *}"; return 0; }
+		"$@" && return 0
 		sleep 0.1
 	done
 	return 1
 }
 
+# The host PID of process $1's first child, if it has one yet.
+child_of() {
+	local kids
+	kids=$(cat "/proc/$1/task/$1/children" 2>/dev/null)
+	[ -n "$kids" ] && echo "${kids%% *}"
+}
+
 tour_02-pid() {
-	local mb=chapters/02-pid/minibox inside status mbpid ct nspid tmp
+	local mb=chapters/02-pid/minibox inside status mbpid ct nspid
 	new_calls='CLONE_NEWPID|init:'
 	say "CLONE_NEWPID: the command is PID 1 of a new PID namespace. PID 1 gets only the"
 	say "signals it handles; --init puts a tiny init there that passes them on and reaps orphans."
@@ -171,15 +187,13 @@ tour_02-pid() {
 	show "$mb" -v sh -c 'echo "I am PID $$"'
 	# the same command, kept alive a moment: its host PID is minibox's child,
 	# whose NSpid line holds its number in each PID namespace, host's first
-	tmp=$(mktemp)
 	# shellcheck disable=SC2016 # expanded by the container's shell
-	"$mb" sh -c 'echo $$; readlink /proc/self/ns/pid; exec sleep 1' >"$tmp" &
+	"$mb" sh -c 'echo $$; readlink /proc/self/ns/pid; exec sleep 1' >"$tmp/02-pid" &
 	mbpid=$!
-	ct=$(child_of "$mbpid")
+	ct=$(poll child_of "$mbpid")
 	nspid=$(sed -n 's/^NSpid:[[:space:]]*//p' "/proc/$ct/status" | tr -s '\t' ' ')
 	wait "$mbpid"
-	mapfile -t inside <"$tmp"
-	rm -f "$tmp"
+	mapfile -t inside <"$tmp/02-pid"
 	row "" "host" "container"
 	row "PID of the command" "${nspid%% *}" "${inside[0]}"
 	row "its NSpid line" "$nspid" ""
@@ -235,7 +249,7 @@ tour_04-user() {
 	inside=$("${as_user[@]}" "$mb" sh -c 'id -u; stat -c %U /etc/passwd')
 	"${as_user[@]}" "$mb" sleep 2 &
 	mbpid=$!
-	ct=$(child_of "$mbpid")
+	ct=$(poll child_of "$mbpid")
 	host_uid=$(stat -c %u "/proc/$ct")
 	wait "$mbpid"
 	row "" "host" "container"
@@ -275,7 +289,7 @@ tour_06-ipc() {
 	say "memory segment; the container looks for the same key, and makes a queue of its own."
 	next
 	make -s probes
-	"$probe" create shm "$key"
+	"$probe" create shm "$key" && shm_key=$key
 	show "$probe" find shm "$key"
 	show "$mb" -v --bind "$PWD/tests/probes:/opt:ro" sh -c \
 		"/opt/ipcprobe find shm $key; /opt/ipcprobe create mq /made-inside; ls /dev/mqueue"
@@ -283,7 +297,7 @@ tour_06-ipc() {
 	check "the host's segment is missing inside" grep -q '^missing$' <<<"$inside"
 	check "/dev/mqueue inside lists only the container's queue" grep -q '^made-inside$' <<<"$inside"
 	check "the container's queue is not on the host" [ "$("$probe" find mq /made-inside)" = missing ]
-	"$probe" remove shm "$key"
+	"$probe" remove shm "$key" && shm_key=''
 }
 
 tour_07-cgroup() {
@@ -316,14 +330,7 @@ tour_07-cgroup() {
 has_line() { grep -qxF -- "$1" <<<"$2"; }
 
 # Wait (up to 5 s) until minibox has written the record of the container $1.
-record_of() {
-	local _
-	for _ in $(seq 50); do
-		grep -q '^pid ' "/run/minibox/$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
+record_of() { poll grep -q '^pid ' "/run/minibox/$1" 2>/dev/null; }
 
 tour_08-exec() {
 	local mb=chapters/08-exec/minibox exec=chapters/08-exec/minibox-exec name=web-$$ mbpid ct out

@@ -41,26 +41,69 @@ chapter=$(find tests -maxdepth 1 -name "$n-*.bats" -printf '%f\n' | head -n 1)
 chapter=${chapter%.bats}
 [ -n "$chapter" ] || { echo "grade: no tests/$n-*.bats here" >&2; exit 2; }
 
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# The results: $tmp/N.tap and $tmp/N.label for each run; the sheets are written from them.
+passed=0 failed=0 skipped=0 first='' i=0
+
+# The grade sheets, TAP and JUnit XML, from the $i runs in $tmp.
+write_sheets() {
+	# TAP: one stream, one plan, a comment before each file, the reasons
+	# bats gave under each failure.
+	if [ -n "$tap_out" ]; then
+		for ((j = 0; j < i; j++)); do
+			echo "# $(cat "$tmp/$j.label")"
+			grep -E '^((not )?ok |#)' "$tmp/$j.tap"
+		done | awk -v who="$name" -v ch="$chapter" '
+			BEGIN { print "# minibox " ch ": " who }
+			/^#/ { print; next }
+			{ k++; sub(/^ok [0-9]+/, "ok " k); sub(/^not ok [0-9]+/, "not ok " k); print }
+			END { print "1.." k }' >"$tap_out"
+	fi
+	# JUnit XML: a testsuite per run, a testcase per test, the reason in <failure>.
+	if [ -n "$junit_out" ]; then
+		for ((j = 0; j < i; j++)); do
+			awk -v label="$(cat "$tmp/$j.label")" '
+			function esc(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s); gsub(/"/, "\\&quot;", s); return s }
+			function flush() { if (name == "") return; tests++
+				out = out "    <testcase classname=\"" esc(label) "\" name=\"" esc(name) "\">"
+				if (kind == "fail") { failures++; out = out "\n      <failure message=\"" esc(name) "\">" esc(why) "</failure>\n    " }
+				if (kind == "skip") { skipped++; out = out "<skipped message=\"" esc(why) "\"/>" }
+				out = out "</testcase>\n"; name = "" }
+			/^not ok / { flush(); kind = "fail"; why = ""; name = $0; sub(/^not ok [0-9]+ /, "", name); next }
+			/^ok .* # skip/ { flush(); kind = "skip"; name = $0; sub(/^ok [0-9]+ /, "", name); why = name
+				sub(/ # skip.*/, "", name); sub(/.* # skip ?/, "", why); next }
+			/^ok / { flush(); kind = "pass"; name = $0; sub(/^ok [0-9]+ /, "", name); next }
+			/^#/ && kind == "fail" { line = $0; sub(/^# ?/, "", line); why = why line "\n"; next }
+			END { flush()
+				if (tests == 0) { tests = 1; failures = 1
+					out = "    <testcase classname=\"" esc(label) "\" name=\"the tests run\"><failure message=\"the file did not load\"/></testcase>\n" }
+				printf "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" skipped=\"%d\">\n%s  </testsuite>\n",
+					esc(label), tests, failures + 0, skipped + 0, out }' "$tmp/$j.tap"
+		done >"$tmp/suites.xml"
+		{
+			echo '<?xml version="1.0" encoding="UTF-8"?>'
+			printf '<testsuites name="minibox %s: %s" tests="%d" failures="%d" skipped="%d">\n' \
+				"$chapter" "$name" "$((passed + failed + skipped))" "$failed" "$skipped"
+			cat "$tmp/suites.xml"
+			echo '</testsuites>'
+		} >"$junit_out"
+	fi
+}
+
 # Rebuild: the program and its siblings (from 08 on, minibox-exec). A build
-# that fails is the first thing to fix: show the compiler's words.
+# that fails is the first thing to fix: show the compiler's words, and the
+# sheets say so too: one failed test, "the program builds".
 dir=$(dirname "$program")
 for c in "$dir"/*.c; do
 	if ! log=$(make -s --no-print-directory "${c%.c}" 2>&1); then
 		why=$(grep -m 8 -E 'error|Error' <<<"$log")
 		echo "$chapter: ${c%.c} does not build yet:"
 		echo "  ${why//$'\n'/$'\n'  }"
-		# the sheets say so too: one failed test, "the program builds"
-		[ -z "$tap_out" ] || printf '# minibox %s: %s\nnot ok 1 %s builds\n# %s\n1..1\n' \
-			"$chapter" "$name" "${c%.c}" "${why//$'\n'/$'\n'# }" >"$tap_out"
-		[ -z "$junit_out" ] || {
-			echo '<?xml version="1.0" encoding="UTF-8"?>'
-			printf '<testsuites name="minibox %s: %s" tests="1" failures="1" skipped="0">\n' "$chapter" "$name"
-			printf '  <testsuite name="%s" tests="1" failures="1" skipped="0">\n' "$chapter"
-			printf '    <testcase classname="%s" name="%s builds"><failure message="does not build">%s</failure></testcase>\n' \
-				"$chapter" "${c%.c}" "$(sed 's/&/\&amp;/g; s/</\&lt;/g; s/>/\&gt;/g' <<<"$why")"
-			echo '  </testsuite>'
-			echo '</testsuites>'
-		} >"$junit_out"
+		printf 'not ok 1 %s builds\n# %s\n' "${c%.c}" "${why//$'\n'/$'\n'# }" >"$tmp/0.tap"
+		echo "$chapter" >"$tmp/0.label"
+		i=1 failed=1
+		write_sheets
 		echo "0 passed, 1 failed, 0 skipped"
 		exit 2
 	fi
@@ -73,7 +116,6 @@ done
 # shellcheck source=tests/user.bash disable=SC1091
 source tests/user.bash
 mb_choose_user "$PWD" || { echo "grade: could not prepare the ordinary user's copy" >&2; exit 2; }
-tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"; mb_remove_user_tree' EXIT
 
 # The runs: "label<TAB>test file<TAB>rootless?", earlier chapters first.
@@ -88,7 +130,6 @@ for t in tests/[0-9][0-9]-*.bats; do
 	fi
 done
 
-passed=0 failed=0 skipped=0 first='' i=0
 for run in "${runs[@]}"; do
 	IFS=$'\t' read -r label file rootless <<<"$run"
 	filter=()
@@ -124,46 +165,7 @@ for run in "${runs[@]}"; do
 done
 [ -z "$first" ] || echo "$first"
 
-# The grade sheets. TAP: one stream, one plan, a comment before each file.
-if [ -n "$tap_out" ]; then
-	for ((j = 0; j < i; j++)); do
-		echo "# $(cat "$tmp/$j.label")"
-		grep -E '^(not )?ok ' "$tmp/$j.tap"
-	done | awk -v who="$name" -v ch="$chapter" '
-		BEGIN { print "# minibox " ch ": " who }
-		/^#/ { print; next }
-		{ k++; sub(/^ok [0-9]+/, "ok " k); sub(/^not ok [0-9]+/, "not ok " k); print }
-		END { print "1.." k }' >"$tap_out"
-fi
-# JUnit XML: a testsuite per run, a testcase per test, the reason in <failure>.
-if [ -n "$junit_out" ]; then
-	for ((j = 0; j < i; j++)); do
-		awk -v label="$(cat "$tmp/$j.label")" '
-		function esc(s) { gsub(/&/, "\\&amp;", s); gsub(/</, "\\&lt;", s); gsub(/>/, "\\&gt;", s); gsub(/"/, "\\&quot;", s); return s }
-		function flush() { if (name == "") return; tests++
-			out = out "    <testcase classname=\"" esc(label) "\" name=\"" esc(name) "\">"
-			if (kind == "fail") { failures++; out = out "\n      <failure message=\"" esc(name) "\">" esc(why) "</failure>\n    " }
-			if (kind == "skip") { skipped++; out = out "<skipped message=\"" esc(why) "\"/>" }
-			out = out "</testcase>\n"; name = "" }
-		/^not ok / { flush(); kind = "fail"; why = ""; name = $0; sub(/^not ok [0-9]+ /, "", name); next }
-		/^ok .* # skip/ { flush(); kind = "skip"; name = $0; sub(/^ok [0-9]+ /, "", name); why = name
-			sub(/ # skip.*/, "", name); sub(/.* # skip ?/, "", why); next }
-		/^ok / { flush(); kind = "pass"; name = $0; sub(/^ok [0-9]+ /, "", name); next }
-		/^#/ && kind == "fail" { line = $0; sub(/^# ?/, "", line); why = why line "\n"; next }
-		END { flush()
-			if (tests == 0) { tests = 1; failures = 1
-				out = "    <testcase classname=\"" esc(label) "\" name=\"the tests run\"><failure message=\"the file did not load\"/></testcase>\n" }
-			printf "  <testsuite name=\"%s\" tests=\"%d\" failures=\"%d\" skipped=\"%d\">\n%s  </testsuite>\n",
-				esc(label), tests, failures + 0, skipped + 0, out }' "$tmp/$j.tap"
-	done >"$tmp/suites.xml"
-	{
-		echo '<?xml version="1.0" encoding="UTF-8"?>'
-		printf '<testsuites name="minibox %s: %s" tests="%d" failures="%d" skipped="%d">\n' \
-			"$chapter" "$name" "$((passed + failed + skipped))" "$failed" "$skipped"
-		cat "$tmp/suites.xml"
-		echo '</testsuites>'
-	} >"$junit_out"
-fi
+write_sheets
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

@@ -82,7 +82,8 @@ EOF
 chmod +x "$out/grade"
 
 # The README: a preface that says what to do; no "The code" section (it
-# quotes the solution); the commands and links as they are in the handout.
+# quotes the solution); the commands and links as they are in the handout:
+# links into tests/ kept, every other link out of the chapter (../) plain text.
 # From chapter 08 on there are two programs, and the TODOs may be in both.
 sources='' programs=''
 for c in minibox.c minibox-exec.c; do
@@ -106,11 +107,11 @@ done
 	  \`sudo ./grade --own\` runs this chapter's tests only.
 
 	EOF
-	awk -v ch="$chapter" -v n="$n" '
+	awk -v n="$n" -v sources="$sources" '
 	/^## The code/ {
 		print "## The code"
 		print ""
-		print "That is your part: the `TODO LAB " n "` comments in `minibox.c`."
+		print "That is your part: the `TODO LAB " n "` comments in " sources "."
 		print ""
 		skip = 1; next
 	}
@@ -122,8 +123,7 @@ done
 			-e "s#\.\./\.\./tests/#tests/#g" \
 			-e "s#sudo make test CH=$n#sudo ./grade#g" \
 			-e "s#\`make lab CH=$n\` does that for you#this handout is just that#" \
-			-e 's#\[\([^]]*\)\](\.\./[^)]*)#\1#g' \
-			-e 's#\[\([^]]*\)\](\.\./\.\./[^)]*)#\1#g' |
+			-e 's#\[\([^]]*\)\](\.\./[^)]*)#\1#g' |
 		grep -v 'make diff'
 } >"$out/README.md"
 

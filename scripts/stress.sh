@@ -42,6 +42,9 @@ fi
 
 started=$SECONDS
 tmp=$(mktemp -d /tmp/mbstress.XXXXXX)
+# removed however the run ends: a failed step or Ctrl-C too
+trap 'rm -rf "$tmp"' EXIT
+trap 'exit 130' INT TERM
 tag="stress$$" # in every --name and every command line of this run
 passed=0 failed=0
 pass() { echo "ok    $*"; passed=$((passed + 1)); }
@@ -141,7 +144,6 @@ mounts_after=$(wc -l </proc/self/mountinfo)
 verdict "$mounts_before" = "$mounts_after" "no mount remains ($mounts_after before and after)" \
 	"$mounts_before mounts before, $mounts_after after"
 
-rm -rf "$tmp"
 echo "stress: $((SECONDS - started)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ]

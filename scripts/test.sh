@@ -38,9 +38,11 @@ fi
 scripts/install-deps.sh || exit 1
 scripts/check-env.sh --brief || exit 1
 make -s all rootfs probes || exit 1
-# A lab under test is rebuilt from what the student wrote, never graded stale.
-if [[ $MINIBOX == lab/* ]] && [ -f "$MINIBOX.c" ]; then
-	lab_sources=("${MINIBOX%/*}"/*.c)
+# A lab under test (MINIBOX=lab/... or its full path) is rebuilt from what
+# the student wrote, never graded stale.
+lab=$([ -f "$MINIBOX.c" ] && realpath --relative-to=. "$(dirname "$MINIBOX")")
+if [[ $lab == lab/* ]]; then
+	lab_sources=("$lab"/*.c)
 	make -s --no-print-directory "${lab_sources[@]%.c}" || exit 1
 fi
 
@@ -132,8 +134,8 @@ add_ladder() {
 	local chapter=$1 binary=$2 ladder=${3:-full} t
 	for t in "${chapters[@]}"; do
 		[[ $t > $chapter ]] && break
-		in_ladder "$t" "$chapter" "" "$ladder" &&
-			add_tests "$t" "$binary" "$t on ${binary#"$PWD"/}: " "$chapter"
+		[ "$ladder" = full ] || [ "$t" = "$chapter" ] || continue
+		add_tests "$t" "$binary" "$t on ${binary#"$PWD"/}: " "$chapter"
 	done
 	[ "$((10#${chapter%%-*}))" -lt 4 ] && return 0
 	# In a step, the rootless pass is chapter 04's idea alone; the last
@@ -141,13 +143,10 @@ add_ladder() {
 	[ "$ladder" = step ] && [ "${chapter%%-*}" != 04 ] && return 0
 	for t in "${chapters[@]}"; do
 		[[ $t > $chapter ]] && break
-		in_ladder "$t" "$chapter" "" "$ladder" &&
-			add_tests "$t" "$binary" "$t as $MB_USER_LABEL on ${binary#"$PWD"/}: " "$chapter" rootless
+		[ "$ladder" = full ] || [ "$t" = "$chapter" ] || continue
+		add_tests "$t" "$binary" "$t as $MB_USER_LABEL on ${binary#"$PWD"/}: " "$chapter" rootless
 	done
 }
-
-# Does test file $1 run on chapter $2's binary in a ladder of kind $4?
-in_ladder() { [ "$4" = full ] || [ "$1" = "$2" ]; }
 
 if [ -n "$CH" ]; then
 	chapter=$(printf '%s\n' "${chapters[@]}" | grep "^$CH-" | head -n 1)

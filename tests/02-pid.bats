@@ -28,9 +28,7 @@ teardown_file() { restore_host; }
 # bats test_tags=once
 @test "the kernel names the host's PID namespace as the parent of the container's (NS_GET_PARENT)" {
 	start_binary "$MB_REAL" sh -c 'echo ready; exec sleep 60'
-	make -s build/nsrel # (make all built it: this is for a bats run by hand)
-	# build/nsrel: PATH INODE OWNER PARENT, from ioctl_ns(2)
-	run -0 build/nsrel "/proc/$CT_PID/ns/pid"
+	run -0 nsrel "/proc/$CT_PID/ns/pid"
 	assert_output --regexp "^/proc/$CT_PID/ns/pid $(stat -L -c %i "/proc/$CT_PID/ns/pid") [0-9]+ $(stat -L -c %i /proc/self/ns/pid)\$"
 }
 

@@ -7,12 +7,6 @@ load helpers
 setup_file() { remember_host; }
 teardown_file() { restore_host; }
 
-# From chapter 10 on, the container may neither mount nor rename itself (no
-# CAP_SYS_ADMIN, a seccomp filter): the tests that make it do so give those
-# binaries --privileged, as one would give a container that must mount.
-PRIVILEGED=()
-"$MB_REAL" --help 2>/dev/null | grep -q -- --privileged && PRIVILEGED=(--privileged)
-
 # The mount points and filesystem types of a mount table, one per line.
 mount_points() { awk '{ print $5 }' "$1" | sort; }
 

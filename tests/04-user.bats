@@ -9,12 +9,6 @@ load helpers
 setup_file() { remember_host; }
 teardown_file() { restore_host; }
 
-# From chapter 10 on, the container may neither mount nor rename itself (no
-# CAP_SYS_ADMIN, a seccomp filter): the tests that make it do so give those
-# binaries --privileged, as one would give a container that must mount.
-PRIVILEGED=()
-"$MB_REAL" --help 2>/dev/null | grep -q -- --privileged && PRIVILEGED=(--privileged)
-
 @test "the default maps are container 0 to the invoking user, one id each" {
 	run -0 "$MINIBOX" sh -c "awk '{ print \$1, \$2, \$3 }' /proc/self/uid_map /proc/self/gid_map"
 	assert_output "0 $MB_UID 1
@@ -229,9 +223,7 @@ private_home() {
 	start_binary "$MB_REAL" sh -c 'echo ready; exec sleep 60'
 	user=$(stat -L -c %i "/proc/$CT_PID/ns/user")
 	host_user=$(stat -L -c %i /proc/self/ns/user)
-	make -s build/nsrel # (make all built it: this is for a bats run by hand)
-	# build/nsrel: PATH INODE OWNER PARENT, from ioctl_ns(2)
-	run -0 build/nsrel "/proc/$CT_PID/ns/user" "/proc/$CT_PID/ns/uts" "/proc/$CT_PID/ns/pid" "/proc/$CT_PID/ns/mnt"
+	run -0 nsrel "/proc/$CT_PID/ns/user" "/proc/$CT_PID/ns/uts" "/proc/$CT_PID/ns/pid" "/proc/$CT_PID/ns/mnt"
 	# a child of the host's user namespace, which owns it
 	assert_line --index 0 "/proc/$CT_PID/ns/user $user $host_user $host_user"
 	assert_line --index 1 --regexp "^/proc/$CT_PID/ns/uts [0-9]+ $user -\$"

@@ -309,7 +309,7 @@ assert_same_namespaces() {
 
 @test "the host is left clean: no process, mount, interface, cgroup or record" {
 	# teardown kills minibox with SIGKILL: the next minibox sweeps its record
-	run "$MINIBOX" true
+	run -0 "$MINIBOX" true
 	run -0 find "$(records_dir)" -mindepth 1 -name "mbt-$TAG-*"
 	assert_output ""
 	assert_host_clean

@@ -133,6 +133,18 @@ user_dir() {
 # shellcheck disable=SC2034 # the test files use it
 ROOTFS_ONLY='test -f /etc/minibox-release || { echo "not in the minibox rootfs: refusing to write" >&2; exit 99; };'
 
+# From chapter 10 on, the container may neither mount nor rename itself (no
+# CAP_SYS_ADMIN, a seccomp filter): the tests of earlier chapters that make it
+# do so give those binaries --privileged, as one would give a container that
+# must mount. Asked of the binary's --help, so a lab that has not reached
+# chapter 10 gets no option it does not know.
+# shellcheck disable=SC2034 # the test files use it
+if "$MB_REAL" --help 2>/dev/null | grep -q -- --privileged; then
+	PRIVILEGED=(--privileged)
+else
+	PRIVILEGED=()
+fi
+
 # -------------------------------------------------------------- assertions
 
 # The command failed with one line on stderr, exactly this one.
@@ -180,6 +192,11 @@ wait_until() {
 	echo "gave up waiting for: $*" >&2
 	return 1
 }
+
+# What the kernel says of each namespace file given (ioctl_ns(2)), one line
+# each: PATH INODE OWNER PARENT, "-" where it has none. build/nsrel is
+# scripts/nsgraph's helper: make all builds it, this for a bats run by hand.
+nsrel() { make -s -C "$REPO" build/nsrel && "$REPO/build/nsrel" "$@"; }
 
 # The first child of a process, or nothing.
 first_child() {
