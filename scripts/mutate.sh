@@ -16,7 +16,7 @@
 # mount namespace of its own, so other tests running meanwhile (this suite's,
 # another suite's) never see it. It has a /run/minibox of its own too: a
 # real minibox running meanwhile would sweep the stale records that a mutant
-# which never sweeps leaves, and let it survive.
+# which never sweeps leaves, and let it survive (scripts/private-run.sh).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
@@ -46,9 +46,7 @@ first_failure() { # test-file binary [test-name-regex]
 		# Tests that wait for something the stripped code never does would
 		# wait the full 10 seconds; 1 is plenty for code that works.
 		tap=$(MB_FAIL_FAST=1 MB_PATIENCE=1 MB_TEST_TIMEOUT=30 MINIBOX=$2 \
-			unshare --uts --ipc --mount -- sh -c '
-				mkdir -p /run/minibox && mount -t tmpfs -o mode=755 mutate /run/minibox &&
-				exec "$@"' sh bats --formatter tap "${filter[@]}" "tests/$1.bats" 2>&1; echo "exit $?")
+			scripts/private-run.sh bats --formatter tap "${filter[@]}" "tests/$1.bats" 2>&1; echo "exit $?")
 		# no plan line: the tests did not even run, which proves nothing
 		# (seen once in many runs, with no output at all: try again)
 		grep -q '^1\.\.' <<<"$tap" && break

@@ -174,13 +174,10 @@ else
 			job_add 2 checks "" scripts/mutate.sh "${chapter%%-*}"
 		done
 		for readme in chapters/*/README.md; do
-			# in an IPC namespace of its own, and with a /run/minibox of its
+			# in UTS, IPC and mount namespaces of its own, with a /run/minibox of its
 			# own: a README's fixed keys, queue names and container names
 			# (chapter 08's "web") never meet another suite's
-			# shellcheck disable=SC2016 # $1 is the inner shell's
-			job_add 1 checks "" unshare --ipc --mount --propagation private sh -c \
-				'mkdir -p /run/minibox && mount -t tmpfs -o mode=755 none /run/minibox &&
-				exec scripts/transcripts.sh "$1"' sh "$readme"
+			job_add 1 checks "" scripts/private-run.sh scripts/transcripts.sh "$readme"
 		done
 		job_add 0 checks "" scripts/diagrams.sh --check
 		job_add 0 checks "" scripts/lint-scripts.sh
