@@ -46,7 +46,7 @@ first_failure() { # test-file binary [test-name-regex]
 		# Tests that wait for something the stripped code never does would
 		# wait the full 10 seconds; 1 is plenty for code that works.
 		tap=$(MB_FAIL_FAST=1 MB_PATIENCE=1 MB_TEST_TIMEOUT=30 MINIBOX=$2 \
-			scripts/private-run.sh bats --formatter tap "${filter[@]}" "tests/$1.bats" 2>&1; echo "exit $?")
+			unshare --uts scripts/private-run.sh bats --formatter tap "${filter[@]}" "tests/$1.bats" 2>&1; echo "exit $?")
 		# no plan line: the tests did not even run, which proves nothing
 		# (seen once in many runs, with no output at all: try again)
 		grep -q '^1\.\.' <<<"$tap" && break

@@ -174,7 +174,7 @@ else
 			job_add 2 checks "" scripts/mutate.sh "${chapter%%-*}"
 		done
 		for readme in chapters/*/README.md; do
-			# in UTS, IPC and mount namespaces of its own, with a /run/minibox of its
+			# in an IPC and a mount namespace of its own, with a /run/minibox of its
 			# own: a README's fixed keys, queue names and container names
 			# (chapter 08's "web") never meet another suite's
 			job_add 1 checks "" scripts/private-run.sh scripts/transcripts.sh "$readme"
