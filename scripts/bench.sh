@@ -241,7 +241,7 @@ steps() { # LABEL MINIBOX ARGS...
 		sleep 0.05
 		"$@" --timings /bin/true 2>&1 >/dev/null | awk -v run="$i" -v label="$label" '
 		/^minibox: +[0-9.]+ ms/ {
-			at = $2; text = substr($0, 32); cost = at - prev; prev = at
+			at = $2; text = $0; sub(/^minibox: +[0-9.]+ ms  /, "", text); cost = at - prev; prev = at
 			if (text ~ /^child: (mount|open_tree|move_mount|pivot_root|umount2|chdir)/) s = "child: pivot_root and mounts"
 			else if (text ~ /^child: execvp/) s = "child: pivot_root and mounts"
 			else if (text ~ /^child: prctl/) s = "child: wakes on go"

@@ -138,11 +138,12 @@ static void report(int err, const char *fmt, va_list ap)
 		return;
 }
 
-/* A call failed: say which one and why (errno), then stop. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
+/* Say what went wrong, then stop with 125. ERR is the errno of the call
+ * that failed, or 0 when the input is at fault, or the target is not one
+ * we may join. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+stop(int err, const char *fmt, ...)
 {
-	int err = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -150,18 +151,8 @@ die(const char *fmt, ...)
 	va_end(ap);
 	exit(EXIT_MINIBOX);
 }
-
-/* The input is wrong, or the target is not one we may join. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	report(0, fmt, ap);
-	va_end(ap);
-	exit(EXIT_MINIBOX);
-}
+#define die(...) stop(errno, __VA_ARGS__) /* a call failed: which one, and why */
+#define fail(...) stop(0, __VA_ARGS__)    /* the input is wrong: what, and why */
 
 /* -v: tell the audience about each kernel call as it happens. */
 static void __attribute__((format(printf, 1, 2))) narrate(const char *fmt, ...)

@@ -203,14 +203,20 @@ static const char *flag_names(unsigned long flags, const struct flag_name *names
 }
 
 /* "minibox: WHAT[: WHY]" on stderr, in one write(2), so that the lines of
- * minibox and of its child never mix. */
-static void report(int err, const char *fmt, va_list ap)
+ * minibox and of its child never mix. STAMP (--timings) puts the
+ * milliseconds since minibox started in front, by the wall clock: a time
+ * namespace (chapter 09) shifts the monotonic clocks of the child. */
+static void report(int err, int stamp, const char *fmt, va_list ap)
 {
-	char what[512], line[640];
+	char when[32] = "", what[512], line[640];
+	struct timespec now;
 	int len;
 
+	if (stamp && clock_gettime(CLOCK_REALTIME, &now) == 0)
+		snprintf(when, sizeof(when), "%8.3f ms  ", (now.tv_sec - opt.started.tv_sec) * 1e3 +
+			 (now.tv_nsec - opt.started.tv_nsec) / 1e6);
 	vsnprintf(what, sizeof(what), fmt, ap);
-	len = snprintf(line, sizeof(line), "minibox: %s%s%s\n", what, err ? ": " : "",
+	len = snprintf(line, sizeof(line), "minibox: %s%s%s%s\n", when, what, err ? ": " : "",
 		       err ? strerror(err) : "");
 	if (len > (int)sizeof(line) - 1) { /* cut short, but still a line */
 		len = sizeof(line) - 1;
@@ -220,108 +226,36 @@ static void report(int err, const char *fmt, va_list ap)
 		return; /* nowhere left to complain */
 }
 
-/* A call failed: say which one and why (errno), then stop. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-die(const char *fmt, ...)
-{
-	int err = errno;
-	va_list ap;
-
-	va_start(ap, fmt);
-	report(err, fmt, ap);
-	va_end(ap);
-	exit(EXIT_MINIBOX);
-}
-
-/* A call failed for a well-known reason: a second line says what to do. */
-static void __attribute__((noreturn, format(printf, 2, 3)))
-die_hint(const char *hint, const char *fmt, ...)
-{
-	int err = errno;
-	va_list ap;
-
-	va_start(ap, fmt);
-	report(err, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "hint: %s\n", hint);
-	exit(EXIT_MINIBOX);
-}
-
-/* The input or the host's setup is at fault, not a call: say what, then
- * what to do, on a second line. */
-static void __attribute__((noreturn, format(printf, 2, 3)))
-fail_hint(const char *hint, const char *fmt, ...)
+/* Say what went wrong, then stop with 125. ERR is the errno of the call
+ * that failed, or 0 when the input is at fault. A HINT, if any, says on a
+ * second line what to do. */
+static void __attribute__((noreturn, format(printf, 3, 4)))
+stop(int err, const char *hint, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	report(0, fmt, ap);
+	report(err, 0, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "hint: %s\n", hint);
+	if (hint)
+		fprintf(stderr, "hint: %s\n", hint);
 	exit(EXIT_MINIBOX);
 }
+#define die(...) stop(errno, NULL, __VA_ARGS__) /* a call failed: which one, and why */
+#define fail(...) stop(0, NULL, __VA_ARGS__)    /* the input is wrong: what, and why */
+#define die_hint(hint, ...) stop(errno, hint, __VA_ARGS__) /* a well-known cause */
+#define fail_hint(hint, ...) stop(0, hint, __VA_ARGS__)
 
-/* The input is wrong: say what and why. Nothing has been created yet. */
-static void __attribute__((noreturn, format(printf, 1, 2)))
-fail(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	report(0, fmt, ap);
-	va_end(ap);
-	exit(EXIT_MINIBOX);
-}
-
-/* Milliseconds from FROM to TO. */
-static double ms_between(const struct timespec *from, const struct timespec *to)
-{
-	return (to->tv_sec - from->tv_sec) * 1e3 + (to->tv_nsec - from->tv_nsec) / 1e6;
-}
-
-/* --timings: the -v line WHAT, stamped with the milliseconds since minibox
- * started and, after "+", since the previous line of the same process:
- * what the calls between the two lines cost. The wall clock, because a
- * time namespace (chapter 09) shifts the monotonic clocks of the child. */
-static void print_timed(const char *what)
-{
-	static struct timespec last;
-	static pid_t last_pid;
-	struct timespec now;
-	char line[640], since[16] = "       -";
-	int len;
-
-	clock_gettime(CLOCK_REALTIME, &now);
-	if (!last_pid) { /* minibox's first line: since it started */
-		last = opt.started;
-		last_pid = getpid();
-	}
-	if (last_pid == getpid()) /* not so on the child's first line: no line before it */
-		snprintf(since, sizeof(since), "+%7.3f", ms_between(&last, &now));
-	last = now;
-	last_pid = getpid();
-	len = snprintf(line, sizeof(line), "minibox: %8.3f ms %s  %s\n",
-		       ms_between(&opt.started, &now), since, what);
-	if (write(STDERR_FILENO, line, len < (int)sizeof(line) ? len : (int)sizeof(line) - 1) == -1)
-		return; /* nowhere left to complain */
-}
-
-/* -v: tell the audience about each kernel call as it happens; --timings: the
- * same lines, with a clock. */
+/* -v: tell the audience about each kernel call as it happens; --timings:
+ * the same lines, with a clock. */
 static void __attribute__((format(printf, 1, 2))) narrate(const char *fmt, ...)
 {
-	char what[512];
 	va_list ap;
 
 	if (!opt.verbose && !opt.timings)
 		return;
 	va_start(ap, fmt);
-	if (opt.timings) {
-		vsnprintf(what, sizeof(what), fmt, ap);
-		print_timed(what);
-	} else {
-		report(0, fmt, ap);
-	}
+	report(0, opt.timings, fmt, ap);
 	va_end(ap);
 }
 
