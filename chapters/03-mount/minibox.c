@@ -105,7 +105,7 @@ static const struct flag_name clone_flags[] = {
 /* The mount(2) flags this chapter uses. */
 static const struct flag_name mount_flags[] = {
 	{ MS_RDONLY, "MS_RDONLY" },   { MS_NOSUID, "MS_NOSUID" }, { MS_NODEV, "MS_NODEV" },
-	{ MS_NOEXEC, "MS_NOEXEC" },   { MS_REMOUNT, "MS_REMOUNT" }, { MS_BIND, "MS_BIND" },
+	{ MS_NOEXEC, "MS_NOEXEC" },   { MS_BIND, "MS_BIND" },
 	{ MS_REC, "MS_REC" },         { MS_PRIVATE, "MS_PRIVATE" }, { 0, NULL },
 };
 

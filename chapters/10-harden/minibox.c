@@ -44,7 +44,6 @@
 #include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/vfs.h>
 #include <linux/magic.h> /* CGROUP2_SUPER_MAGIC */
 #include <linux/audit.h> /* AUDIT_ARCH_* */
@@ -182,9 +181,8 @@ static const struct flag_name clone_flags[] = {
 /* The mount(2) flags this chapter uses. */
 static const struct flag_name mount_flags[] = {
 	{ MS_RDONLY, "MS_RDONLY" },   { MS_NOSUID, "MS_NOSUID" }, { MS_NODEV, "MS_NODEV" },
-	{ MS_NOEXEC, "MS_NOEXEC" },   { MS_REMOUNT, "MS_REMOUNT" }, { MS_BIND, "MS_BIND" },
-	{ MS_REC, "MS_REC" },         { MS_PRIVATE, "MS_PRIVATE" }, { MS_NOATIME, "MS_NOATIME" },
-	{ MS_NODIRATIME, "MS_NODIRATIME" }, { MS_RELATIME, "MS_RELATIME" }, { 0, NULL },
+	{ MS_NOEXEC, "MS_NOEXEC" },   { MS_BIND, "MS_BIND" },
+	{ MS_REC, "MS_REC" },         { MS_PRIVATE, "MS_PRIVATE" }, { 0, NULL },
 };
 
 /* Spell out FLAGS for -v, e.g. "CLONE_NEWUTS|CLONE_NEWPID". */
@@ -769,7 +767,23 @@ static void bind_rootfs(void)
 	/* END LAB 03 */
 }
 
-static unsigned long locked_flags(const char *path); /* an aside, below setup_mounts() */
+/* Make the mount at PATH read-only, and with RECURSIVE the mounts below it
+ * too. mount_setattr(2) changes only the attribute it is given. A remount
+ * (MS_REMOUNT | MS_RDONLY) would reset the others, and a mount copied from
+ * the host into a user namespace is locked: it may not lose nosuid, nodev,
+ * noexec or its atime setting, or a fake root could undo what the host's
+ * root decided. The kernel would refuse the remount with EPERM. */
+static void make_read_only(const char *path, int recursive)
+{
+	struct mount_attr ro = { .attr_set = MOUNT_ATTR_RDONLY };
+
+	if (syscall(SYS_mount_setattr, AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &ro,
+		    sizeof(ro)) == -1)
+		die("mount_setattr(%s, MOUNT_ATTR_RDONLY)", path);
+	narrate("child: mount_setattr(%s, %s, MOUNT_ATTR_RDONLY) = 0", path,
+		recursive ? "AT_RECURSIVE" : "0");
+}
+
 static void harden_mounts(void); /* chapter 10's, below */
 
 /* /sys: sysfs, read-only, so the container may look but not touch. */
@@ -790,8 +804,7 @@ static void mount_sys(void)
 	 * namespace mount it: until chapter 05, ours does not. */
 	narrate("child: mount(sysfs) = EPERM: not our network namespace, bind the host's /sys instead");
 	mount_or_die("/sys", in_rootfs("/sys"), NULL, MS_BIND | MS_REC, NULL);
-	mount_or_die(NULL, in_rootfs("/sys"), NULL,
-		     MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags("/sys"), NULL);
+	make_read_only(in_rootfs("/sys"), 1);
 	/* END LAB 04 */
 }
 
@@ -814,8 +827,7 @@ static void mount_cgroups(const struct cgroup *cg)
 		snprintf(target, sizeof(target), "%s/%s", CGROUP_ROOT, cg->v2 ? "" : v1_controllers[i]);
 		make_dirs(in_rootfs(target));
 		mount_or_die(cg->dirs[i], in_rootfs(target), NULL, MS_BIND, NULL);
-		mount_or_die(NULL, in_rootfs(target), NULL,
-			     MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(cg->dirs[i]), NULL);
+		make_read_only(in_rootfs(target), 0);
 	}
 	/* END LAB 07 */
 }
@@ -977,34 +989,6 @@ static void setup_mounts(const struct child_args *args)
 		die("setenv(PATH)");
 }
 
-/* ------------------------------------------- aside: locked mount flags */
-
-/* The flags of the mount that holds PATH which a remount may not drop. A
- * user namespace that copies a mount from its parent gets it "locked": the
- * copy may not lose nosuid, nodev, noexec or its atime setting, or a fake
- * root could undo what the host's root decided. */
-static unsigned long locked_flags(const char *path)
-{
-	static const struct {
-		unsigned long st, ms; /* statvfs(3) calls them ST_*, mount(2) MS_* */
-	} locked[] = {
-		{ ST_NOSUID, MS_NOSUID },     { ST_NODEV, MS_NODEV },
-		{ ST_NOEXEC, MS_NOEXEC },     { ST_NOATIME, MS_NOATIME },
-		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
-	};
-	unsigned long flags = 0;
-	struct statvfs st;
-	size_t i;
-
-	if (statvfs(path, &st) == -1)
-		die("statvfs(%s)", path);
-	for (i = 0; i < ARRAY_SIZE(locked); i++) {
-		if (st.f_flag & locked[i].st)
-			flags |= locked[i].ms;
-	}
-	return flags;
-}
-
 /* ------------------------------------------------------------ hardening */
 
 /* Namespaces change what root sees, not what root may do: a container run
@@ -1098,7 +1082,7 @@ static void harden_mounts(void)
 
 	if (opt.privileged)
 		return;
-	/* LAB 10: mask each path of masked[] that this kernel has (a file: bind the container's ./dev/null on it; a folder: an empty read-only tmpfs); bind each of read_only[] on itself, then remount it MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(path); last, remount "." (the rootfs) the same way. Each through mount_or_die(), whose -v lines the tests read; in_rootfs() reuses one buffer: build a second path in path[] */
+	/* LAB 10: mask each path of masked[] that this kernel has (a file: bind the container's ./dev/null on it; a folder: an empty read-only tmpfs); bind each of read_only[] on itself (MS_BIND | MS_REC), then make_read_only(path, 1); last, make_read_only(".", 0): the rootfs, without the mounts on top. Each through mount_or_die() and make_read_only(), whose -v lines the tests read; in_rootfs() reuses one buffer: build a second path in path[] */
 	for (i = 0; i < ARRAY_SIZE(masked); i++) {
 		snprintf(path, sizeof(path), ".%s", masked[i]); /* in the rootfs */
 		if (stat(path, &st) == -1)
@@ -1114,10 +1098,11 @@ static void harden_mounts(void)
 		if (stat(path, &st) == -1)
 			continue;
 		mount_or_die(path, path, NULL, MS_BIND | MS_REC, NULL);
-		mount_or_die(NULL, path, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags(path), NULL);
+		make_read_only(path, 1);
 	}
-	/* "." is the rootfs (bind_rootfs()); the mounts on top keep their own flags */
-	mount_or_die(NULL, ".", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | locked_flags("."), NULL);
+	/* "." is the rootfs (bind_rootfs()); not recursive: the mounts on top
+	 * (/proc, /tmp, /dev, the --bind folders) keep their own flags */
+	make_read_only(".", 0);
 	/* END LAB 10 */
 }
 
