@@ -1604,34 +1604,20 @@ static int cgroup_v2(void)
 }
 
 /* A cgroup's children may use only the controllers it passes down: write
- * "+memory +pids +cpu", those the limits need and DIR lacks, into its
- * cgroup.subtree_control. */
+ * those the limits need into its cgroup.subtree_control ("+memory +pids
+ * +cpu"). One that is on already stays on. */
 static void enable_controllers(const char *dir)
 {
-	static const char *names[] = { "memory", "pids", "cpu" };
-	int wanted[] = { opt.memory > 0, opt.pids > 0, opt.cpus > 0 };
-	char path[PATH_MAX + 32], now[256] = " ", word[16], text[64] = "";
-	FILE *f;
-	size_t i;
+	char text[32] = "";
 
-	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", dir);
-	f = fopen(path, "r");
-	if (!f)
-		die("%s", path);
-	if (!fgets(now + 1, sizeof(now) - 2, f))
-		now[1] = '\0';
-	fclose(f);
-	now[strcspn(now, "\n")] = '\0';
-	strcat(now, " "); /* " cpu memory pids ": each name between spaces */
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		snprintf(word, sizeof(word), " %s ", names[i]);
-		if (wanted[i] && !strstr(now, word))
-			snprintf(text + strlen(text), sizeof(text) - strlen(text), "+%s ", names[i]);
-	}
-	if (!text[0])
-		return;
-	text[strlen(text) - 1] = '\0';
-	write_cgroup_file(dir, "cgroup.subtree_control", text);
+	if (opt.memory)
+		strcat(text, " +memory");
+	if (opt.pids)
+		strcat(text, " +pids");
+	if (opt.cpus)
+		strcat(text, " +cpu");
+	if (text[0])
+		write_cgroup_file(dir, "cgroup.subtree_control", text + 1);
 }
 
 /* cgroup v2: one directory, /sys/fs/cgroup/minibox/NAME, with the
