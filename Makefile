@@ -48,8 +48,8 @@ rootfs/bin/busybox: scripts/mkrootfs.sh
 
 # Everything: each chapter's binary against its own and all earlier chapters'
 # tests, then mutation, README transcripts, diagrams and shellcheck.
-# CH=03: chapter 03's binary against tests 00..03. MINIBOX=path grades another binary.
-# A lab's program (MINIBOX=lab/...) is rebuilt first, by scripts/test.sh.
+# CH=03: chapter 03's binary against tests 00..03. CH=03 MINIBOX=path grades another
+# program, a lab say, with scripts/grade.sh (as make progress does): rebuilt first.
 test:
 	CH=$(CH) MINIBOX=$(MINIBOX) scripts/test.sh
 

@@ -47,13 +47,13 @@ printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$r
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 # (the linker warns that getpwuid() in a static program wants the host's
 # libraries at run time: minibox only uses it for ordinary users' names)
-cc -static -std=gnu11 -O2 -Wall -Wextra -Werror -o "$root/minibox" "$chapter/minibox.c" \
+cc -static -std=gnu11 -O0 -Wall -Wextra -Werror -o "$root/minibox" "$chapter/minibox.c" \
 	2> >(grep -v -e getpwuid -e 'in function' >&2) || exit 1
 # chapter 09's minibox and minibox-exec: joining a container's cgroup v2
 # (clone3(CLONE_INTO_CGROUP)), as root and as an ordinary user
 for prog in minibox minibox-exec; do
 	[ -f "chapters/09-time/$prog.c" ] || continue
-	cc -static -std=gnu11 -O2 -Wall -Wextra -Werror -o "$root/$prog-09" "chapters/09-time/$prog.c" \
+	cc -static -std=gnu11 -O0 -Wall -Wextra -Werror -o "$root/$prog-09" "chapters/09-time/$prog.c" \
 		2> >(grep -v -e getpwuid -e 'in function' >&2) || exit 1
 done
 cp -a rootfs "$root/rootfs"

@@ -6,7 +6,7 @@
 #
 #   sudo ./scripts/test.sh          the whole suite
 #   sudo ./scripts/test.sh 03       chapter 03's binary against tests 00..03
-#   sudo CH=03 MINIBOX=lab/03-mount/minibox ./scripts/test.sh    grade a lab
+#   sudo CH=03 MINIBOX=lab/03-mount/minibox ./scripts/test.sh    grade a lab (scripts/grade.sh)
 #   sudo MB_JOBS=1 ./scripts/test.sh                 one job at a time
 #   sudo MB_LADDER=full ./scripts/test.sh            every binary against every earlier chapter's tests
 #   sudo MB_SKIP_VM=1 ./scripts/test.sh              without the cgroup v2 VM (no kernel download)
@@ -38,12 +38,13 @@ fi
 scripts/install-deps.sh || exit 1
 scripts/check-env.sh --brief || exit 1
 make -s all rootfs probes || exit 1
-# A lab under test (MINIBOX=lab/... or its full path) is rebuilt from what
-# the student wrote, never graded stale.
-lab=$([ -f "$MINIBOX.c" ] && realpath --relative-to=. "$(dirname "$MINIBOX")")
-if [[ $lab == lab/* ]]; then
-	lab_sources=("$lab"/*.c)
-	make -s --no-print-directory "${lab_sources[@]%.c}" || exit 1
+# A program under grading (MINIBOX=lab/...): one grader, the same as
+# `make progress` and a handout's ./grade. It rebuilds the program from what
+# the student wrote (never graded stale), runs the tests of chapters 00..CH
+# as root and CH's own, from 04 on, as the ordinary user too, and says why
+# the first failure failed.
+if [ -n "$MINIBOX" ]; then
+	exec scripts/grade.sh "$CH" "$MINIBOX"
 fi
 
 mapfile -t chapters < <(find chapters -mindepth 1 -maxdepth 1 -name '[0-9][0-9]-*' -printf '%f\n' | sort)
@@ -151,7 +152,7 @@ add_ladder() {
 if [ -n "$CH" ]; then
 	chapter=$(printf '%s\n' "${chapters[@]}" | grep "^$CH-" | head -n 1)
 	[ -n "$chapter" ] || { echo "test: no chapter $CH in chapters/" >&2; exit 2; }
-	binary=${MINIBOX:-$BINDIR/$chapter/minibox}
+	binary=$BINDIR/$chapter/minibox
 	add_ladder "$chapter" "$(realpath "$binary")"
 else
 	# The square ladder, every binary against every earlier chapter's tests,
