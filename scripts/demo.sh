@@ -35,16 +35,24 @@ make -s all rootfs || exit 1
 source tests/user.bash
 mb_choose_user "$PWD" || exit 1
 # What the tours make on the host goes however the demo ends (Ctrl-C on
-# stage too): their files in $tmp, chapter 06's shared memory segment.
+# stage too): their files in $tmp, chapter 06's shared memory segment, and
+# the container that chapters 08 and 09 leave running while they join it
+# (its PID 1 killed, so that its minibox exits and removes its record).
 tmp=$(mktemp -d)
-shm_key=''
+shm_key='' running_ct='' running_mb=''
 cleanup() {
 	[ -z "$shm_key" ] || tests/probes/ipcprobe remove shm "$shm_key" 2>/dev/null
+	if [ -n "$running_ct" ]; then
+		kill -KILL "$running_ct" 2>/dev/null
+	elif [ -n "$running_mb" ]; then
+		kill -KILL "$running_mb" 2>/dev/null # it had not started the container yet
+	fi
+	[ -z "$running_mb" ] || wait "$running_mb" 2>/dev/null
 	rm -rf "$tmp"
 	mb_remove_user_tree
 }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+trap 'exit 130' INT TERM HUP # Ctrl-C, kill, the terminal closed
 
 bold='' green='' red='' plain='' hi='' dim=''
 if [ -t 1 ]; then
@@ -339,10 +347,10 @@ tour_08-exec() {
 	say "setns() through a pidfd into its namespaces, then one more fork into its PID namespace."
 	next
 	"$mb" --name "$name" --hostname web sh -c 'echo "written inside" >/tmp/note; exec sleep 60' &
-	mbpid=$!
+	mbpid=$! running_mb=$!
 	record_of "$name"
 	show cat "/run/minibox/$name"
-	ct=$(sed -n 's/^pid //p' "/run/minibox/$name")
+	ct=$(sed -n 's/^pid //p' "/run/minibox/$name") running_ct=$ct
 	next
 	# shellcheck disable=SC2016 # expanded by the container's shell
 	show "$exec" -v "$name" sh -c 'hostname; echo "my PID: $$"; cat /tmp/note; ps'
@@ -354,6 +362,7 @@ tour_08-exec() {
 	check "it sees the container's files" has_line "written inside" "$out"
 	kill -KILL "$ct"
 	wait "$mbpid"
+	running_mb='' running_ct=''
 	check "the record is gone with the container" [ ! -e "/run/minibox/$name" ]
 }
 
@@ -373,20 +382,22 @@ tour_09-time() {
 	next
 	say "minibox-exec joins the time namespace with the others:"
 	"$mb" --name "$name" --uptime-offset 86400 sleep 60 &
-	mbpid=$!
+	mbpid=$! running_mb=$!
 	record_of "$name"
+	running_ct=$(sed -n 's/^pid //p' "/run/minibox/$name")
 	host=$(cut -d. -f1 /proc/uptime)
 	show "$exec" "$name" cat /proc/uptime
 	joined=$(tail -n 1 <<<"$out")
 	check "minibox-exec's command sees the shifted clock" [ $(((${joined%%.*} - host) / 3600)) = 24 ]
-	kill -KILL "$(sed -n 's/^pid //p' "/run/minibox/$name")"
+	kill -KILL "$running_ct"
 	wait "$mbpid"
+	running_mb='' running_ct=''
 }
 
 tour_10-harden() {
 	local mb=chapters/10-harden/minibox probe=/opt/escprobe sysctl=/proc/sys/kernel/core_pattern
 	local opt=(--bind "$PWD/tests/probes:/opt:ro")
-	new_calls='mount\(NULL, \.(/proc/sys)?, |setsid|capset|CAPBSET|AMBIENT|NO_NEW|seccomp'
+	new_calls='mount_setattr\(\.(/proc/sys)?, |setsid|capset|CAPBSET|AMBIENT|NO_NEW|seccomp'
 	make -s probes
 	say "Root inside is the host's root (map 0 0 1) wherever the kernel does not ask"
 	say "\"which namespace?\". An escape: the host's sysctls. A piped core_pattern runs a"
