@@ -218,6 +218,15 @@ private_home() {
 }
 
 # bats test_tags=once
+@test "every mount at or below /sys is read-only, also the host's below a /sys bound from the host" {
+	# chapter 04 binds the host's /sys (sysfs is refused without a network
+	# namespace of our own), and below it lie the host's cgroup, security and
+	# debug file systems
+	run -0 "$MINIBOX" awk '$2 ~ "^/sys(/|$)" { n++; if ($4 !~ /^ro(,|$)/) print "writable:", $2 }
+		END { print n, "mounts" }' /proc/self/mounts
+	assert_output --regexp '^[0-9]+ mounts$'
+}
+
 @test "the container's user namespace owns its UTS, PID and mount namespaces (NS_GET_USERNS)" {
 	local user host_user
 	start_binary "$MB_REAL" sh -c 'echo ready; exec sleep 60'

@@ -35,6 +35,10 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 	assert_output $'8\n0'
 	run -1 --separate-stderr "$MB_REAL" --pids 8 sh -c "echo 1000 > $dir/pids.max"
 	assert_error_line "sh: can't create $dir/pids.max: Read-only file system"
+	# every mount there, on v1 the tmpfs that holds one folder per controller too
+	run -0 "$MB_REAL" --pids 8 awk '$2 ~ "^/sys/fs/cgroup(/|$)" { n++; if ($4 !~ /^ro(,|$)/) print "writable:", $2 }
+		END { print (n > 0 ? "all read-only" : "no mount") }' /proc/self/mounts
+	assert_output "all read-only"
 }
 
 # bats test_tags=once

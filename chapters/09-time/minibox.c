@@ -814,6 +814,8 @@ static void mount_cgroups(const struct cgroup *cg)
 		mount_or_die(cg->dirs[i], in_rootfs(target), NULL, MS_BIND, NULL);
 		make_read_only(in_rootfs(target), 0);
 	}
+	if (!cg->v2) /* the tmpfs too, once its folders are made */
+		make_read_only(in_rootfs(CGROUP_ROOT), 0);
 	/* END LAB 07 */
 }
 
