@@ -852,6 +852,16 @@ static void write_id_maps(pid_t pid)
 	/* END LAB 04 */
 }
 
+/* Tell the child to go on. We keep our end open until we exit: the child
+ * watches it to know that we are alive. */
+static void let_child_go(struct child_args *args)
+{
+	close(args->sync[0]);
+	narrate("write(sync pipe, \"go\")");
+	if (write(args->sync[1], "g", 1) != 1)
+		die("write(sync pipe)");
+}
+
 /* -------------------------- aside: more ids than your own, for an ordinary user */
 
 /* Run newuidmap or newgidmap PID C H N [C H N ...]: the setuid helpers
@@ -886,16 +896,6 @@ static void run_id_helper(pid_t pid, const char *helper, const struct id_map *ma
 		fail("%s for pid %d failed%s", helper, pid,
 		     WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NOT_FOUND
 			     ? ": not installed (package uidmap)" : "");
-}
-
-/* Tell the child to go on. We keep our end open until we exit: the child
- * watches it to know that we are alive. */
-static void let_child_go(struct child_args *args)
-{
-	close(args->sync[0]);
-	narrate("write(sync pipe, \"go\")");
-	if (write(args->sync[1], "g", 1) != 1)
-		die("write(sync pipe)");
 }
 
 /* ------------------------------------------------------ the command line */

@@ -1061,42 +1061,6 @@ static void write_id_maps(pid_t pid)
 	/* END LAB 04 */
 }
 
-/* -------------------------- aside: more ids than your own, for an ordinary user */
-
-/* Run newuidmap or newgidmap PID C H N [C H N ...]: the setuid helpers
- * that write ranges /etc/subuid and /etc/subgid grant an ordinary user. */
-static void run_id_helper(pid_t pid, const char *helper, const struct id_map *maps, int n)
-{
-	char args[MAX_MAPS * 3 + 2][24], *argv[MAX_MAPS * 3 + 3];
-	int i, status;
-	pid_t h;
-
-	snprintf(args[0], sizeof(args[0]), "%s", helper);
-	snprintf(args[1], sizeof(args[1]), "%d", pid);
-	for (i = 0; i < n; i++) {
-		snprintf(args[2 + 3 * i], sizeof(args[0]), "%lu", maps[i].inside);
-		snprintf(args[3 + 3 * i], sizeof(args[0]), "%lu", maps[i].outside);
-		snprintf(args[4 + 3 * i], sizeof(args[0]), "%lu", maps[i].count);
-	}
-	for (i = 0; i < 2 + 3 * n; i++)
-		argv[i] = args[i];
-	argv[i] = NULL;
-	narrate("%s %s ...", helper, args[1]);
-	h = fork();
-	if (h == -1)
-		die("fork(%s)", helper);
-	if (h == 0) {
-		execvp(helper, argv);
-		_exit(EXIT_NOT_FOUND);
-	}
-	if (waitpid(h, &status, 0) == -1)
-		die("waitpid(%s)", helper);
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		fail("%s for pid %d failed%s", helper, pid,
-		     WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NOT_FOUND
-			     ? ": not installed (package uidmap)" : "");
-}
-
 /* A name for what this container creates on the host: 12 random hex
  * digits. Not a PID: every PID namespace numbers its processes from 1, so
  * two minibox in sibling PID namespaces can have the same PID. */
@@ -1137,6 +1101,42 @@ static void let_child_go(struct child_args *args)
 	narrate("write(sync pipe, \"go\")");
 	if (write(args->sync[1], "g", 1) != 1)
 		die("write(sync pipe)");
+}
+
+/* -------------------------- aside: more ids than your own, for an ordinary user */
+
+/* Run newuidmap or newgidmap PID C H N [C H N ...]: the setuid helpers
+ * that write ranges /etc/subuid and /etc/subgid grant an ordinary user. */
+static void run_id_helper(pid_t pid, const char *helper, const struct id_map *maps, int n)
+{
+	char args[MAX_MAPS * 3 + 2][24], *argv[MAX_MAPS * 3 + 3];
+	int i, status;
+	pid_t h;
+
+	snprintf(args[0], sizeof(args[0]), "%s", helper);
+	snprintf(args[1], sizeof(args[1]), "%d", pid);
+	for (i = 0; i < n; i++) {
+		snprintf(args[2 + 3 * i], sizeof(args[0]), "%lu", maps[i].inside);
+		snprintf(args[3 + 3 * i], sizeof(args[0]), "%lu", maps[i].outside);
+		snprintf(args[4 + 3 * i], sizeof(args[0]), "%lu", maps[i].count);
+	}
+	for (i = 0; i < 2 + 3 * n; i++)
+		argv[i] = args[i];
+	argv[i] = NULL;
+	narrate("%s %s ...", helper, args[1]);
+	h = fork();
+	if (h == -1)
+		die("fork(%s)", helper);
+	if (h == 0) {
+		execvp(helper, argv);
+		_exit(EXIT_NOT_FOUND);
+	}
+	if (waitpid(h, &status, 0) == -1)
+		die("waitpid(%s)", helper);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		fail("%s for pid %d failed%s", helper, pid,
+		     WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NOT_FOUND
+			     ? ": not installed (package uidmap)" : "");
 }
 
 /* ------------------------------------------------------ the command line */

@@ -1207,6 +1207,48 @@ static void write_id_maps(pid_t pid)
 	/* END LAB 04 */
 }
 
+/* A name for what this container creates on the host: 12 random hex
+ * digits. Not a PID: every PID namespace numbers its processes from 1, so
+ * two minibox in sibling PID namespaces can have the same PID. */
+static void make_container_id(char id[13])
+{
+	unsigned char bytes[6];
+	int i;
+
+	if (getrandom(bytes, sizeof(bytes), 0) != sizeof(bytes))
+		die("getrandom");
+	for (i = 0; i < 6; i++)
+		snprintf(id + 2 * i, 3, "%02x", bytes[i]);
+}
+
+/* --ip: lay the cable. The host end, mb-ID (IFNAMSIZ allows 15 characters;
+ * the kernel refuses a name in use, it never takes it over), gets the
+ * subnet's first address; eth0 goes straight into the child's network
+ * namespace. When that namespace dies with the container, the kernel
+ * deletes the pair. */
+static void setup_host_end(pid_t pid, const char *id)
+{
+	char host_end[IFNAMSIZ];
+	int fd;
+
+	fd = nl_open();
+	snprintf(host_end, sizeof(host_end), "mb-%s", id);
+	create_veth(fd, host_end, pid);
+	add_address(fd, host_end, opt.host_addr, opt.prefix, "");
+	link_up(fd, host_end, "");
+	close(fd);
+}
+
+/* Tell the child to go on. We keep our end open until we exit: the child
+ * watches it to know that we are alive. */
+static void let_child_go(struct child_args *args)
+{
+	close(args->sync[0]);
+	narrate("write(sync pipe, \"go\")");
+	if (write(args->sync[1], "g", 1) != 1)
+		die("write(sync pipe)");
+}
+
 /* -------------------------- aside: more ids than your own, for an ordinary user */
 
 /* Run newuidmap or newgidmap PID C H N [C H N ...]: the setuid helpers
@@ -1241,38 +1283,6 @@ static void run_id_helper(pid_t pid, const char *helper, const struct id_map *ma
 		fail("%s for pid %d failed%s", helper, pid,
 		     WIFEXITED(status) && WEXITSTATUS(status) == EXIT_NOT_FOUND
 			     ? ": not installed (package uidmap)" : "");
-}
-
-/* A name for what this container creates on the host: 12 random hex
- * digits. Not a PID: every PID namespace numbers its processes from 1, so
- * two minibox in sibling PID namespaces can have the same PID. */
-static void make_container_id(char id[13])
-{
-	unsigned char bytes[6];
-	int i;
-
-	if (getrandom(bytes, sizeof(bytes), 0) != sizeof(bytes))
-		die("getrandom");
-	for (i = 0; i < 6; i++)
-		snprintf(id + 2 * i, 3, "%02x", bytes[i]);
-}
-
-/* --ip: lay the cable. The host end, mb-ID (IFNAMSIZ allows 15 characters;
- * the kernel refuses a name in use, it never takes it over), gets the
- * subnet's first address; eth0 goes straight into the child's network
- * namespace. When that namespace dies with the container, the kernel
- * deletes the pair. */
-static void setup_host_end(pid_t pid, const char *id)
-{
-	char host_end[IFNAMSIZ];
-	int fd;
-
-	fd = nl_open();
-	snprintf(host_end, sizeof(host_end), "mb-%s", id);
-	create_veth(fd, host_end, pid);
-	add_address(fd, host_end, opt.host_addr, opt.prefix, "");
-	link_up(fd, host_end, "");
-	close(fd);
 }
 
 /* ----------------------------------------------------------------- cgroups */
@@ -1878,16 +1888,6 @@ static void remove_record_at_exit(struct record *r)
 	record_owner = getpid();
 	if (atexit(remove_registered_record) != 0)
 		die("atexit");
-}
-
-/* Tell the child to go on. We keep our end open until we exit: the child
- * watches it to know that we are alive. */
-static void let_child_go(struct child_args *args)
-{
-	close(args->sync[0]);
-	narrate("write(sync pipe, \"go\")");
-	if (write(args->sync[1], "g", 1) != 1)
-		die("write(sync pipe)");
 }
 
 /* ------------------------------------------------------ the command line */
