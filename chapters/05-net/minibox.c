@@ -705,7 +705,7 @@ static void mount_sys(void)
 	}
 	if (errno != EPERM)
 		die("mount(sysfs, %s, sysfs)", in_rootfs("/sys"));
-	/* LAB 04: sysfs is refused (EPERM): bind the host's /sys instead, then make it read-only */
+	/* LAB 04: sysfs is refused (EPERM): bind the host's /sys instead, with the mounts below it (MS_BIND | MS_REC), then make them all read-only: make_read_only(path, 1) */
 	/* sysfs shows the network devices of the namespace that mounts it, so
 	 * the kernel lets only a user namespace that owns the network
 	 * namespace mount it: until chapter 05, ours does not. */
