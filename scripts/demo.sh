@@ -9,6 +9,9 @@
 #   sudo ./scripts/demo.sh            the whole tour, without stopping
 #   sudo ./scripts/demo.sh --pause    wait for Enter between steps (on stage)
 #   sudo CH=01 ./scripts/demo.sh      one chapter
+#
+# Ctrl-C, kill or a closed terminal ends the tour at any step and removes
+# what it made on the host, a container it left running included.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 

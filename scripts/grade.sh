@@ -2,7 +2,8 @@
 # Grade one program against a chapter's tests: rebuild it first (a stale
 # binary never gets graded), run the tests, say how far it got and why the
 # first failing test failed, and write a grade sheet a teacher can collect.
-# Used by `make progress` (every lab/NN-slug/) and by a handout's ./grade.
+# Used by `make test CH=NN MINIBOX=...` (scripts/test.sh), by `make progress`
+# (every lab/NN-slug/) and by a handout's ./grade.
 #
 #   scripts/grade.sh [OPTIONS] NN PROGRAM
 #     --own          only chapter NN's own tests (default: every chapter's up to NN)

@@ -6,6 +6,8 @@
 #   (c) apply each hand-written mutant of chapter NN (tests/mutants.txt: a
 #       realistic mistake outside the LAB regions) to a copy of its
 #       minibox.c, rebuild, run the test of tests/NN-*.bats it names: it must fail.
+#       A mutant marked "? v1" changes a line that runs on cgroup v1 only: on a
+#       pure cgroup v2 host it is skipped, with that reason.
 # Prints one TAP line per check; exits 1 when anything survived. Run as root.
 #
 #   scripts/mutate.sh          every chapter

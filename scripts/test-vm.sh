@@ -46,7 +46,8 @@ done
 printf 'root:x:0:0:root:/:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/sh\n' >"$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 # (the linker warns that getpwuid() in a static program wants the host's
-# libraries at run time: minibox only uses it for ordinary users' names)
+# libraries at run time: minibox only uses it for ordinary users' names;
+# -O0: each program runs a few times, optimizing it costs more CPU than it saves)
 cc -static -std=gnu11 -O0 -Wall -Wextra -Werror -o "$root/minibox" "$chapter/minibox.c" \
 	2> >(grep -v -e getpwuid -e 'in function' >&2) || exit 1
 # chapter 09's minibox and minibox-exec: joining a container's cgroup v2

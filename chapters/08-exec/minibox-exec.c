@@ -147,6 +147,10 @@ stop(int err, const char *fmt, ...)
 	va_end(ap);
 	exit(EXIT_MINIBOX);
 }
+
+/* The names the code calls stop() by. die() hands on errno as it is where
+ * die() is written: call it straight after the call that failed, before
+ * anything that may change errno. */
 #define die(...) stop(errno, __VA_ARGS__) /* a call failed: which one, and why */
 #define fail(...) stop(0, __VA_ARGS__)    /* the input is wrong: what, and why */
 

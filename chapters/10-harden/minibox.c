@@ -239,10 +239,14 @@ stop(int err, const char *hint, const char *fmt, ...)
 		fprintf(stderr, "hint: %s\n", hint);
 	exit(EXIT_MINIBOX);
 }
+
+/* The names the code calls stop() by. die() hands on errno as it is where
+ * die() is written: call it straight after the call that failed, before
+ * anything that may change errno. */
 #define die(...) stop(errno, NULL, __VA_ARGS__) /* a call failed: which one, and why */
 #define fail(...) stop(0, NULL, __VA_ARGS__)    /* the input is wrong: what, and why */
-#define die_hint(hint, ...) stop(errno, hint, __VA_ARGS__) /* a well-known cause */
-#define fail_hint(hint, ...) stop(0, hint, __VA_ARGS__)
+#define die_hint(hint, ...) stop(errno, hint, __VA_ARGS__) /* die(), and what to do */
+#define fail_hint(hint, ...) stop(0, hint, __VA_ARGS__)     /* fail(), and what to do */
 
 /* -v: tell the audience about each kernel call as it happens; --timings:
  * the same lines, with a clock. */
@@ -798,7 +802,7 @@ static void mount_sys(void)
 	}
 	if (errno != EPERM)
 		die("mount(sysfs, %s, sysfs)", in_rootfs("/sys"));
-	/* LAB 04: sysfs is refused (EPERM): bind the host's /sys instead, then make it read-only */
+	/* LAB 04: sysfs is refused (EPERM): bind the host's /sys instead, with the mounts below it (MS_BIND | MS_REC), then make them all read-only: make_read_only(path, 1) */
 	/* sysfs shows the network devices of the namespace that mounts it, so
 	 * the kernel lets only a user namespace that owns the network
 	 * namespace mount it: until chapter 05, ours does not. */
@@ -818,7 +822,7 @@ static void mount_cgroups(const struct cgroup *cg)
 
 	if (cg->ndirs == 0)
 		return;
-	/* LAB 07: bind the container's cgroup directories onto /sys/fs/cgroup, read-only */
+	/* LAB 07: bind the container's cgroup directories onto /sys/fs/cgroup (on v1 into the folders of a tmpfs mounted there first), each made read-only, and on v1 the tmpfs too once its folders are made */
 	if (!cg->v2)
 		mount_or_die("tmpfs", in_rootfs(CGROUP_ROOT), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
 	for (i = 0; i < (size_t)cg->ndirs; i++) {
