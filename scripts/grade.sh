@@ -97,6 +97,7 @@ write_sheets() {
 # sheets say so too: one failed test, "the program builds".
 dir=$(dirname "$program")
 for c in "$dir"/*.c; do
+	[ -f "$c" ] || continue # a program without its source beside it is graded as it is
 	if ! log=$(make -s --no-print-directory "${c%.c}" 2>&1); then
 		why=$(grep -m 8 -E 'error|Error' <<<"$log")
 		echo "$chapter: ${c%.c} does not build yet:"
