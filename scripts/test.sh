@@ -37,7 +37,7 @@ if [ -n "$MINIBOX" ] && [ -z "$CH" ]; then
 fi
 scripts/install-deps.sh || exit 1
 scripts/check-env.sh --brief || exit 1
-make -s all rootfs probes || exit 1
+make -s -j"$(nproc)" all rootfs probes || exit 1 # the chapters build side by side
 # A program under grading (MINIBOX=lab/...): one grader, the same as
 # `make progress` and a handout's ./grade. It rebuilds the program from what
 # the student wrote (never graded stale), runs the tests of chapters 00..CH
