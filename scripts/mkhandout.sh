@@ -101,6 +101,8 @@ done
 	The rest of the program is complete, and the chapter below explains the idea.
 
 	- \`make\` builds $programs (warnings are shown, they do not stop the build).
+	- \`make rootfs\` builds \`./rootfs\`, the container's files, which the
+	  commands below run in from chapter 03 on (\`./grade\` builds it for you).
 	- \`sudo ./grade\` installs what is missing, rebuilds, and runs the tests of
 	  this chapter and the earlier ones; it says why the first failing test
 	  failed, and writes \`grade.xml\` and \`grade.tap\` for your teacher.

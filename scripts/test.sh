@@ -41,8 +41,8 @@ make -s -j"$(nproc)" all rootfs probes || exit 1 # the chapters build side by si
 # A program under grading (MINIBOX=lab/...): one grader, the same as
 # `make progress` and a handout's ./grade. It rebuilds the program from what
 # the student wrote (never graded stale), runs the tests of chapters 00..CH
-# as root and CH's own, from 04 on, as the ordinary user too, and says why
-# the first failure failed.
+# as root and, from 04 on, as the ordinary user too, and says why the first
+# failure failed.
 if [ -n "$MINIBOX" ]; then
 	exec scripts/grade.sh "$CH" "$MINIBOX"
 fi

@@ -571,7 +571,7 @@ static void enter_cgroup_namespace(void)
  * mapped at all. Capabilities in the new namespace let us switch. */
 static void become_root(int sync_fd)
 {
-	/* LAB 04: become uid 0 and gid 0 of the new user namespace; drop the host's supplementary groups */
+	/* LAB 04: become gid 0, then uid 0, of the new user namespace (setresgid(), setresuid()); drop the host's supplementary groups with setgroups(0, NULL) where the kernel allows it: after "deny" in setgroups (an ordinary user's map) it fails with EPERM, and there are none to drop */
 	if (setresgid(0, 0, 0) == -1)
 		die("setresgid(0, 0, 0)");
 	if (setresuid(0, 0, 0) == -1)
@@ -740,7 +740,7 @@ static void mount_sys(void)
 	}
 	if (errno != EPERM)
 		die("mount(sysfs, %s, sysfs)", in_rootfs("/sys"));
-	/* LAB 04: sysfs is refused (EPERM): bind the host's /sys instead, with the mounts below it (MS_BIND | MS_REC), then make them all read-only: make_read_only(path, 1) */
+	/* LAB 04: sysfs is refused (EPERM): bind the host's /sys instead, with the mounts below it (MS_BIND | MS_REC), then make them all read-only: make_read_only(in_rootfs("/sys"), 1) */
 	/* sysfs shows the network devices of the namespace that mounts it, so
 	 * the kernel lets only a user namespace that owns the network
 	 * namespace mount it: until chapter 05, ours does not. */
@@ -1132,7 +1132,7 @@ static void run_id_helper(pid_t pid, const char *helper, const struct id_map *ma
  * for "go". The child's user namespace is ours to map: we made it. */
 static void write_id_maps(pid_t pid)
 {
-	/* LAB 04: write the child's uid_map and gid_map (and "deny" to setgroups first where needed) */
+	/* LAB 04: write the child's maps with write_child_file(), which narrates them for -v: uid_map, then (for an ordinary user) "deny" to setgroups, then gid_map; by default "0 UID 1" with your own uid (getuid()) and gid (getgid()); --uid-map and --gid-map as given (map_text()), or, when minibox is not root, through run_id_helper(pid, "newuidmap", ...) and "newgidmap" */
 	struct id_map own_uid = { 0, getuid(), 1 }, own_gid = { 0, getgid(), 1 };
 
 	if (opt.nuid_maps > 0 && geteuid() != 0) {
