@@ -35,7 +35,10 @@ if [ "$((10#$n))" -ge 6 ]; then
 	mkdir -p "$out/tests/probes"
 	cp tests/probes/*.c "$out/tests/probes/"
 fi
-[ ! -f "diagrams/$chapter.svg" ] || cp "diagrams/$chapter.svg" "$out/"
+# every diagram the chapter's README shows (07 has two)
+grep -o '\.\./\.\./diagrams/[A-Za-z0-9_-]*\.svg' "$src/README.md" | sort -u | while read -r svg; do
+	cp "diagrams/${svg##*/}" "$out/"
+done
 
 cat >"$out/Makefile" <<'EOF'
 # make: build the program; sudo ./grade: grade it (make grade does the same).
@@ -121,7 +124,7 @@ done
 	skip { next }
 	{ print }' "$src/README.md" |
 		sed -e "s#chapters/$chapter/minibox#./minibox#g" \
-			-e "s#\.\./\.\./diagrams/$chapter\.svg#$chapter.svg#g" \
+			-e "s#\.\./\.\./diagrams/\([A-Za-z0-9_-]*\.svg\)#\1#g" \
 			-e "s#\.\./\.\./tests/#tests/#g" \
 			-e "s#sudo make test CH=$n#sudo ./grade#g" \
 			-e "s#\`make lab CH=$n\` does that for you#this handout is just that#" \

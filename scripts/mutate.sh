@@ -6,8 +6,8 @@
 #   (c) apply each hand-written mutant of chapter NN (tests/mutants.txt: a
 #       realistic mistake outside the LAB regions) to a copy of its
 #       minibox.c, rebuild, run the test of tests/NN-*.bats it names: it must fail.
-#       A mutant marked "? v1" changes a line that runs on cgroup v1 only: on a
-#       pure cgroup v2 host it is skipped, with that reason.
+#       A mutant marked "? v1" is checked on a cgroup v1 (hybrid) host only:
+#       on a pure v2 host its line never runs, or its test skips.
 # Prints one TAP line per check; exits 1 when anything survived. Run as root.
 #
 #   scripts/mutate.sh          every chapter
@@ -128,7 +128,7 @@ hand_mutants() { # chapter dir
 	local chapter=$1 what test old new only
 	while IFS=$'\t' read -r what test old new only; do
 		if [ "$only" = v1 ] && [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
-			echo "ok - $chapter mutant \"$what\" # skip its line runs on cgroup v1 only, this host is v2"
+			echo "ok - $chapter mutant \"$what\" # skip checked on a cgroup v1 host only, this host is v2"
 		elif ! mutate_chapter "$chapter" "$tmp/hand" "$old" "$new"; then
 			echo "not ok - $chapter mutant \"$what\": stale, the text is not in its .c files ($(cat "$tmp/hand/err"))"
 			survivors=$((survivors + 1))

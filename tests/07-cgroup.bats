@@ -181,7 +181,7 @@ assert_dirs_gone() {
 		skip "this cgroup is writable: the delegated path is tested by make test-vm"
 	run -125 --separate-stderr as_user_minibox --pids 16 true
 	assert_stderr_regex '^minibox: --memory, --pids, --cpus: limits need a cgroup this user may write, and '
-	assert_stderr_regex '^hint: on cgroup v2, run minibox in a delegated cgroup: systemd-run --user --scope -p Delegate=yes chapters/07-cgroup/minibox \.\.\.$'
+	assert_stderr_regex '^hint: on cgroup v2, run minibox in a delegated cgroup: systemd-run --user --scope -p Delegate=yes [^ ]*minibox \.\.\.$'
 	assert_equal "$(wc -l <<<"$stderr")" 2
 }
 
@@ -239,6 +239,26 @@ assert_dirs_gone() {
 	[ -n "$id" ]
 	assert_stderr_regex "^minibox: rmdir\(/sys/fs/cgroup/$id\) = 0\$"
 	[ ! -e "/sys/fs/cgroup/$id" ]
+}
+
+# bats test_tags=once
+@test "on a hybrid host, the v2 path runs on the host's v2 tree: born in minibox-ID (CLONE_INTO_CGROUP), bound read-only, removed" {
+	cgroup_v2_host && skip "a cgroup v2 host: the tests above run the v2 path"
+	[ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] ||
+		skip "no cgroup v2 tree at /sys/fs/cgroup/unified: sudo make test-vm checks the v2 path"
+	# In a mount namespace of the test's own, the hybrid host's v2 tree takes
+	# /sys/fs/cgroup's place: no limits (its controllers are on v1), but the
+	# cgroup, CLONE_INTO_CGROUP and the read-only bind are the v2 path's.
+	run -0 --separate-stderr unshare --mount --propagation private sh -c \
+		'mount --bind /sys/fs/cgroup/unified /sys/fs/cgroup && "$0" -v cat /proc/self/mounts' "$MB_REAL"
+	assert_stderr_regex '^minibox: statfs\(/sys/fs/cgroup\) = cgroup2: cgroup v2$'
+	assert_stderr_regex '^minibox: clone3\(flags=.*CLONE_INTO_CGROUP.*\) = [0-9]+ \(host pid\)$'
+	assert_line --regexp '^cgroup2 /sys/fs/cgroup cgroup2 ro[, ]'
+	local dir
+	dir=$(sed -n 's|^minibox: mkdir(/sys/fs/cgroup/minibox/\(minibox-[0-9a-f]\{12\}\)) = 0.*|\1|p' <<<"$stderr")
+	[ -n "$dir" ] || fail "no mkdir(/sys/fs/cgroup/minibox/minibox-ID) in the -v lines"
+	assert_stderr_regex "^minibox: rmdir\\(/sys/fs/cgroup/minibox/$dir\\) = 0$"
+	[ ! -e "/sys/fs/cgroup/unified/minibox/$dir" ] || fail "left behind: /sys/fs/cgroup/unified/minibox/$dir"
 }
 
 @test "the host is left clean: no process, mount, interface, cgroup or state file" {

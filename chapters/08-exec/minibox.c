@@ -769,7 +769,7 @@ static void mount_cgroups(const struct cgroup *cg)
 
 	if (cg->ndirs == 0)
 		return;
-	/* LAB 07: bind the container's cgroup directories onto /sys/fs/cgroup (on v1 into the folders of a tmpfs mounted there first), each made read-only, and on v1 the tmpfs too once its folders are made */
+	/* LAB 07: bind each of the container's cgroup directories (cg->dirs[], host paths; skip an empty one) onto CGROUP_ROOT in the rootfs: on v2 the one directory there; on v1 into a folder per controller, named as in v1_controllers[] (the tests read /sys/fs/cgroup/pids/pids.max), of a tmpfs mounted there first; make_dirs() each, make_read_only() each bind, and on v1 the tmpfs too once its folders are made. in_rootfs() reuses its buffer: build the path in target[] */
 	if (!cg->v2)
 		mount_or_die("tmpfs", in_rootfs(CGROUP_ROOT), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
 	for (i = 0; i < (size_t)cg->ndirs; i++) {
@@ -1317,7 +1317,7 @@ static int create_cgroup_v2(struct cgroup *cg, const char *name)
 {
 	cg->v2 = 1;
 	cg->ndirs = 1;
-	/* LAB 07: pass the controllers down from the root to CGROUP_ROOT/minibox, then make NAME in it (claim_cgroup_dir) */
+	/* LAB 07: as root: enable_controllers(CGROUP_ROOT), mkdir CGROUP_ROOT/minibox into cg->parent (EEXIST is fine), sweep_stale_cgroups() there; as an ordinary user delegated_parent() has set cg->parent (and swept) already; then, for both, enable_controllers(cg->parent) and make NAME in it with claim_cgroup_dir(), into cg->fds[0] and cg->dirs[0] (-1: the name is taken) */
 	if (geteuid() == 0) {
 		/* systemd passes them down from the root; without systemd (a
 		 * bare VM, Alpine) nobody has: do it, as runtimes do */
@@ -1373,7 +1373,7 @@ static void apply_limits(const struct cgroup *cg)
 		apply_limits_v1(cg);
 		return;
 	}
-	/* LAB 07: write --memory into memory.max (and 0 into memory.swap.max), --pids into pids.max, --cpus into cpu.max */
+	/* LAB 07: with write_cgroup_file() into cg->dirs[0], whose -v lines the tests read (write(.../pids.max, "16")): --memory into memory.max, and 0 into memory.swap.max where it exists (cgroup_file_exists()); --pids into pids.max; --cpus into cpu.max as "QUOTA PERIOD": cpus * CPU_PERIOD, then CPU_PERIOD */
 	if (opt.memory) {
 		snprintf(text, sizeof(text), "%llu", opt.memory);
 		write_cgroup_file(cg->dirs[0], "memory.max", text);
@@ -1486,7 +1486,7 @@ static void apply_limits_v1(const struct cgroup *cg)
 {
 	char text[64];
 
-	/* LAB 07: the same limits on v1: memory.limit_in_bytes (and memsw), pids.max, cpu.cfs_quota_us */
+	/* LAB 07: the same limits on v1, each in its controller's directory, v1_dir(cg, "memory") and so on (it refuses a controller the host lacks, with the line the tests read): memory.limit_in_bytes, then the same value into memory.memsw.limit_in_bytes where it exists (memory plus swap; the kernel refuses one below the memory limit, so this order); pids.max; cpu.cfs_quota_us (cpus * CPU_PERIOD) */
 	if (opt.memory) {
 		snprintf(text, sizeof(text), "%llu", opt.memory);
 		write_cgroup_file(v1_dir(cg, "memory"), "memory.limit_in_bytes", text);
@@ -1526,9 +1526,12 @@ static void move_into_cgroup(const struct cgroup *cg, pid_t pid)
 /* No cgroup an ordinary user may write: say so, and how to get one. */
 static void __attribute__((noreturn)) no_writable_cgroup(const char *why)
 {
-	fail_hint("on cgroup v2, run minibox in a delegated cgroup: systemd-run --user --scope"
-		  " -p Delegate=yes chapters/07-cgroup/minibox ...",
-		  "--memory, --pids, --cpus: limits need a cgroup this user may write, and %s", why);
+	char hint[PATH_MAX + 128];
+
+	snprintf(hint, sizeof(hint), "on cgroup v2, run minibox in a delegated cgroup: systemd-run"
+		 " --user --scope -p Delegate=yes %s ...", program_invocation_name); /* argv[0] */
+	fail_hint(hint, "--memory, --pids, --cpus: limits need a cgroup this user may write, and %s",
+		  why);
 }
 
 /* An ordinary user on v2 may use the cgroup it runs in, if systemd
