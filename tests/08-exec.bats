@@ -128,6 +128,19 @@ assert_same_namespaces() {
 	assert_output $'0\n0\nfrom-minibox\n/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 }
 
+# Its descriptors of the container (a pidfd, /proc/PID/ns files, the
+# cgroup's folder on the host) and the pipe it watches minibox-exec by
+# are for the joining only: the command must not inherit one. ls opens
+# the folder it lists (3).
+@test "the joined command gets no descriptor but stdin, stdout and stderr, by pidfd or --ns-files" {
+	start_named
+	local mode
+	for mode in "" --ns-files; do
+		run -0 bash -c 'exec 7</ 8</dev/null; "$0" $1 "$2" ls /proc/self/fd' "$MINIBOX_EXEC" "$mode" "$NAME"
+		assert_output "$(printf '0\n1\n2\n3')"
+	done
+}
+
 @test "the exit status is the command's: its own, 128+N for signal N, 126, 127" {
 	start_named
 	run -7 "$MINIBOX_EXEC" "$NAME" sh -c 'exit 7'
