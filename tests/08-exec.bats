@@ -297,6 +297,36 @@ assert_same_namespaces() {
 	assert_output ""
 }
 
+# An ordinary user's records live in $XDG_RUNTIME_DIR/minibox (or
+# /tmp/minibox-UID): a folder that someone else owns, or may write, could
+# hold records of their choosing, which minibox-exec would trust.
+# bats test_tags=once
+@test "an ordinary user's records folder that others may write, or that is not the user's, is refused: 125 and one line" {
+	local xdg
+	xdg=$(mktemp -d /tmp/minibox-test.XXXXXX)
+	echo "$xdg" >>"$BATS_TEST_TMPDIR/user-dirs"
+	chown "$MB_USER_UID:$MB_USER_GID" "$xdg"
+	chmod 0700 "$xdg"
+	mkdir -m 0777 "$xdg/minibox"
+	chown "$MB_USER_UID:$MB_USER_GID" "$xdg/minibox"
+	chmod 0777 "$xdg/minibox" # mkdir's mode went through the umask
+	# minibox will not write there, minibox-exec will not read a record from there
+	local mode
+	for mode in others-may-write root-owns; do
+		if [ "$mode" = root-owns ]; then
+			chown 0:0 "$xdg/minibox"
+			chmod 0755 "$xdg/minibox"
+		fi
+		run -125 --separate-stderr env XDG_RUNTIME_DIR="$xdg" "$REPO/tests/as-user" --name "$NAME" true
+		assert_error_line "minibox: $xdg/minibox: not a folder of this user's alone, refusing to keep records in it"
+		[ -z "$(ls -A "$xdg/minibox")" ] || fail "$mode: a record was written: $(ls -A "$xdg/minibox")"
+		echo "pid $$" >"$xdg/minibox/$NAME" # a planted record
+		run -125 --separate-stderr env XDG_RUNTIME_DIR="$xdg" "$REPO/tests/as-user-exec" "$NAME" true
+		assert_error_line "minibox-exec: $xdg/minibox: not a folder of this user's alone, refusing to read records in it"
+		rm "$xdg/minibox/$NAME"
+	done
+}
+
 # bats test_tags=once
 @test "an ordinary user may not join root's container: 125 and one line" {
 	start_binary "$MB_REAL" --name "$NAME" sh -c 'echo ready; exec sleep 60'
