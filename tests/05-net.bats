@@ -151,7 +151,7 @@ hint: rootless engines give a container a network through a user-space stack ins
 @test "bad --ip values give 125 and one line each, and create nothing" {
 	make_test_netns
 	local bad
-	for bad in 10.200.1.2 10.200.1.2/x 300.1.1.1/24; do
+	for bad in 10.200.1.2 10.200.1.2/x 10.200.1.2/24x 300.1.1.1/24; do
 		run -125 --separate-stderr in_test_netns "$MB_REAL" --ip "$bad" true
 		assert_error_line "minibox: --ip $bad: expected ADDRESS/PREFIX, e.g. 10.200.1.2/24"
 	done
