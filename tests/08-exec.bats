@@ -244,6 +244,14 @@ assert_same_namespaces() {
 	assert_error_line "minibox: --name 4242: only digits, which minibox-exec would take for a PID"
 }
 
+@test "a name of 64 characters, the limit, is taken, and minibox-exec joins it" {
+	local long=$NAME-
+	while [ "${#long}" -lt 64 ]; do long+=x; done
+	start_container --name "$long" --hostname long-name sh -c 'echo ready; exec sleep 60'
+	run -0 "$MINIBOX_EXEC" "$long" hostname
+	assert_output "long-name"
+}
+
 # bats test_tags=once
 @test "as root, the joined command is in the container's cgroup, and counts against its limits" {
 	start_binary "$MB_REAL" --name "$NAME" --pids 16 sh -c 'echo ready; exec sleep 60'
