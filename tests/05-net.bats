@@ -130,6 +130,17 @@ start_with_ip() {
 }
 
 # bats test_tags=once
+@test "with --ip, the smallest subnet, a /30, is accepted: the container and the host end ping each other" {
+	make_test_netns
+	# 10.200.1.0/30: the network, the host end .1, the container .2, the broadcast .3
+	start_with_ip -v --ip 10.200.1.2/30 sh -c 'echo ready; exec sleep 60'
+	run -0 in_test_netns ip -o -4 addr show "$HOST_END"
+	assert_output --regexp "^[0-9]+: $HOST_END +inet 10\.200\.1\.1/30 "
+	run -0 nsenter --net --target "$CT_PID" -- "$BUSYBOX" ping -c 1 -W 2 10.200.1.1
+	assert_line --partial "1 packets received"
+}
+
+# bats test_tags=once
 @test "as an ordinary user, --ip is refused with 125 and says why" {
 	run -125 --separate-stderr as_user_minibox --ip 10.200.1.2/24 true
 	assert_error_line "minibox: --ip 10.200.1.2/24: needs root: the host end of the veth pair lives in the host's network namespace, where an ordinary user may not create interfaces
@@ -140,7 +151,7 @@ hint: rootless engines give a container a network through a user-space stack ins
 @test "bad --ip values give 125 and one line each, and create nothing" {
 	make_test_netns
 	local bad
-	for bad in 10.200.1.2 10.200.1.2/x 300.1.1.1/24; do
+	for bad in 10.200.1.2 10.200.1.2/x 10.200.1.2/24x 300.1.1.1/24; do
 		run -125 --separate-stderr in_test_netns "$MB_REAL" --ip "$bad" true
 		assert_error_line "minibox: --ip $bad: expected ADDRESS/PREFIX, e.g. 10.200.1.2/24"
 	done
@@ -154,7 +165,8 @@ hint: rootless engines give a container a network through a user-space stack ins
 	assert_error_line "minibox: --ip 10.200.1.255/24: that is the broadcast address of 10.200.1.0/24"
 	run -125 --separate-stderr in_test_netns "$MB_REAL" --ip 10.200.1.1/24 true
 	assert_error_line "minibox: --ip 10.200.1.1/24: that is the host end's address (the first of 10.200.1.0/24), pick another"
-	for bad in 127.0.0.2/8 224.0.0.2/24 0.0.0.2/24; do
+	# multicast is all of 224.0.0.0/4, up to 239.255.255.255
+	for bad in 127.0.0.2/8 224.0.0.2/24 239.255.0.2/24 0.0.0.2/24; do
 		run -125 --separate-stderr in_test_netns "$MB_REAL" --ip "$bad" true
 		assert_error_line "minibox: --ip $bad: a loopback, multicast or 0.x address; pick a private one, e.g. 10.200.1.2/24"
 	done

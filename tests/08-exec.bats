@@ -128,6 +128,19 @@ assert_same_namespaces() {
 	assert_output $'0\n0\nfrom-minibox\n/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 }
 
+# Its descriptors of the container (a pidfd, /proc/PID/ns files, the
+# cgroup's folder on the host) and the pipe it watches minibox-exec by
+# are for the joining only: the command must not inherit one. ls opens
+# the folder it lists (3).
+@test "the joined command gets no descriptor but stdin, stdout and stderr, by pidfd or --ns-files" {
+	start_named
+	local mode
+	for mode in "" --ns-files; do
+		run -0 bash -c 'exec 7</ 8</dev/null; "$0" $1 "$2" ls /proc/self/fd' "$MINIBOX_EXEC" "$mode" "$NAME"
+		assert_output "$(printf '0\n1\n2\n3')"
+	done
+}
+
 @test "the exit status is the command's: its own, 128+N for signal N, 126, 127" {
 	start_named
 	run -7 "$MINIBOX_EXEC" "$NAME" sh -c 'exit 7'
@@ -231,6 +244,14 @@ assert_same_namespaces() {
 	assert_error_line "minibox: --name 4242: only digits, which minibox-exec would take for a PID"
 }
 
+@test "a name of 64 characters, the limit, is taken, and minibox-exec joins it" {
+	local long=$NAME-
+	while [ "${#long}" -lt 64 ]; do long+=x; done
+	start_container --name "$long" --hostname long-name sh -c 'echo ready; exec sleep 60'
+	run -0 "$MINIBOX_EXEC" "$long" hostname
+	assert_output "long-name"
+}
+
 # bats test_tags=once
 @test "as root, the joined command is in the container's cgroup, and counts against its limits" {
 	start_binary "$MB_REAL" --name "$NAME" --pids 16 sh -c 'echo ready; exec sleep 60'
@@ -282,6 +303,36 @@ assert_same_namespaces() {
 	[ -e "/run/minibox/$NAME" ]
 	run -0 find "/proc/$CT_PID/fd" -lname "/run/minibox/*"
 	assert_output ""
+}
+
+# An ordinary user's records live in $XDG_RUNTIME_DIR/minibox (or
+# /tmp/minibox-UID): a folder that someone else owns, or may write, could
+# hold records of their choosing, which minibox-exec would trust.
+# bats test_tags=once
+@test "an ordinary user's records folder that others may write, or that is not the user's, is refused: 125 and one line" {
+	local xdg
+	xdg=$(mktemp -d /tmp/minibox-test.XXXXXX)
+	echo "$xdg" >>"$BATS_TEST_TMPDIR/user-dirs"
+	chown "$MB_USER_UID:$MB_USER_GID" "$xdg"
+	chmod 0700 "$xdg"
+	mkdir -m 0777 "$xdg/minibox"
+	chown "$MB_USER_UID:$MB_USER_GID" "$xdg/minibox"
+	chmod 0777 "$xdg/minibox" # mkdir's mode went through the umask
+	# minibox will not write there, minibox-exec will not read a record from there
+	local mode
+	for mode in others-may-write root-owns; do
+		if [ "$mode" = root-owns ]; then
+			chown 0:0 "$xdg/minibox"
+			chmod 0755 "$xdg/minibox"
+		fi
+		run -125 --separate-stderr env XDG_RUNTIME_DIR="$xdg" "$REPO/tests/as-user" --name "$NAME" true
+		assert_error_line "minibox: $xdg/minibox: not a folder of this user's alone, refusing to keep records in it"
+		[ -z "$(ls -A "$xdg/minibox")" ] || fail "$mode: a record was written: $(ls -A "$xdg/minibox")"
+		echo "pid $$" >"$xdg/minibox/$NAME" # a planted record
+		run -125 --separate-stderr env XDG_RUNTIME_DIR="$xdg" "$REPO/tests/as-user-exec" "$NAME" true
+		assert_error_line "minibox-exec: $xdg/minibox: not a folder of this user's alone, refusing to read records in it"
+		rm "$xdg/minibox/$NAME"
+	done
 }
 
 # bats test_tags=once

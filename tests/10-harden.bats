@@ -127,6 +127,32 @@ on_nosuid_mount() {
 	run -1 "$MINIBOX" --privileged grep -E " /proc/(keys|timer_list|sys|irq) " /proc/self/mounts
 }
 
+# Docker's lists, as chapter 10 keeps them: each path this kernel has must
+# be covered inside (a mount on top of it, read-only where it is a folder
+# that writes to the kernel: /proc/bus/pci reaches the PCI devices), not
+# just the three the test above reads.
+MASKED="/proc/asound /proc/acpi /proc/kcore /proc/keys /proc/latency_stats /proc/timer_list /proc/timer_stats /proc/sched_debug /proc/scsi /sys/firmware /sys/devices/virtual/powercap"
+READ_ONLY="/proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger"
+
+@test "every path of Docker's masked and read-only lists that this kernel has is covered inside: masked, or mounted read-only" {
+	local p expected=()
+	for p in $MASKED; do [ -e "$p" ] && expected+=("$p masked, 0"); done
+	for p in $READ_ONLY; do [ -e "$p" ] && expected+=("$p read-only"); done
+	[ "${#expected[@]}" -gt 0 ] || skip "this kernel has none of the paths"
+	# the options of the last mount at $1, or "none": a mount on top is a mask
+	run -0 "$MINIBOX" sh -c 'opts() { awk -v p="$1" '\''$2 == p { o = $4 } END { print o ? o : "none" }'\'' /proc/self/mounts; }
+		for p in '"$MASKED"'; do
+			[ -e "$p" ] || continue
+			[ "$(opts "$p")" = none ] && { echo "$p not masked"; continue; }
+			if [ -d "$p" ]; then echo "$p masked, $(ls -A "$p" | wc -l)"; else echo "$p masked, $(head -c 1 "$p" | wc -c)"; fi
+		done
+		for p in '"$READ_ONLY"'; do
+			[ -e "$p" ] || continue
+			case $(opts "$p") in ro,* | ro) echo "$p read-only" ;; *) echo "$p writable: $(opts "$p")" ;; esac
+		done'
+	assert_output "$(printf '%s\n' "${expected[@]}")"
+}
+
 @test "-v narrates the read-only rootfs, setsid, the keyring, the capabilities, no_new_privs and the filter" {
 	run -0 --separate-stderr "$MINIBOX" -v true
 	assert_stderr_regex '^minibox: child: mount_setattr\(\., 0, MOUNT_ATTR_RDONLY\) = 0$'
