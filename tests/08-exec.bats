@@ -102,6 +102,19 @@ assert_same_namespaces() {
 	assert_output --regexp "^NSpid:	$JOINED	2\$"
 }
 
+@test "the record is published once the container is set up (after pivot_root), and the command runs only after" {
+	# before pivot_root, the container's mount namespace still shows the
+	# host's files: minibox-exec must not find the record then
+	run -0 --separate-stderr "$MINIBOX" -v --name "$NAME" true
+	local pivot record exec
+	pivot=$(grep -n '^minibox: child: pivot_root' <<<"$stderr" | cut -d: -f1)
+	record=$(grep -n "^minibox: write(.*/$NAME, \"pid " <<<"$stderr" | cut -d: -f1)
+	exec=$(grep -n '^minibox: child: execvp("true"' <<<"$stderr" | cut -d: -f1)
+	[ -n "$pivot" ] && [ -n "$record" ] && [ -n "$exec" ] || fail "a -v line is missing (pivot_root: '$pivot', the record: '$record', execvp: '$exec')"
+	[ "$pivot" -lt "$record" ] && [ "$record" -lt "$exec" ] ||
+		fail "-v line $pivot is pivot_root, $record the record, $exec execvp: not in that order"
+}
+
 @test "--ns-files joins the same namespaces, one /proc/PID/ns file at a time" {
 	start_named
 	start_joined --ns-files "$NAME" sh -c 'echo ready; exec sleep 60'

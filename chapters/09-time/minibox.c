@@ -146,6 +146,7 @@ struct child_args {
 	ino_t host_mnt_ns;  /* minibox's mount namespace, which the child must leave */
 	struct cgroup cg;   /* the container's cgroup */
 	struct record record; /* --name: the record minibox-exec reads */
+	int ready[2];       /* --name: the child closes [1] once it is set up */
 };
 
 /* ---------------------------------------------------------------- output */
@@ -1021,6 +1022,22 @@ static void close_cgroup_fds(const struct cgroup *cg)
 	}
 }
 
+/* --name: tell minibox that the container is set up (our end of the ready
+ * pipe closes: minibox reads end of file), then wait until it has
+ * published the record. So minibox-exec never joins a container half
+ * built: before pivot_root() its mount namespace still shows the host's
+ * files. And the command never runs before it can be joined. */
+static void wait_for_record(struct child_args *args)
+{
+	char published;
+
+	close(args->ready[0]);
+	close(args->ready[1]);
+	if (read(args->sync[0], &published, 1) != 1)
+		exit(EXIT_MINIBOX); /* minibox died: it said why if it could */
+	narrate("child: close(ready pipe), read(sync pipe) = \"published\"");
+}
+
 /* The child starts here, in a copy of minibox's memory. It never returns. */
 static void __attribute__((noreturn)) child_main(struct child_args *args)
 {
@@ -1051,6 +1068,10 @@ static void __attribute__((noreturn)) child_main(struct child_args *args)
 	/* The mounts last: after pivot_root() the host's paths (its devices,
 	 * the --bind folders) are out of reach. */
 	setup_mounts(args);
+	/* --name: minibox publishes the record now, and nothing of the
+	 * command's runs until it has. */
+	if (opt.name)
+		wait_for_record(args);
 	if (opt.init)
 		run_init(); /* does not return: it exits with the command's status */
 	exec_command(opt.command);
@@ -1876,6 +1897,24 @@ static void remove_record(struct record *r)
 	r->fd = -1;
 }
 
+/* --name: publish the record once the child says that it is set up (it
+ * closes its end of the ready pipe: end of file here), then let it run the
+ * command. A child that died instead closed it too: wait_for_child() then
+ * reports its end, and the record goes with it. */
+static void publish_when_set_up(struct child_args *args, pid_t pid)
+{
+	char c;
+
+	close(args->ready[1]);
+	if (read(args->ready[0], &c, 1) == -1)
+		die("read(ready pipe)");
+	close(args->ready[0]);
+	narrate("read(ready pipe) = 0: the container is set up");
+	write_record(&args->record, pid, &args->cg);
+	if (write(args->sync[1], "p", 1) != 1 && errno != EPIPE)
+		die("write(sync pipe)");
+}
+
 /* die() may end minibox after the name is claimed: remove the record on
  * the way out, as the cgroup. Only minibox, not its child, a copy. */
 static struct record *record_to_remove;
@@ -2304,6 +2343,9 @@ int main(int argc, char **argv)
 	 * the command must not inherit either end. */
 	if (pipe2(args.sync, O_CLOEXEC) == -1)
 		die("pipe2");
+	args.ready[0] = args.ready[1] = -1;
+	if (opt.name && pipe2(args.ready, O_CLOEXEC) == -1)
+		die("pipe2(ready)");
 	args.host_mnt_ns = namespace_of_self("mnt");
 	make_container_id(id);
 	/* Before clone3(): the child inherits the working directory. */
@@ -2326,11 +2368,11 @@ int main(int argc, char **argv)
 	/* The cable before "go": the child configures eth0, so it must exist. */
 	if (opt.ip)
 		setup_host_end(pid, id);
-	/* The record before "go": once the command runs, minibox-exec may
-	 * come looking for it. */
-	if (opt.name)
-		write_record(&args.record, pid, &args.cg);
 	let_child_go(&args);
+	/* The record once the child is set up, and before its command runs:
+	 * minibox-exec may join from then on, not before. */
+	if (opt.name)
+		publish_when_set_up(&args, pid);
 	status = wait_for_child(pid, "");
 	/* The container has ended: nobody may join it by name any more. */
 	remove_record(&args.record);
