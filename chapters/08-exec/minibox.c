@@ -1901,8 +1901,8 @@ static void remove_record_at_exit(struct record *r)
 static void __attribute__((noreturn)) usage(FILE *out, int status)
 {
 	fputs("usage: minibox [OPTIONS] [--] COMMAND [ARG...]\n"
-	      "Run COMMAND in its own user, UTS, PID, mount, network and IPC namespaces,\n"
-	      "and wait for it.\n"
+	      "Run COMMAND in its own user, UTS, PID, mount, network, IPC and cgroup\n"
+	      "namespaces, with limits, and wait for it.\n"
 	      "\n"
 	      "  --hostname NAME  hostname inside (default minibox)\n"
 	      "  --init           a tiny init is PID 1: it reaps orphans and passes\n"
