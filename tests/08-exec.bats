@@ -328,9 +328,8 @@ assert_same_namespaces() {
 	echo "$xdg" >>"$BATS_TEST_TMPDIR/user-dirs"
 	chown "$MB_USER_UID:$MB_USER_GID" "$xdg"
 	chmod 0700 "$xdg"
-	mkdir -m 0777 "$xdg/minibox"
+	mkdir -m 0777 "$xdg/minibox" # -m is the mode itself, not masked by the umask
 	chown "$MB_USER_UID:$MB_USER_GID" "$xdg/minibox"
-	chmod 0777 "$xdg/minibox" # mkdir's mode went through the umask
 	# minibox will not write there, minibox-exec will not read a record from there
 	local mode
 	for mode in others-may-write root-owns; do
