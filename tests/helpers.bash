@@ -149,6 +149,17 @@ PRIVILEGED=(${MB_PRIVILEGED:+"$MB_PRIVILEGED"})
 
 # -------------------------------------------------------------- assertions
 
+# The output of `cat /proc/self/cgroup` names the root of every hierarchy
+# ("ID:CONTROLLERS:/"): the cgroup namespace's view. At least one line.
+assert_cgroup_root() {
+	local line
+	# shellcheck disable=SC2154 # bats' run sets lines
+	[ "${#lines[@]}" -gt 0 ] || fail "no line of /proc/self/cgroup"
+	for line in "${lines[@]}"; do
+		[[ $line == *:/ ]] || fail "not the root: $line"
+	done
+}
+
 # The command failed with one line on stderr, exactly this one.
 # (bats-assert 2.1 has no assert_stderr; run with --separate-stderr.)
 assert_error_line() {
