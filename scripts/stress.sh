@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
 	--runs) runs=$2; shift ;;
 	--at-once) at_once=$2; shift ;;
 	--kills) kills=$2; shift ;;
-	-h | --help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "stress: unknown option: $1" >&2; exit 2 ;;
 	esac
 	shift
