@@ -22,8 +22,7 @@ teardown() {
 	rm -f "$MB_TREE/rootfs/mbtest-file"
 }
 
-TAG=${MB_TAG:-${BATS_RUN_TMPDIR##*-}}
-NAME=mbt-$TAG-harden-$BATS_TEST_NUMBER
+NAME=mbt-$MB_TAG-harden-$BATS_TEST_NUMBER
 # Docker's default capabilities, as /proc/PID/status shows them
 DOCKER_CAPS=00000000a80425fb
 # The probe, on the host and (bound read-only at /opt) in the container.
@@ -282,9 +281,9 @@ READ_ONLY="/proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger"
 }
 
 @test "escape 6, the caller's session keyring: its secret is read with --privileged; without, keyctl is refused" {
-	run -0 "$PROBE" keyring "mbtest-$TAG" hush "$MINIBOX" --privileged "${OPT[@]}" /opt/escprobe readkey "mbtest-$TAG"
-	assert_output "the caller's key mbtest-$TAG: hush"
-	run -1 "$PROBE" keyring "mbtest-$TAG" hush "$MINIBOX" "${OPT[@]}" /opt/escprobe readkey "mbtest-$TAG"
+	run -0 "$PROBE" keyring "mbtest-$MB_TAG" hush "$MINIBOX" --privileged "${OPT[@]}" /opt/escprobe readkey "mbtest-$MB_TAG"
+	assert_output "the caller's key mbtest-$MB_TAG: hush"
+	run -1 "$PROBE" keyring "mbtest-$MB_TAG" hush "$MINIBOX" "${OPT[@]}" /opt/escprobe readkey "mbtest-$MB_TAG"
 	assert_output "keyctl(KEYCTL_SEARCH): Operation not permitted"
 }
 
