@@ -19,7 +19,7 @@ pause=0
 for arg in "$@"; do
 	case $arg in
 	--pause) pause=1 ;;
-	-h | --help) sed -n '2,12s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "demo: unknown option: $arg" >&2; exit 2 ;;
 	esac
 done

@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
 	esac
 	shift
 done
-[ $# = 2 ] || { echo "usage: scripts/grade.sh [--own] [--tap FILE] [--junit FILE] [--name NAME] NN PROGRAM" >&2; exit 2; }
+[ $# = 2 ] || { echo "usage: scripts/grade.sh [--own] [--tap FILE] [--junit FILE] [--name NAME] [--quiet] NN PROGRAM" >&2; exit 2; }
 n=$1 program=$(realpath -m --relative-to=. "$2")
 [ "$(id -u)" = 0 ] || { echo "grade: run me as root (sudo): the tests create namespaces and mounts" >&2; exit 2; }
 chapter=$(find tests -maxdepth 1 -name "$n-*.bats" -printf '%f\n' | head -n 1)

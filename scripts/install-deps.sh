@@ -15,7 +15,7 @@ for arg in "$@"; do
 	--lint) want_lint=1 ;;
 	--vm) want_vm=1 ;;
 	--bench) want_bench=1 ;;
-	-h | --help) sed -n '2,10s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "install-deps: unknown option: $arg" >&2; exit 2 ;;
 	esac
 done

@@ -3,6 +3,7 @@
 # tarball of it, which build and grade on their own, without this repository.
 #
 #   scripts/mkhandout.sh NN [OUTDIR]   (default: build/handout/minibox-lab-NN-slug)
+#   (an OUTDIR that exists is written again only if it is a handout made before)
 #
 # In it: minibox.c (and from 08 on minibox-exec.c) with the LAB NN code taken
 # out (scripts/mklab.sh), the chapter's README without the solution (its
@@ -19,7 +20,14 @@ src=$(find chapters -mindepth 1 -maxdepth 1 -name "$n-*" | head -n 1)
 [ -n "$src" ] || { echo "mkhandout: no chapter $n in chapters/" >&2; exit 2; }
 chapter=$(basename "$src")
 out=${2:-build/handout/minibox-lab-$chapter}
-[ ! -e "$out" ] || rm -rf "$out"
+# A handout made before is made again; any other folder is not ours to delete.
+if [ -e "$out" ]; then
+	grep -qs '^# Grade this lab: sudo ./grade' "$out/grade" || {
+		echo "mkhandout: $out exists and is not a handout: left as it is, name another folder" >&2
+		exit 2
+	}
+	rm -rf "$out"
+fi
 mkdir -p "$out/tests" "$out/scripts"
 
 scripts/mklab.sh "$n" "$out" >/dev/null

@@ -20,7 +20,7 @@ while [ $# -gt 0 ]; do
 	--runs) runs=$2; shift ;;
 	--at-once) at_once=$2; shift ;;
 	--kills) kills=$2; shift ;;
-	-h | --help) sed -n '2,13s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "stress: unknown option: $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -44,7 +44,11 @@ started=$SECONDS
 tmp=$(mktemp -d /tmp/mbstress.XXXXXX)
 # removed however the run ends: a failed step or Ctrl-C too
 trap 'rm -rf "$tmp"' EXIT
-trap 'exit 130' INT TERM
+# Ctrl-C or kill ends the containers running too: a background minibox
+# ignores SIGINT, and passes SIGTERM to a PID 1 that ignores it. Their
+# commands go, by the tag in their command line (the minibox, whose command
+# line holds it too, is spared), and each minibox cleans up after its own.
+trap 'pkill -KILL -f "^(/bin/sh -c )?sleep 29\.$$"; wait; exit 130' INT TERM
 tag="stress$$" # in every --name and every command line of this run
 passed=0 failed=0
 pass() { echo "ok    $*"; passed=$((passed + 1)); }

@@ -12,8 +12,7 @@ teardown_file() { restore_host; }
 # Names of this file's containers: its own, so that other suites running at
 # the same time never meet them. One per test. (MINIBOX_EXEC, the
 # minibox-exec under test, comes from tests/helpers.bash.)
-TAG=${MB_TAG:-${BATS_RUN_TMPDIR##*-}}
-NAME=mbt-$TAG-$BATS_TEST_NUMBER
+NAME=mbt-$MB_TAG-$BATS_TEST_NUMBER
 # The folder of the records, as minibox chooses it for the user it runs as.
 records_dir() {
 	local uid=${MB_UID:-0}
@@ -68,7 +67,7 @@ assert_same_namespaces() {
 
 @test "it sees the container's System V IPC objects" {
 	local key
-	key=$(($(cksum <<<"$TAG" | cut -d" " -f1) & 0x7fffffff | 1))
+	key=$(($(cksum <<<"$MB_TAG" | cut -d" " -f1) & 0x7fffffff | 1))
 	start_container --name "$NAME" --bind "${MB_TREE:-$REPO}/tests/probes:/opt:ro" \
 		sh -c "/opt/ipcprobe create shm $key && echo ready && exec sleep 60"
 	run -0 "$MINIBOX_EXEC" "$NAME" /opt/ipcprobe find shm "$key"
@@ -85,10 +84,7 @@ assert_same_namespaces() {
 @test "it sees the container's cgroup as the root of its cgroup tree" {
 	start_named
 	run -0 "$MINIBOX_EXEC" "$NAME" cat /proc/self/cgroup
-	local line
-	for line in "${lines[@]}"; do
-		[[ $line == *:/ ]] || fail "not the root: $line"
-	done
+	assert_cgroup_root
 }
 
 @test "the host sees the joined command in the container's namespaces, and minibox-exec in its own PID namespace" {
@@ -328,9 +324,8 @@ assert_same_namespaces() {
 	echo "$xdg" >>"$BATS_TEST_TMPDIR/user-dirs"
 	chown "$MB_USER_UID:$MB_USER_GID" "$xdg"
 	chmod 0700 "$xdg"
-	mkdir -m 0777 "$xdg/minibox"
+	mkdir -m 0777 "$xdg/minibox" # -m is the mode itself, not masked by the umask
 	chown "$MB_USER_UID:$MB_USER_GID" "$xdg/minibox"
-	chmod 0777 "$xdg/minibox" # mkdir's mode went through the umask
 	# minibox will not write there, minibox-exec will not read a record from there
 	local mode
 	for mode in others-may-write root-owns; do
@@ -374,7 +369,7 @@ assert_same_namespaces() {
 @test "the host is left clean: no process, mount, interface, cgroup or record" {
 	# teardown kills minibox with SIGKILL: the next minibox sweeps its record
 	run -0 "$MINIBOX" true
-	run -0 find "$(records_dir)" -mindepth 1 -name "mbt-$TAG-*"
+	run -0 find "$(records_dir)" -mindepth 1 -name "mbt-$MB_TAG-*"
 	assert_output ""
 	assert_host_clean
 }

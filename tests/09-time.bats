@@ -13,8 +13,7 @@ teardown_file() { restore_host; }
 # Names of this file's containers: its own, so that other suites running at
 # the same time never meet them. One per test. (MINIBOX_EXEC, the
 # minibox-exec under test, comes from tests/helpers.bash.)
-TAG=${MB_TAG:-${BATS_RUN_TMPDIR##*-}}
-NAME=mbt-$TAG-time-$BATS_TEST_NUMBER
+NAME=mbt-$MB_TAG-time-$BATS_TEST_NUMBER
 
 # A day, in seconds: far more than a test takes, so that a shifted clock
 # cannot pass for the host's.

@@ -48,7 +48,8 @@ BATS_TEST_TIMEOUT=${BATS_TEST_TIMEOUT:-${MB_TEST_TIMEOUT:-60}}
 # processes (and what they hold), so other suites, containers, Docker or
 # systemd units running at the same time never fail it. scripts/test.sh gives
 # each bats run an id; run by hand, a file makes its own. MB_TAG, 8 hex
-# digits, names the IPC objects the tests make (a System V key, queue names).
+# digits, names what the tests make that another run could meet: IPC
+# objects (a System V key, queue names), containers' --name, keys.
 export MB_RUN_ID=${MB_RUN_ID:-mbt-${BATS_RUN_TMPDIR##*/bats-run-}-$FILE_CHAPTER}
 if [ "${MB_TAG_OF:-}" != "$MB_RUN_ID" ]; then
 	MB_TAG=$(printf '%08x' "$(($(cksum <<<"$MB_RUN_ID" | cut -d" " -f1) & 0x7fffffff | 1))")
@@ -148,6 +149,17 @@ fi
 PRIVILEGED=(${MB_PRIVILEGED:+"$MB_PRIVILEGED"})
 
 # -------------------------------------------------------------- assertions
+
+# The output of `cat /proc/self/cgroup` names the root of every hierarchy
+# ("ID:CONTROLLERS:/"): the cgroup namespace's view. At least one line.
+assert_cgroup_root() {
+	local line
+	# shellcheck disable=SC2154 # bats' run sets lines
+	[ "${#lines[@]}" -gt 0 ] || fail "no line of /proc/self/cgroup"
+	for line in "${lines[@]}"; do
+		[[ $line == *:/ ]] || fail "not the root: $line"
+	done
+}
 
 # The command failed with one line on stderr, exactly this one.
 # (bats-assert 2.1 has no assert_stderr; run with --separate-stderr.)
