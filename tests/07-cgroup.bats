@@ -115,11 +115,17 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 }
 
 # The cgroup directories of a container, in every hierarchy, by the name of
-# the one that holds process $1's pids controller.
+# the one that holds process $1's pids controller: minibox/NAME in the v2
+# tree or in each v1 one. (Not a find over /sys/fs/cgroup: other jobs'
+# containers come and go meanwhile, and a folder that goes under find's
+# feet fails it.)
 cgroup_dirs_named_as() {
-	local name
+	local name tree
 	name=$(basename "$(cgroup_dir_of "$1" pids)")
-	find /sys/fs/cgroup -maxdepth 4 -type d -name "$name"
+	[ -n "$name" ] || return 1
+	for tree in /sys/fs/cgroup /sys/fs/cgroup/*; do
+		[ ! -d "$tree/minibox/$name" ] || echo "$tree/minibox/$name"
+	done
 }
 
 # Fail, saying WHY ($1), if any of the directories $2... is still there.
