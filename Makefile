@@ -16,7 +16,7 @@ DOTS     := $(wildcard diagrams/*.dot)
 # CH=03 picks a chapter by its number; CHAPTER is its directory name.
 CHAPTER   = $(firstword $(filter $(CH)-%,$(CHAPTERS)))
 
-.PHONY: all rootfs probes test test-twice test-vm demo diagrams lab handout progress lint sanitize bench stress mutate diff clean clean-lab help
+.PHONY: all ladder rootfs probes test test-twice test-vm demo diagrams lab handout progress lint sanitize bench stress mutate diff clean clean-lab help
 
 all: $(PROGRAMS) build/nsrel
 
@@ -40,6 +40,12 @@ tests/probes/%: tests/probes/%.c
 build/nsrel: scripts/nsrel.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
+
+# The chapters' programs are written from one source, ladder/ (see
+# scripts/ladder.sh): edit there, then make ladder. The suite fails while a
+# chapter's file is not what ladder/ writes.
+ladder:
+	scripts/ladder.sh
 
 # The root filesystem: rebuilt only when missing or older than its script.
 rootfs: rootfs/bin/busybox
@@ -136,6 +142,7 @@ clean-lab:
 
 help:
 	@echo "make              build every chapter (chapters/NN-*/minibox)"
+	@echo "make ladder       write chapters/*/minibox*.c from their one source, ladder/"
 	@echo "make rootfs       build ./rootfs from the host's static busybox"
 	@echo "make test [CH=NN] [MINIBOX=path]   run the tests (as root)"
 	@echo "make test-twice   two suites at once, from two clones of HEAD (as root)"

@@ -4,8 +4,9 @@
 #       they must fail ("killed"); if they pass, the tests are vacuous ("SURVIVED");
 #   (b) run tests/NN-*.bats against chapter NN-1's binary: they must fail too;
 #   (c) apply each hand-written mutant of chapter NN (tests/mutants.txt: a
-#       realistic mistake outside the LAB regions) to a copy of its
-#       minibox.c, rebuild, run the test of tests/NN-*.bats it names: it must fail.
+#       realistic mistake outside the LAB regions) to the source in ladder/,
+#       write chapter NN from it, rebuild, run the test of tests/NN-*.bats it
+#       names: it must fail.
 #       A mutant marked "? v1" is checked on a cgroup v1 (hybrid) host only:
 #       on a pure v2 host its line never runs, or its test skips.
 # Prints one TAP line per check; exits 1 when anything survived. Run as root.
@@ -81,42 +82,33 @@ mutants_of() {
 	' tests/mutants.txt
 }
 
-# Apply one mutant to minibox.c ($1) into $2: OLD must be, stripped of its
-# indent, exactly one line of the file.
-apply_mutant() {
-	OLD=$3 NEW=$4 awk '
-	BEGIN { old = ENVIRON["OLD"]; new = ENVIRON["NEW"] } # -v would read \0 as an escape
-	{ line = $0; sub(/^[ \t]+/, "", line) }
-	line == old { indent = $0; sub(/[^ \t].*/, "", indent); print indent new; found++; next }
-	{ print }
-	END { if (found != 1) { print "found " found + 0 " times: " old > "/dev/stderr"; exit 1 } }
-	' "$1" >"$2"
-}
-
-# Copy chapter $1's programs into $2 with one mutant applied: OLD ($3) must be
-# exactly one line of one of its .c files (from 08 on: minibox.c or
-# minibox-exec.c); the other files are copied as they are.
+# Write chapter $1's programs into $2 with one mutant applied, to the one
+# source every chapter is written from (ladder/, scripts/ladder.sh): OLD ($3)
+# must be, without its indent, exactly one line of what chapter $1 has of
+# ladder/ (minibox.c, from 08 on minibox-exec.c and what both include), so a
+# mutant of code that both programs share reaches both.
 mutate_chapter() {
-	local chapter=$1 out=$2 c found=0
-	rm -rf "$out" && mkdir -p "$out"
-	for c in "chapters/$chapter"/*.c; do
-		if apply_mutant "$c" "$out/${c##*/}" "$3" "$4" 2>/dev/null; then
-			found=$((found + 1))
-		else
-			cp "$c" "$out/"
-		fi
-	done
-	[ "$found" = 1 ] || { echo "found in $found files: $3" >"$out/err"; return 1; }
+	rm -rf "$2"
+	MB_OLD=$3 MB_NEW=$4 scripts/ladder.sh --chapter "${1%%-*}" "$2" 2>"$tmp/err" ||
+		{ mkdir -p "$2"; sed 's/^ladder: //' "$tmp/err" >"$2/err"; return 1; }
 }
 
 # Build every program in $1 (the test of 08 on runs minibox-exec beside minibox).
 # A program whose source is the chapter's own, untouched, is the chapter's
-# binary, already built: copied rather than compiled again.
+# binary, already built: copied rather than compiled again. A header both
+# programs include makes neither untouched when it is mutated.
 build_all() {
-	local c built
+	local c built h same
 	for c in "$1"/*.c; do
 		built=chapters/${2:-}/$(basename "${c%.c}")
+		same=0
 		if [ -n "${2:-}" ] && [ -x "$built" ] && cmp -s "$c" "chapters/$2/${c##*/}"; then
+			same=1
+			for h in "$1"/*.h; do
+				[ -e "$h" ] && ! cmp -s "$h" "chapters/$2/${h##*/}" && same=0
+			done
+		fi
+		if [ "$same" = 1 ]; then
 			cp "$built" "${c%.c}" || return 1
 		else
 			$CC -std=gnu11 -w -o "${c%.c}" "$c" || return 1
@@ -130,7 +122,7 @@ hand_mutants() { # chapter dir
 		if [ "$only" = v1 ] && [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
 			echo "ok - $chapter mutant \"$what\" # skip checked on a cgroup v1 host only, this host is v2"
 		elif ! mutate_chapter "$chapter" "$tmp/hand" "$old" "$new"; then
-			echo "not ok - $chapter mutant \"$what\": stale, the text is not in its .c files ($(cat "$tmp/hand/err"))"
+			echo "not ok - $chapter mutant \"$what\": stale ($(cat "$tmp/hand/err"))"
 			survivors=$((survivors + 1))
 		elif ! build_all "$tmp/hand" "$chapter" 2>/dev/null; then
 			echo "not ok - $chapter mutant \"$what\": does not build"
