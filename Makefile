@@ -20,13 +20,16 @@ CHAPTER   = $(firstword $(filter $(CH)-%,$(CHAPTERS)))
 
 all: $(PROGRAMS) build/nsrel
 
-chapters/%: chapters/%.c
+# A program is rebuilt when its .c file or a header beside it changes
+# (from chapter 10 on, both programs include layers.h).
+.SECONDEXPANSION:
+chapters/%: chapters/%.c $$(wildcard $$(dir chapters/%)*.h)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 
-lab/%: lab/%.c
+lab/%: lab/%.c $$(wildcard $$(dir lab/%)*.h)
 	$(CC) $(LAB_CFLAGS) -o $@ $< $(LDLIBS)
 
-build/sanitize/%: chapters/%.c
+build/sanitize/%: chapters/%.c $$(wildcard $$(dir chapters/%)*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) -o $@ $< $(LDLIBS)
 
@@ -124,11 +127,15 @@ bench: all rootfs $(BENCH_TOOLS)
 stress: all rootfs
 	scripts/stress.sh
 
-# make diff CH=03: what chapter 03 adds to chapter 02, the way a reader meets it.
+# make diff CH=03: what chapter 03 adds to chapter 02, the way a reader meets it:
+# each program, and a file the chapter adds (08's minibox-exec.c, 10's layers.h) whole.
 diff:
 	@test -n "$(CHAPTER)" || { echo "make diff: say which chapter, e.g. make diff CH=03" >&2; exit 2; }
 	@prev=$$(printf '%s\n' $(CHAPTERS) | grep -B1 -x '$(CHAPTER)' | head -n 1); \
-	git diff --no-index -- chapters/$$prev/minibox.c chapters/$(CHAPTER)/minibox.c || true
+	for f in $$(ls chapters/$$prev chapters/$(CHAPTER) | grep -E '\.[ch]$$' | sort -u); do \
+		a=chapters/$$prev/$$f; b=chapters/$(CHAPTER)/$$f; \
+		[ -e $$a ] || a=/dev/null; [ -e $$b ] || b=/dev/null; \
+		git diff --no-index -- $$a $$b || true; done
 
 # lab/ holds students' work: clean leaves it (and says so); clean-lab removes it.
 clean:

@@ -57,7 +57,7 @@ PROBES   := $(patsubst %.c,%,$(wildcard tests/probes/*.c))
 
 .PHONY: all rootfs probes grade clean
 all: $(PROGRAMS)
-%: %.c
+%: %.c $(wildcard *.h)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
 rootfs: rootfs/bin/busybox
 rootfs/bin/busybox: scripts/mkrootfs.sh
@@ -97,9 +97,9 @@ chmod +x "$out/grade"
 # links into tests/ kept, every other link out of the chapter (../) plain text.
 # From chapter 08 on there are two programs, and the TODOs may be in both.
 sources='' programs=''
-for c in minibox.c minibox-exec.c; do
+for c in minibox.c minibox-exec.c layers.h; do
 	[ -f "$out/$c" ] || continue
-	programs+="${programs:+ and }\`./${c%.c}\`"
+	[[ $c == *.c ]] && programs+="${programs:+ and }\`./${c%.c}\`"
 	! grep -q "TODO LAB $n" "$out/$c" || sources+="${sources:+ and }\`$c\`"
 done
 {
@@ -107,7 +107,7 @@ done
 	# Lab $n: ${chapter#*-}
 
 	Your task: fill in every \`TODO LAB $n\` in $sources
-	(\`grep -n 'TODO LAB' *.c\` lists them). Each TODO says what the gap must
+	(\`grep -n 'TODO LAB' *.[ch]\` lists them). Each TODO says what the gap must
 	do; the tests in \`tests/$chapter.bats\` say what must be true when it does.
 	The rest of the program is complete, and the chapter below explains the idea.
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make a lab exercise of chapter NN: copy its C files to lab/NN-slug/ with
+# Make a lab exercise of chapter NN: copy its C files (the programs and a
+# header they share, chapter 10's layers.h) to lab/NN-slug/ with
 # every LAB NN region replaced by a TODO that holds the marker's sentence.
 # Earlier chapters' regions stay filled: a student works on one idea at a time.
 #
@@ -16,14 +17,14 @@ src=$(find chapters -mindepth 1 -maxdepth 1 -name "$n-*" | head -n 1)
 [ -n "$src" ] || { echo "mklab: no chapter $n in chapters/" >&2; exit 2; }
 out=${2:-lab/$(basename "$src")}
 
-grep -q "/\* LAB $n: " "$src"/*.c || { echo "mklab: $src has no LAB $n markers" >&2; exit 2; }
+grep -qs "/\* LAB $n: " "$src"/*.[ch] || { echo "mklab: $src has no LAB $n markers" >&2; exit 2; }
 
 # Work in progress is never overwritten: the handout may be written again
 # only over files that are still exactly as it was handed out.
 edited='' programs=''
-for c in "$src"/*.c; do
+for c in "$src"/*.[ch]; do
 	f=$out/$(basename "$c")
-	programs+=" ${f%.c}"
+	[[ $f == *.c ]] && programs+=" ${f%.c}"
 	[ -e "$f" ] || continue
 	# this file's own line of the record: name the file that changed
 	if ! (cd "$out" && grep -F "  $(basename "$c")" .handout.sha256 | sha256sum --quiet --check) >/dev/null 2>&1; then
@@ -41,7 +42,7 @@ if [ -n "$edited" ]; then
 fi
 
 mkdir -p "$out"
-for c in "$src"/*.c; do
+for c in "$src"/*.[ch]; do
 	# The TODO keeps the marker's sentence, wrapped to fit a 100-column screen.
 	awk -v n="$n" -v file="$c" '
 	$0 ~ "/\\* LAB " n ": " {
@@ -67,5 +68,5 @@ for c in "$src"/*.c; do
 	END { if (inside) { print file ": LAB " n " never ends" > "/dev/stderr"; exit 1 } }
 	' "$c" >"$out/$(basename "$c")"
 done
-(cd "$out" && sha256sum -- *.c >.handout.sha256)
-echo "mklab: wrote $out/ (LAB $n regions are TODOs now: grep -n 'TODO LAB' $out/*.c)"
+(cd "$out" && sha256sum -- *.[ch] >.handout.sha256)
+echo "mklab: wrote $out/ (LAB $n regions are TODOs now: grep -n 'TODO LAB' $out/*.[ch])"

@@ -189,6 +189,18 @@ READ_ONLY="/proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger"
 	assert_equal "$(session_of "$CT_PID")" "$CT_PID"
 }
 
+@test "minibox-exec's command runs the very filter of minibox's command, instruction by instruction, and the same capabilities" {
+	start_container --name "$NAME" sh -c 'echo ready; exec sleep 60'
+	local ct=$CT_PID
+	run -0 "$PROBE" filter "$ct"
+	local theirs=$output
+	assert [ "$(wc -l <<<"$theirs")" -gt 50 ] # the refused calls are in it
+	start_binary "$MINIBOX_EXEC" "$NAME" sh -c 'echo ready; exec sleep 60'
+	run -0 "$PROBE" filter "$CT_PID"
+	assert_equal "$output" "$theirs"
+	assert_equal "$(layers_of "$CT_PID")" "$(layers_of "$ct")"
+}
+
 @test "minibox-exec joins a --privileged container without the layers, by name and by PID" {
 	start_container --privileged --name "$NAME" sh -c 'echo ready; exec sleep 60'
 	run -0 "$MINIBOX_EXEC" "$NAME" grep -E '^Seccomp:' /proc/self/status

@@ -25,6 +25,8 @@
  *   escprobe keyring NAME SECRET CMD...
  *                               in a new session keyring holding the "user"
  *                               key NAME = SECRET, run CMD
+ *   escprobe filter PID         print process PID's seccomp filter, one BPF
+ *                               instruction a line (root: ptrace(2) reads it)
  *
  *   cc -static -o escprobe escprobe.c
  */
@@ -39,6 +41,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <linux/filter.h>
 #include <sys/syscall.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -338,6 +342,31 @@ static int keyring(const char *name, const char *secret, char **cmd)
 	return 127;
 }
 
+/* The kernel hands a tracer the filter it runs, instruction by instruction
+ * (PTRACE_SECCOMP_GET_FILTER): two processes whose lists print the same
+ * run the same filter. PID stops only while we read. */
+static int filter(pid_t pid)
+{
+	struct sock_filter insn[4096];
+	long n, i;
+	int status;
+
+	if (ptrace(PTRACE_SEIZE, pid, 0, 0) == -1 || ptrace(PTRACE_INTERRUPT, pid, 0, 0) == -1 ||
+	    waitpid(pid, &status, __WALL) == -1) {
+		perror("escprobe: ptrace");
+		return 125;
+	}
+	n = ptrace(PTRACE_SECCOMP_GET_FILTER, pid, 0, NULL); /* how many */
+	if (n > 0 && n <= (long)(sizeof(insn) / sizeof(insn[0])))
+		n = ptrace(PTRACE_SECCOMP_GET_FILTER, pid, 0, insn);
+	if (n == -1)
+		perror("escprobe: PTRACE_SECCOMP_GET_FILTER");
+	for (i = 0; i < n; i++)
+		printf("%04x %u %u %08x\n", insn[i].code, insn[i].jt, insn[i].jf, insn[i].k);
+	ptrace(PTRACE_DETACH, pid, 0, 0);
+	return n > 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -359,6 +388,8 @@ int main(int argc, char **argv)
 		return grab(argv[2], atoi(argv[3]));
 	if (argc >= 3 && strcmp(argv[1], "pty") == 0)
 		return pty(argv + 2);
+	if (argc == 3 && strcmp(argv[1], "filter") == 0)
+		return filter(atoi(argv[2]));
 	if (argc >= 5 && strcmp(argv[1], "keyring") == 0)
 		return keyring(argv[2], argv[3], argv + 4);
 	return usage();
