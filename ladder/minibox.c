@@ -302,7 +302,18 @@ struct bind {
 };
 
 //@ end
+//@ 00-06
 /* What the command line asked for: the program's only global state. */
+//@ end
+//@ 07-07
+/* What the command line asked for. The only other global state is what
+ * the exit handler must find: cgroup_to_remove, with the cgroups. */
+//@ end
+//@ 08+
+/* What the command line asked for. The only other global state is what
+ * the exit handlers must find: cgroup_to_remove, with the cgroups, and
+ * record_to_remove, with the record. */
+//@ end
 static struct options {
 	int verbose;
 	int timings;                /* --timings: -v with a clock */
@@ -332,10 +343,10 @@ static struct options {
 	const char *name;          /* --name, or NULL */
 //@ 09+
 	int time_ns;               /* --uptime-offset given: a time namespace */
+	long long uptime_offset;   /* its SECONDS */
 //@ 10+
 	int privileged;            /* --privileged: none of chapter 10's layers */
 //@ end
-	long long uptime_offset;   /* its SECONDS */
 //@ end
 //@ end
 //@ end
@@ -715,7 +726,11 @@ static void create_veth(int fd, const char *host_end, pid_t pid)
 	char what[128];
 
 	nl_start(&req, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL, &ifi, sizeof(ifi));
-	/* LAB 05: append the attributes with nl_attr(): IFLA_IFNAME host_end; an IFLA_LINKINFO nest holding IFLA_INFO_KIND "veth" and an IFLA_INFO_DATA nest, which holds a VETH_INFO_PEER nest (value: an ifinfomsg) with IFLA_IFNAME "eth0" and IFLA_NET_NS_PID pid (a uint32_t); close each nest with nl_end(), innermost first */
+	/* LAB 05: append the attributes with nl_attr(): IFLA_IFNAME host_end; an
+	 * IFLA_LINKINFO nest holding IFLA_INFO_KIND "veth" and an IFLA_INFO_DATA nest,
+	 * which holds a VETH_INFO_PEER nest (value: an ifinfomsg) with IFLA_IFNAME
+	 * "eth0" and IFLA_NET_NS_PID pid (a uint32_t); close each nest with nl_end(),
+	 * innermost first */
 	struct rtattr *linkinfo, *data, *peer;
 	uint32_t ns_pid = pid;
 
@@ -745,7 +760,8 @@ static void add_address(int fd, const char *name, struct in_addr addr, int prefi
 	char what[96];
 
 	nl_start(&req, RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, &ifa, sizeof(ifa));
-	/* LAB 05: append the address with nl_attr() twice, as IFA_LOCAL and as IFA_ADDRESS (they differ only on a point-to-point link) */
+	/* LAB 05: append the address with nl_attr() twice, as IFA_LOCAL and as
+	 * IFA_ADDRESS (they differ only on a point-to-point link) */
 	nl_attr(&req, IFA_LOCAL, &addr, sizeof(addr));
 	nl_attr(&req, IFA_ADDRESS, &addr, sizeof(addr));
 	/* END LAB 05 */
@@ -763,7 +779,8 @@ static void add_default_route(int fd, struct in_addr gateway, const char *who)
 	char what[96];
 
 	nl_start(&req, RTM_NEWROUTE, NLM_F_CREATE | NLM_F_EXCL, &rt, sizeof(rt));
-	/* LAB 05: append the gateway with nl_attr() as RTA_GATEWAY: no RTA_DST and a prefix length of 0 make the route the default */
+	/* LAB 05: append the gateway with nl_attr() as RTA_GATEWAY: no RTA_DST and a
+	 * prefix length of 0 make the route the default */
 	nl_attr(&req, RTA_GATEWAY, &gateway, sizeof(gateway));
 	/* END LAB 05 */
 	snprintf(what, sizeof(what), "RTM_NEWROUTE(default via %s)", inet_ntoa(gateway));
@@ -814,7 +831,8 @@ static void setup_network(void)
 {
 	int fd = nl_open();
 
-	/* LAB 05: bring lo up; with --ip, give eth0 its address, bring it up, add a default route via the host end */
+	/* LAB 05: bring lo up; with --ip, give eth0 its address, bring it up, add a
+	 * default route via the host end */
 	link_up(fd, "lo", "child: ");
 	if (opt.ip) {
 		add_address(fd, "eth0", opt.ip_addr, opt.prefix, "child: ");
@@ -831,7 +849,8 @@ static void setup_network(void)
  * see: /proc/self/cgroup says "/", and the host's tree above is hidden. */
 static void enter_cgroup_namespace(void)
 {
-	/* LAB 07: unshare(CLONE_NEWCGROUP): our cgroup becomes the root of our view; for -v narrate() "child: unshare(CLONE_NEWCGROUP) = 0", which the tests read */
+	/* LAB 07: unshare(CLONE_NEWCGROUP): our cgroup becomes the root of our view;
+	 * for -v narrate() "child: unshare(CLONE_NEWCGROUP) = 0", which the tests read */
 	if (unshare(CLONE_NEWCGROUP) == -1)
 		die("unshare(CLONE_NEWCGROUP)");
 	narrate("child: unshare(CLONE_NEWCGROUP) = 0");
@@ -852,7 +871,11 @@ static void enter_time_namespace(void)
 
 	if (!opt.time_ns)
 		return;
-	/* LAB 09: unshare(CLONE_NEWTIME), write both offsets into /proc/self/timens_offsets, setns() into time_for_children; narrate() each for -v as the tests read them: "child: unshare(CLONE_NEWTIME) = 0: ...", "child: write(/proc/self/timens_offsets, ...)", "child: setns(/proc/self/ns/time_for_children, CLONE_NEWTIME) = 0: ..." */
+	/* LAB 09: unshare(CLONE_NEWTIME), write both offsets into
+	 * /proc/self/timens_offsets, setns() into time_for_children; narrate() each for
+	 * -v as the tests read them: "child: unshare(CLONE_NEWTIME) = 0: ...", "child:
+	 * write(/proc/self/timens_offsets, ...)", "child:
+	 * setns(/proc/self/ns/time_for_children, CLONE_NEWTIME) = 0: ..." */
 	if (unshare(CLONE_NEWTIME) == -1)
 		die("unshare(CLONE_NEWTIME)");
 	narrate("child: unshare(CLONE_NEWTIME) = 0: a time namespace for our children, not for us");
@@ -880,7 +903,10 @@ static void enter_time_namespace(void)
  * mapped at all. Capabilities in the new namespace let us switch. */
 static void become_root(int sync_fd)
 {
-	/* LAB 04: become gid 0, then uid 0, of the new user namespace (setresgid(), setresuid()); drop the host's supplementary groups with setgroups(0, NULL) where the kernel allows it: after "deny" in setgroups (an ordinary user's map) it fails with EPERM, and there are none to drop */
+	/* LAB 04: become gid 0, then uid 0, of the new user namespace (setresgid(),
+	 * setresuid()); drop the host's supplementary groups with setgroups(0, NULL)
+	 * where the kernel allows it: after "deny" in setgroups (an ordinary user's
+	 * map) it fails with EPERM, and there are none to drop */
 	if (setresgid(0, 0, 0) == -1)
 		die("setresgid(0, 0, 0)");
 	if (setresuid(0, 0, 0) == -1)
@@ -994,7 +1020,8 @@ static void make_dirs(const char *path)
  * would appear on the host too. Cut that link first. */
 static void make_mounts_private(void)
 {
-	/* LAB 03: make every mount in our namespace private (MS_REC | MS_PRIVATE) with mount_or_die(), which narrates it for -v */
+	/* LAB 03: make every mount in our namespace private (MS_REC | MS_PRIVATE) with
+	 * mount_or_die(), which narrates it for -v */
 	mount_or_die(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 	/* END LAB 03 */
 }
@@ -1009,7 +1036,12 @@ static void bind_rootfs(void)
 {
 	int fd;
 
-	/* LAB 03: clone the tree at "." (our working directory, the rootfs) with open_tree(), move the copy onto "." with move_mount() (MOVE_MOUNT_F_EMPTY_PATH: the descriptor is the copy), fchdir onto it; call both through syscall(SYS_open_tree, ...) and syscall(SYS_move_mount, ...): glibc before 2.36 has no wrappers, and Debian 12's man pages have no page for them (mount_setattr(2)'s example uses both) */
+	/* LAB 03: clone the tree at "." (our working directory, the rootfs) with
+	 * open_tree(), move the copy onto "." with move_mount()
+	 * (MOVE_MOUNT_F_EMPTY_PATH: the descriptor is the copy), fchdir onto it; call
+	 * both through syscall(SYS_open_tree, ...) and syscall(SYS_move_mount, ...):
+	 * glibc before 2.36 has no wrappers, and Debian 12's man pages have no page for
+	 * them (mount_setattr(2)'s example uses both) */
 	fd = syscall(SYS_open_tree, AT_FDCWD, ".", OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
 	if (fd == -1)
 		die("open_tree(%s, OPEN_TREE_CLONE|AT_RECURSIVE)", opt.rootfs);
@@ -1062,7 +1094,9 @@ static void mount_sys(void)
 //@ 04+
 	if (errno != EPERM)
 		die("mount(sysfs, %s, sysfs)", in_rootfs("/sys"));
-	/* LAB 04: sysfs is refused (EPERM): bind the host's /sys instead, with the mounts below it (MS_BIND | MS_REC), then make them all read-only: make_read_only(in_rootfs("/sys"), 1) */
+	/* LAB 04: sysfs is refused (EPERM): bind the host's /sys instead, with the
+	 * mounts below it (MS_BIND | MS_REC), then make them all read-only:
+	 * make_read_only(in_rootfs("/sys"), 1) */
 	/* sysfs shows the network devices of the namespace that mounts it, so
 	 * the kernel lets only a user namespace that owns the network
 	 * namespace mount it: until chapter 05, ours does not. */
@@ -1084,7 +1118,13 @@ static void mount_cgroups(const struct cgroup *cg)
 
 	if (cg->ndirs == 0)
 		return;
-	/* LAB 07: bind each of the container's cgroup directories (cg->dirs[], host paths; skip an empty one) onto CGROUP_ROOT in the rootfs: on v2 the one directory there; on v1 into a folder per controller, named as in v1_controllers[] (the tests read /sys/fs/cgroup/pids/pids.max), of a tmpfs mounted there first; make_dirs() each, make_read_only() each bind, and on v1 the tmpfs too once its folders are made. in_rootfs() reuses its buffer: build the path in target[] */
+	/* LAB 07: bind each of the container's cgroup directories (cg->dirs[], host
+	 * paths; skip an empty one) onto CGROUP_ROOT in the rootfs: on v2 the one
+	 * directory there; on v1 into a folder per controller, named as in
+	 * v1_controllers[] (the tests read /sys/fs/cgroup/pids/pids.max), of a tmpfs
+	 * mounted there first; make_dirs() each, make_read_only() each bind, and on v1
+	 * the tmpfs too once its folders are made. in_rootfs() reuses its buffer: build
+	 * the path in target[] */
 	if (!cg->v2)
 		mount_or_die("tmpfs", in_rootfs(CGROUP_ROOT), "tmpfs", MS_NOSUID | MS_NODEV, "mode=755");
 	for (i = 0; i < (size_t)cg->ndirs; i++) {
@@ -1105,7 +1145,8 @@ static void mount_cgroups(const struct cgroup *cg)
  * /sys read-only, and an empty /tmp in memory. */
 static void mount_pseudo_filesystems(void)
 {
-	/* LAB 03: mount proc on /proc, sysfs read-only on /sys (mount_sys()), tmpfs on /tmp; make_dirs() each mount point first, as mount_sys() does */
+	/* LAB 03: mount proc on /proc, sysfs read-only on /sys (mount_sys()), tmpfs on
+	 * /tmp; make_dirs() each mount point first, as mount_sys() does */
 	make_dirs(in_rootfs("/proc"));
 	mount_or_die("proc", in_rootfs("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mount_sys();
@@ -1140,7 +1181,11 @@ static void populate_dev(void)
 		{ "/proc/self/fd/2", "/dev/stderr" } };
 	size_t i;
 
-	/* LAB 03: make_dirs() each mount point, then a tmpfs on /dev (mode=755); bind each host device of devices[] into it (bind_device()); devpts on /dev/pts (newinstance,ptmxmode=0666); a tmpfs on /dev/shm; the symlinks of links[] (ptmx, fd, stdin, stdout, stderr): the tests look for every one of these names */
+	/* LAB 03: make_dirs() each mount point, then a tmpfs on /dev (mode=755); bind
+	 * each host device of devices[] into it (bind_device()); devpts on /dev/pts
+	 * (newinstance,ptmxmode=0666); a tmpfs on /dev/shm; the symlinks of links[]
+	 * (ptmx, fd, stdin, stdout, stderr): the tests look for every one of these
+	 * names */
 	make_dirs(in_rootfs("/dev"));
 	mount_or_die("tmpfs", in_rootfs("/dev"), "tmpfs", MS_NOSUID, "mode=755");
 	for (i = 0; i < ARRAY_SIZE(devices); i++)
@@ -1181,7 +1226,9 @@ static void copy_bind_folders(const char *who)
 	for (i = 0; i < opt.nbinds; i++) {
 		struct bind *b = &opt.binds[i];
 
-		/* LAB 03: make a detached copy of b->host with open_tree(OPEN_TREE_CLONE | AT_RECURSIVE), through syscall(SYS_open_tree, ...), into b->fd */
+		/* LAB 03: make a detached copy of b->host with
+		 * open_tree(OPEN_TREE_CLONE | AT_RECURSIVE), through
+		 * syscall(SYS_open_tree, ...), into b->fd */
 		b->fd = syscall(SYS_open_tree, AT_FDCWD, b->host,
 				OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
 		if (b->fd == -1)
@@ -1204,7 +1251,10 @@ static void bind_folders(void)
 	for (i = 0; i < opt.nbinds; i++) {
 		struct bind *b = &opt.binds[i];
 
-		/* LAB 03: make_dirs() b->container (it follows no symlink of the rootfs: a test plants one), attach the copy b->fd there (move_mount), then make it private, read-only for :ro (mount_setattr on b->fd with AT_EMPTY_PATH | AT_RECURSIVE: the mounts below it too) */
+		/* LAB 03: make_dirs() b->container (it follows no symlink of the
+		 * rootfs: a test plants one), attach the copy b->fd there (move_mount),
+		 * then make it private, read-only for :ro (mount_setattr on b->fd with
+		 * AT_EMPTY_PATH | AT_RECURSIVE: the mounts below it too) */
 		make_dirs(in_rootfs(b->container));
 		if (syscall(SYS_move_mount, b->fd, "", AT_FDCWD, in_rootfs(b->container),
 			    MOVE_MOUNT_F_EMPTY_PATH) == -1)
@@ -1225,7 +1275,10 @@ static void bind_folders(void)
  * takes the old root away, so that no path leads back to the host's files. */
 static void enter_new_root(void)
 {
-	/* LAB 03: pivot_root(".", ".") (our working directory is the rootfs), detach the old root with umount2(".", MNT_DETACH), chdir("/"); narrate() each call for -v as the tests read it: child: pivot_root(".", ".") = 0, then child: umount2(".", MNT_DETACH) = 0 */
+	/* LAB 03: pivot_root(".", ".") (our working directory is the rootfs), detach
+	 * the old root with umount2(".", MNT_DETACH), chdir("/"); narrate() each call
+	 * for -v as the tests read it: child: pivot_root(".", ".") = 0, then child:
+	 * umount2(".", MNT_DETACH) = 0 */
 	if (syscall(SYS_pivot_root, ".", ".") == -1)
 		die("pivot_root(%s)", opt.rootfs);
 	narrate("child: pivot_root(\".\", \".\") = 0, in %s", opt.rootfs);
@@ -1303,7 +1356,12 @@ static void harden_mounts(void)
 
 	if (opt.privileged)
 		return;
-	/* LAB 10: mask each path of masked[] that this kernel has (a file: bind the container's ./dev/null on it; a folder: an empty read-only tmpfs); bind each of read_only[] on itself (MS_BIND | MS_REC), then make_read_only(path, 1); last, make_read_only(".", 0): the rootfs, without the mounts on top. Each through mount_or_die() and make_read_only(), whose -v lines the tests read; in_rootfs() reuses one buffer: build a second path in path[] */
+	/* LAB 10: mask each path of masked[] that this kernel has (a file: bind the
+	 * container's ./dev/null on it; a folder: an empty read-only tmpfs); bind each
+	 * of read_only[] on itself (MS_BIND | MS_REC), then make_read_only(path, 1);
+	 * last, make_read_only(".", 0): the rootfs, without the mounts on top. Each
+	 * through mount_or_die() and make_read_only(), whose -v lines the tests read;
+	 * in_rootfs() reuses one buffer: build a second path in path[] */
 	for (i = 0; i < ARRAY_SIZE(masked); i++) {
 		snprintf(path, sizeof(path), ".%s", masked[i]); /* in the rootfs */
 		if (stat(path, &st) == -1)
@@ -1364,7 +1422,10 @@ static void exec_command(char **command)
  * the command's status, like tini and docker run --init. */
 static void run_init(void)
 {
-	/* LAB 02: as PID 1, fork the command (exec_command() in the child); for -v narrate() "child: init: fork() = PID, the command"; then exit with wait_for_child(): it reaps orphans and passes signals on until the command ends */
+	/* LAB 02: as PID 1, fork the command (exec_command() in the child); for -v
+	 * narrate() "child: init: fork() = PID, the command"; then exit with
+	 * wait_for_child(): it reaps orphans and passes signals on until the command
+	 * ends */
 	pid_t pid = fork();
 
 	if (pid == -1)
@@ -1434,8 +1495,14 @@ static void __attribute__((noreturn)) child_main(struct child_args *args)
 	enter_time_namespace();
 //@ end
 //@ 04+
+//@ 04-08
 	/* Root of the new user namespace first: every step below needs the
 	 * capabilities that root has there. */
+//@ end
+//@ 09+
+	/* Then root of the new user namespace: every step below needs the
+	 * capabilities that root has there. */
+//@ end
 	become_root(args->sync[0]);
 //@ 07+
 	/* Before anything else is set up, so that what follows sees the
@@ -1502,7 +1569,8 @@ static int namespace_flags(void)
 	flags |= CLONE_NEWNS;
 	/* END LAB 03 */
 //@ 04+
-	/* LAB 04: ask for a new user namespace: ids of the child's own, and the others belong to it */
+	/* LAB 04: ask for a new user namespace: ids of the child's own, and the others
+	 * belong to it */
 	flags |= CLONE_NEWUSER;
 	/* END LAB 04 */
 //@ 05+
@@ -1552,7 +1620,8 @@ static pid_t start_child(struct child_args *args)
 	pid_t pid;
 
 //@ 07+
-	/* LAB 07: cgroup v2: hand clone3() the cgroup's directory with CLONE_INTO_CGROUP: the child is born in it */
+	/* LAB 07: cgroup v2: hand clone3() the cgroup's directory with
+	 * CLONE_INTO_CGROUP: the child is born in it */
 	if (args->cg.v2 && args->cg.fds[0] >= 0) {
 		ca.flags |= CLONE_INTO_CGROUP;
 		ca.cgroup = args->cg.fds[0];
@@ -1640,7 +1709,11 @@ static void run_id_helper(pid_t pid, const char *helper, const struct id_map *ma
  * for "go". The child's user namespace is ours to map: we made it. */
 static void write_id_maps(pid_t pid)
 {
-	/* LAB 04: write the child's maps with write_child_file(), which narrates them for -v: uid_map, then (for an ordinary user) "deny" to setgroups, then gid_map; by default "0 UID 1" with your own uid (getuid()) and gid (getgid()); --uid-map and --gid-map as given (map_text()), or, when minibox is not root, through run_id_helper(pid, "newuidmap", ...) and "newgidmap" */
+	/* LAB 04: write the child's maps with write_child_file(), which narrates them
+	 * for -v: uid_map, then (for an ordinary user) "deny" to setgroups, then
+	 * gid_map; by default "0 UID 1" with your own uid (getuid()) and gid
+	 * (getgid()); --uid-map and --gid-map as given (map_text()), or, when minibox
+	 * is not root, through run_id_helper(pid, "newuidmap", ...) and "newgidmap" */
 	struct id_map own_uid = { 0, getuid(), 1 }, own_gid = { 0, getgid(), 1 };
 
 	if (opt.nuid_maps > 0 && geteuid() != 0) {
@@ -1817,7 +1890,11 @@ static int create_cgroup_v2(struct cgroup *cg, const char *name)
 {
 	cg->v2 = 1;
 	cg->ndirs = 1;
-	/* LAB 07: as root: enable_controllers(CGROUP_ROOT), mkdir CGROUP_ROOT/minibox into cg->parent (EEXIST is fine), sweep_stale_cgroups() there; as an ordinary user delegated_parent() has set cg->parent (and swept) already; then, for both, enable_controllers(cg->parent) and make NAME in it with claim_cgroup_dir(), into cg->fds[0] and cg->dirs[0] (-1: the name is taken) */
+	/* LAB 07: as root: enable_controllers(CGROUP_ROOT), mkdir CGROUP_ROOT/minibox
+	 * into cg->parent (EEXIST is fine), sweep_stale_cgroups() there; as an ordinary
+	 * user delegated_parent() has set cg->parent (and swept) already; then, for
+	 * both, enable_controllers(cg->parent) and make NAME in it with
+	 * claim_cgroup_dir(), into cg->fds[0] and cg->dirs[0] (-1: the name is taken) */
 	if (geteuid() == 0) {
 		/* systemd passes them down from the root; without systemd (a
 		 * bare VM, Alpine) nobody has: do it, as runtimes do */
@@ -1873,7 +1950,10 @@ static void apply_limits(const struct cgroup *cg)
 		apply_limits_v1(cg);
 		return;
 	}
-	/* LAB 07: with write_cgroup_file() into cg->dirs[0], whose -v lines the tests read (write(.../pids.max, "16")): --memory into memory.max, and 0 into memory.swap.max where it exists (cgroup_file_exists()); --pids into pids.max; --cpus into cpu.max as "QUOTA PERIOD": cpus * CPU_PERIOD, then CPU_PERIOD */
+	/* LAB 07: with write_cgroup_file() into cg->dirs[0], whose -v lines the tests
+	 * read (write(.../pids.max, "16")): --memory into memory.max, and 0 into
+	 * memory.swap.max where it exists (cgroup_file_exists()); --pids into pids.max;
+	 * --cpus into cpu.max as "QUOTA PERIOD": cpus * CPU_PERIOD, then CPU_PERIOD */
 	if (opt.memory) {
 		snprintf(text, sizeof(text), "%llu", opt.memory);
 		write_cgroup_file(cg->dirs[0], "memory.max", text);
@@ -1986,7 +2066,12 @@ static void apply_limits_v1(const struct cgroup *cg)
 {
 	char text[64];
 
-	/* LAB 07: the same limits on v1, each in its controller's directory, v1_dir(cg, "memory") and so on (it refuses a controller the host lacks, with the line the tests read): memory.limit_in_bytes, then the same value into memory.memsw.limit_in_bytes where it exists (memory plus swap; the kernel refuses one below the memory limit, so this order); pids.max; cpu.cfs_quota_us (cpus * CPU_PERIOD) */
+	/* LAB 07: the same limits on v1, each in its controller's directory, v1_dir(cg,
+	 * "memory") and so on (it refuses a controller the host lacks, with the line
+	 * the tests read): memory.limit_in_bytes, then the same value into
+	 * memory.memsw.limit_in_bytes where it exists (memory plus swap; the kernel
+	 * refuses one below the memory limit, so this order); pids.max;
+	 * cpu.cfs_quota_us (cpus * CPU_PERIOD) */
 	if (opt.memory) {
 		snprintf(text, sizeof(text), "%llu", opt.memory);
 		write_cgroup_file(v1_dir(cg, "memory"), "memory.limit_in_bytes", text);
@@ -2124,8 +2209,9 @@ static int claim_cgroup_dir(const char *parent, const char *name, char *dir)
 }
 
 /* die() may end minibox after the cgroup exists: remove it on the way out
- * (atexit(3)). The one piece of state beside the options. The child is a
- * copy of minibox, with the same exit handler: only minibox removes. */
+ * (atexit(3)); an exit handler takes no argument, so it finds the cgroup
+ * in a global. The child is a copy of minibox, with the same exit
+ * handler: only minibox removes. */
 static struct cgroup *cgroup_to_remove;
 static pid_t cgroup_owner;
 
@@ -2250,7 +2336,8 @@ static void claim_name(struct record *r)
 	make_records_dir(dir);
 	snprintf(r->path, sizeof(r->path), "%s/%s", dir, opt.name);
 	for (tries = 0; tries < 20; tries++) {
-		/* LAB 08: create the record with O_CREAT|O_EXCL and flock(LOCK_EX) it; refuse a name whose record is held */
+		/* LAB 08: create the record with O_CREAT|O_EXCL and flock(LOCK_EX) it;
+		 * refuse a name whose record is held */
 		r->fd = open(r->path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (r->fd == -1 && errno != EEXIST)
 			die("open(%s, O_CREAT|O_EXCL)", r->path);
@@ -2306,7 +2393,8 @@ static void write_record(const struct record *r, pid_t pid, const struct cgroup 
 	char text[(NV1 + 4) * (PATH_MAX + 16)];
 	int i, len;
 
-	/* LAB 08: write "pid", "start" (its start time), "uid", "rootfs" and one "cgroup" line per directory into the record */
+	/* LAB 08: write "pid", "start" (its start time), "uid", "rootfs" and one
+	 * "cgroup" line per directory into the record */
 //@ 08-09
 	len = snprintf(text, sizeof(text), "pid %d\nstart %llu\nuid %u\nrootfs %s\n", pid,
 		       start_time(pid), getuid(), opt.rootfs);

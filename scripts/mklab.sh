@@ -49,7 +49,14 @@ for c in "$src"/*.[ch]; do
 		if (inside) { print file ": LAB " n " opened twice" > "/dev/stderr"; exit 1 }
 		inside = 1
 		indent = $0; sub(/[^ \t].*/, "", indent)
-		text = $0; sub(/^[ \t]*\/\* LAB /, "", text); sub(/[ \t]*\*\/[ \t]*$/, "", text)
+		# the sentence may go on over lines that start with " * "
+		text = $0; sub(/^[ \t]*\/\* LAB /, "", text)
+		while (text !~ /\*\/[ \t]*$/) {
+			if ((getline more) <= 0) { print file ": LAB " n " sentence never ends" > "/dev/stderr"; exit 1 }
+			sub(/^[ \t]*\*?[ \t]*/, "", more)
+			text = text " " more
+		}
+		sub(/[ \t]*\*\/[ \t]*$/, "", text)
 		words = split(text, w, " ")
 		line = indent "/* TODO LAB " w[1]
 		for (i = 2; i <= words; i++) {

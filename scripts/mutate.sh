@@ -143,7 +143,7 @@ for dir in chapters/[0-9][0-9]-*/; do
 		continue
 	fi
 	# Chapter 00 is the skeleton: it has no LAB region to strip.
-	if grep -q "/\* LAB $n: " "$dir"*.c; then
+	if grep -qs "/\* LAB $n: " "$dir"*.[ch]; then
 		scripts/mklab.sh "$n" "$tmp/$chapter" >/dev/null
 		if build_all "$tmp/$chapter"; then
 			report "$(first_failure "$chapter" "$tmp/$chapter/minibox")" "$chapter with LAB $n stripped"

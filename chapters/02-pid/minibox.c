@@ -314,7 +314,10 @@ static void exec_command(char **command)
  * the command's status, like tini and docker run --init. */
 static void run_init(void)
 {
-	/* LAB 02: as PID 1, fork the command (exec_command() in the child); for -v narrate() "child: init: fork() = PID, the command"; then exit with wait_for_child(): it reaps orphans and passes signals on until the command ends */
+	/* LAB 02: as PID 1, fork the command (exec_command() in the child); for -v
+	 * narrate() "child: init: fork() = PID, the command"; then exit with
+	 * wait_for_child(): it reaps orphans and passes signals on until the command
+	 * ends */
 	pid_t pid = fork();
 
 	if (pid == -1)

@@ -418,7 +418,8 @@ static void make_dirs(const char *path)
  * would appear on the host too. Cut that link first. */
 static void make_mounts_private(void)
 {
-	/* LAB 03: make every mount in our namespace private (MS_REC | MS_PRIVATE) with mount_or_die(), which narrates it for -v */
+	/* LAB 03: make every mount in our namespace private (MS_REC | MS_PRIVATE) with
+	 * mount_or_die(), which narrates it for -v */
 	mount_or_die(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
 	/* END LAB 03 */
 }
@@ -433,7 +434,12 @@ static void bind_rootfs(void)
 {
 	int fd;
 
-	/* LAB 03: clone the tree at "." (our working directory, the rootfs) with open_tree(), move the copy onto "." with move_mount() (MOVE_MOUNT_F_EMPTY_PATH: the descriptor is the copy), fchdir onto it; call both through syscall(SYS_open_tree, ...) and syscall(SYS_move_mount, ...): glibc before 2.36 has no wrappers, and Debian 12's man pages have no page for them (mount_setattr(2)'s example uses both) */
+	/* LAB 03: clone the tree at "." (our working directory, the rootfs) with
+	 * open_tree(), move the copy onto "." with move_mount()
+	 * (MOVE_MOUNT_F_EMPTY_PATH: the descriptor is the copy), fchdir onto it; call
+	 * both through syscall(SYS_open_tree, ...) and syscall(SYS_move_mount, ...):
+	 * glibc before 2.36 has no wrappers, and Debian 12's man pages have no page for
+	 * them (mount_setattr(2)'s example uses both) */
 	fd = syscall(SYS_open_tree, AT_FDCWD, ".", OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
 	if (fd == -1)
 		die("open_tree(%s, OPEN_TREE_CLONE|AT_RECURSIVE)", opt.rootfs);
@@ -464,7 +470,8 @@ static void mount_sys(void)
  * /sys read-only, and an empty /tmp in memory. */
 static void mount_pseudo_filesystems(void)
 {
-	/* LAB 03: mount proc on /proc, sysfs read-only on /sys (mount_sys()), tmpfs on /tmp; make_dirs() each mount point first, as mount_sys() does */
+	/* LAB 03: mount proc on /proc, sysfs read-only on /sys (mount_sys()), tmpfs on
+	 * /tmp; make_dirs() each mount point first, as mount_sys() does */
 	make_dirs(in_rootfs("/proc"));
 	mount_or_die("proc", in_rootfs("/proc"), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL);
 	mount_sys();
@@ -499,7 +506,11 @@ static void populate_dev(void)
 		{ "/proc/self/fd/2", "/dev/stderr" } };
 	size_t i;
 
-	/* LAB 03: make_dirs() each mount point, then a tmpfs on /dev (mode=755); bind each host device of devices[] into it (bind_device()); devpts on /dev/pts (newinstance,ptmxmode=0666); a tmpfs on /dev/shm; the symlinks of links[] (ptmx, fd, stdin, stdout, stderr): the tests look for every one of these names */
+	/* LAB 03: make_dirs() each mount point, then a tmpfs on /dev (mode=755); bind
+	 * each host device of devices[] into it (bind_device()); devpts on /dev/pts
+	 * (newinstance,ptmxmode=0666); a tmpfs on /dev/shm; the symlinks of links[]
+	 * (ptmx, fd, stdin, stdout, stderr): the tests look for every one of these
+	 * names */
 	make_dirs(in_rootfs("/dev"));
 	mount_or_die("tmpfs", in_rootfs("/dev"), "tmpfs", MS_NOSUID, "mode=755");
 	for (i = 0; i < ARRAY_SIZE(devices); i++)
@@ -527,7 +538,9 @@ static void copy_bind_folders(const char *who)
 	for (i = 0; i < opt.nbinds; i++) {
 		struct bind *b = &opt.binds[i];
 
-		/* LAB 03: make a detached copy of b->host with open_tree(OPEN_TREE_CLONE | AT_RECURSIVE), through syscall(SYS_open_tree, ...), into b->fd */
+		/* LAB 03: make a detached copy of b->host with
+		 * open_tree(OPEN_TREE_CLONE | AT_RECURSIVE), through
+		 * syscall(SYS_open_tree, ...), into b->fd */
 		b->fd = syscall(SYS_open_tree, AT_FDCWD, b->host,
 				OPEN_TREE_CLONE | AT_RECURSIVE | OPEN_TREE_CLOEXEC);
 		if (b->fd == -1)
@@ -550,7 +563,10 @@ static void bind_folders(void)
 	for (i = 0; i < opt.nbinds; i++) {
 		struct bind *b = &opt.binds[i];
 
-		/* LAB 03: make_dirs() b->container (it follows no symlink of the rootfs: a test plants one), attach the copy b->fd there (move_mount), then make it private, read-only for :ro (mount_setattr on b->fd with AT_EMPTY_PATH | AT_RECURSIVE: the mounts below it too) */
+		/* LAB 03: make_dirs() b->container (it follows no symlink of the
+		 * rootfs: a test plants one), attach the copy b->fd there (move_mount),
+		 * then make it private, read-only for :ro (mount_setattr on b->fd with
+		 * AT_EMPTY_PATH | AT_RECURSIVE: the mounts below it too) */
 		make_dirs(in_rootfs(b->container));
 		if (syscall(SYS_move_mount, b->fd, "", AT_FDCWD, in_rootfs(b->container),
 			    MOVE_MOUNT_F_EMPTY_PATH) == -1)
@@ -571,7 +587,10 @@ static void bind_folders(void)
  * takes the old root away, so that no path leads back to the host's files. */
 static void enter_new_root(void)
 {
-	/* LAB 03: pivot_root(".", ".") (our working directory is the rootfs), detach the old root with umount2(".", MNT_DETACH), chdir("/"); narrate() each call for -v as the tests read it: child: pivot_root(".", ".") = 0, then child: umount2(".", MNT_DETACH) = 0 */
+	/* LAB 03: pivot_root(".", ".") (our working directory is the rootfs), detach
+	 * the old root with umount2(".", MNT_DETACH), chdir("/"); narrate() each call
+	 * for -v as the tests read it: child: pivot_root(".", ".") = 0, then child:
+	 * umount2(".", MNT_DETACH) = 0 */
 	if (syscall(SYS_pivot_root, ".", ".") == -1)
 		die("pivot_root(%s)", opt.rootfs);
 	narrate("child: pivot_root(\".\", \".\") = 0, in %s", opt.rootfs);
@@ -618,7 +637,10 @@ static void exec_command(char **command)
  * the command's status, like tini and docker run --init. */
 static void run_init(void)
 {
-	/* LAB 02: as PID 1, fork the command (exec_command() in the child); for -v narrate() "child: init: fork() = PID, the command"; then exit with wait_for_child(): it reaps orphans and passes signals on until the command ends */
+	/* LAB 02: as PID 1, fork the command (exec_command() in the child); for -v
+	 * narrate() "child: init: fork() = PID, the command"; then exit with
+	 * wait_for_child(): it reaps orphans and passes signals on until the command
+	 * ends */
 	pid_t pid = fork();
 
 	if (pid == -1)

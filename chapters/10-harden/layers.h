@@ -90,7 +90,11 @@ static void new_session(void)
 {
 	long id;
 
-	/* LAB 10: setsid(): a new session, no controlling terminal; join a new, empty session keyring (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL)); narrate() it as the tests read it: child: setsid() = SID, keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL) = ID: a session and a keyring of our own */
+	/* LAB 10: setsid(): a new session, no controlling terminal; join a new, empty
+	 * session keyring (syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL));
+	 * narrate() it as the tests read it: child: setsid() = SID,
+	 * keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL) = ID: a session and a keyring of
+	 * our own */
 	if (setsid() == -1)
 		die("setsid");
 	id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
@@ -117,7 +121,14 @@ static void drop_capabilities(void)
 
 	for (i = 0; i < ARRAY_SIZE(kept_caps); i++)
 		kept |= 1ULL << kept_caps[i];
-	/* LAB 10: drop from the bounding set (PR_CAPBSET_DROP) every capability not in kept, up to the first one PR_CAPBSET_READ refuses, counting them in dropped; capset() effective = permitted = kept (data[0] holds the low 32 bits, data[1] the high), inheritable 0; clear the ambient set; narrate() as the tests read it: child: prctl(PR_CAPBSET_DROP) = 0 for N capabilities, 14 kept, then child: capset(_LINUX_CAPABILITY_VERSION_3, effective=permitted=0xa80425fb, inheritable=0) = 0, then child: prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL) = 0 */
+	/* LAB 10: drop from the bounding set (PR_CAPBSET_DROP) every capability not in
+	 * kept, up to the first one PR_CAPBSET_READ refuses, counting them in dropped;
+	 * capset() effective = permitted = kept (data[0] holds the low 32 bits, data[1]
+	 * the high), inheritable 0; clear the ambient set; narrate() as the tests read
+	 * it: child: prctl(PR_CAPBSET_DROP) = 0 for N capabilities, 14 kept, then
+	 * child: capset(_LINUX_CAPABILITY_VERSION_3, effective=permitted=0xa80425fb,
+	 * inheritable=0) = 0, then child: prctl(PR_CAP_AMBIENT,
+	 * PR_CAP_AMBIENT_CLEAR_ALL) = 0 */
 	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
 		if (kept & (1ULL << cap))
 			continue;
@@ -197,7 +208,11 @@ static void restrict_syscalls(void)
 	struct sock_filter filter[2 * ARRAY_SIZE(refused_syscalls) + 32];
 	struct sock_fprog prog = { .filter = filter };
 
-	/* LAB 10: prctl(PR_SET_NO_NEW_PRIVS, 1), then prog.len = seccomp_program(filter) and syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog); narrate() as the tests read it: child: prctl(PR_SET_NO_NEW_PRIVS, 1) = 0, then child: seccomp(SECCOMP_SET_MODE_FILTER, N instructions) = 0: and what it refuses */
+	/* LAB 10: prctl(PR_SET_NO_NEW_PRIVS, 1), then prog.len =
+	 * seccomp_program(filter) and syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0,
+	 * &prog); narrate() as the tests read it: child: prctl(PR_SET_NO_NEW_PRIVS, 1)
+	 * = 0, then child: seccomp(SECCOMP_SET_MODE_FILTER, N instructions) = 0: and
+	 * what it refuses */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		die("prctl(PR_SET_NO_NEW_PRIVS, 1)");
 	narrate("child: prctl(PR_SET_NO_NEW_PRIVS, 1) = 0");

@@ -459,7 +459,9 @@ static unsigned long long start_time(pid_t pid)
  * start time says that the PID still names the container's PID 1. */
 static void pin_target(struct target *t)
 {
-	/* LAB 08: pidfd_open(2) the target's PID; with a record, check that its start time is the recorded one; for -v narrate() "pidfd_open(PID, 0) = FD", which the tests read */
+	/* LAB 08: pidfd_open(2) the target's PID; with a record, check that its start
+	 * time is the recorded one; for -v narrate() "pidfd_open(PID, 0) = FD", which
+	 * the tests read */
 	t->pidfd = syscall(SYS_pidfd_open, t->pid, 0);
 	if (t->pidfd == -1 && errno == ESRCH && !t->start)
 		fail("%s: no such process", opt.target);
@@ -610,7 +612,9 @@ static void join_with_pidfd(const struct target *t)
 {
 	int flags = t->flags & ~CLONE_NEWCGROUP;
 
-	/* LAB 08: join all the target's namespaces but the cgroup's at once: setns(pidfd, flags); for -v narrate() "setns(FD, FLAGS) = 0" with flag_names(flags), which the tests read */
+	/* LAB 08: join all the target's namespaces but the cgroup's at once:
+	 * setns(pidfd, flags); for -v narrate() "setns(FD, FLAGS) = 0" with
+	 * flag_names(flags), which the tests read */
 	if (setns(t->pidfd, flags) == -1)
 		die("setns(pidfd of %d, %s)", t->pid, flag_names(flags));
 	narrate("setns(%d, %s) = 0", t->pidfd, flag_names(flags));
@@ -684,7 +688,8 @@ static void enter_cgroups_v1(const struct cgroup_fds *cg)
 	int i;
 
 	for (i = 0; i < cg->nv1; i++) {
-		/* LAB 08: cgroup v1: write "0" into each cgroup.procs we opened: this process moves in */
+		/* LAB 08: cgroup v1: write "0" into each cgroup.procs we opened: this
+		 * process moves in */
 		if (write(cg->v1[i], "0", 1) != 1)
 			die("child: write(cgroup.procs, \"0\")");
 		/* END LAB 08 */
@@ -708,7 +713,8 @@ static void harden(const struct target *t)
 		narrate("child: %s runs --privileged: all capabilities, no seccomp filter", opt.target);
 		return;
 	}
-	/* LAB 10: the joined command gets the container's layers: new_session(), drop_capabilities(), restrict_syscalls() */
+	/* LAB 10: the joined command gets the container's layers: new_session(),
+	 * drop_capabilities(), restrict_syscalls() */
 	new_session();
 	drop_capabilities();
 	restrict_syscalls();
@@ -882,7 +888,8 @@ static pid_t start_command(const struct target *t, const struct cgroup_fds *cg)
 		ca.flags = CLONE_INTO_CGROUP;
 		ca.cgroup = cg->v2;
 	}
-	/* LAB 08: fork once more (clone3): only our children are born in the container's PID namespace */
+	/* LAB 08: fork once more (clone3): only our children are born in the
+	 * container's PID namespace */
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == 0) {
 		close(alive[1]);
