@@ -76,7 +76,6 @@ enum {
 
 #define STATE_DIR "/run/minibox" /* root's records, written by minibox --name */
 #define CGROUP_ROOT "/sys/fs/cgroup"
-#define MAX_CGROUPS 8
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* The namespaces a process can join: the flag, its file in /proc/PID/ns.
@@ -102,10 +101,17 @@ static const struct ns_type {
 /* What the command line asked for: the program's only global state. */
 static struct options {
 	int verbose;
+	int timings;               /* minibox's --timings: never set here */
+	struct timespec started;
 	int ns_files;        /* --ns-files: one /proc/PID/ns file at a time */
 	const char *target;  /* a --name of minibox's, or a host PID */
 	char **command;
 } opt;
+
+/* Error lines, -v narration, the signal plumbing and the record: minibox's,
+ * from the file both programs include. */
+#define PROGRAM "minibox-exec"
+#include "shared.h"
 
 /* The container to join, as the record or /proc describes it. */
 struct target {
@@ -149,149 +155,7 @@ static const char *flag_names(int flags)
 	return buf[0] ? buf : "0";
 }
 
-/* "minibox-exec: WHAT[: WHY]" on stderr, in one write(2). */
-static void report(int err, const char *fmt, va_list ap)
-{
-	char what[512], line[640];
-	int len;
-
-	vsnprintf(what, sizeof(what), fmt, ap);
-	len = snprintf(line, sizeof(line), "minibox-exec: %s%s%s\n", what, err ? ": " : "",
-		       err ? strerror(err) : "");
-	if (len > (int)sizeof(line) - 1) {
-		len = sizeof(line) - 1;
-		line[len - 1] = '\n';
-	}
-	if (write(STDERR_FILENO, line, len) == -1)
-		return;
-}
-
-/* Say what went wrong, then stop with 125. ERR is the errno of the call
- * that failed, or 0 when the input is at fault, or the target is not one
- * we may join. */
-static void __attribute__((noreturn, format(printf, 2, 3)))
-stop(int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	report(err, fmt, ap);
-	va_end(ap);
-	exit(EXIT_MINIBOX);
-}
-
-/* The names the code calls stop() by. die() hands on errno as it is where
- * die() is written: call it straight after the call that failed, before
- * anything that may change errno. */
-#define die(...) stop(errno, __VA_ARGS__) /* a call failed: which one, and why */
-#define fail(...) stop(0, __VA_ARGS__)    /* the input is wrong: what, and why */
-
-/* -v: tell the audience about each kernel call as it happens. */
-static void __attribute__((format(printf, 1, 2))) narrate(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!opt.verbose)
-		return;
-	va_start(ap, fmt);
-	report(0, fmt, ap);
-	va_end(ap);
-}
-
-/* --------------------------------------------------------------- signals */
-
-/* SIGCHLD, and the signals a person sends to stop or poke a program,
- * which minibox-exec passes on to the command, as minibox does. */
-static void waited_signals(sigset_t *set)
-{
-	static const int passed_on[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 };
-	size_t i;
-
-	sigemptyset(set);
-	sigaddset(set, SIGCHLD);
-	for (i = 0; i < ARRAY_SIZE(passed_on); i++)
-		sigaddset(set, passed_on[i]);
-}
-
-static void block_signals(void)
-{
-	sigset_t set;
-
-	waited_signals(&set);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
-		die("sigprocmask(SIG_BLOCK)");
-}
-
-/* Every signal at its default action, none blocked: what a new process has. */
-static void reset_signals(void)
-{
-	sigset_t none;
-	int sig;
-
-	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
-		die("sigprocmask(SIG_SETMASK, none)");
-}
-
-/* Start from what a new process has, whatever our caller left us (chapter
- * 00 says why): default signals, no descriptors but 0, 1 and 2. SIGPIPE
- * alone is ignored, by minibox-exec only. */
-static void start_clean(void)
-{
-	reset_signals();
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
-		die("signal(SIGPIPE, SIG_IGN)");
-	if (close_range(3, ~0U, 0) == -1)
-		die("close_range(3, ~0U, 0)");
-}
-
-/* Wait for the command, passing signals on; return its exit status. */
-static int wait_for_command(pid_t pid)
-{
-	sigset_t waited;
-	int sig, status;
-
-	waited_signals(&waited);
-	for (;;) {
-		if (sigwait(&waited, &sig) != 0)
-			die("sigwait");
-		if (sig != SIGCHLD) {
-			narrate("kill(%d, %d): passing on %s", pid, sig, strsignal(sig));
-			if (kill(pid, sig) == -1 && errno != ESRCH) /* ended meanwhile: fine */
-				die("kill(%d, %d)", pid, sig);
-			continue;
-		}
-		if (waitpid(pid, &status, WNOHANG) != pid)
-			continue;
-		if (WIFSIGNALED(status)) {
-			narrate("waitpid(%d): killed by signal %d (%s)", pid, WTERMSIG(status),
-				strsignal(WTERMSIG(status)));
-			return 128 + WTERMSIG(status);
-		}
-		narrate("waitpid(%d): exited with %d", pid, WEXITSTATUS(status));
-		return WEXITSTATUS(status);
-	}
-}
-
 /* ------------------------------------------------------------ the target */
-
-/* The folder of minibox's records, as minibox chooses it: /run/minibox
- * for root, the user's runtime folder, or /tmp/minibox-UID. */
-static void records_dir(char dir[PATH_MAX])
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	struct stat st;
-
-	if (geteuid() == 0)
-		snprintf(dir, PATH_MAX, "%s", STATE_DIR);
-	else if (xdg && xdg[0] == '/' && stat(xdg, &st) == 0 && S_ISDIR(st.st_mode) &&
-		 st.st_uid == geteuid())
-		snprintf(dir, PATH_MAX, "%s/minibox", xdg);
-	else
-		snprintf(dir, PATH_MAX, "/tmp/minibox-%u", geteuid());
-}
 
 /* Trust a record only from a folder that is ours alone: in /tmp, anybody
  * could make a folder of that name and fill it with records. */
@@ -332,35 +196,24 @@ static FILE *open_record(void)
 /* A name: what minibox wrote down in lines "KEY VALUE". */
 static void target_from_record(struct target *t)
 {
-	char line[PATH_MAX + 16], *value;
+	struct record_data r = { 0 };
 	FILE *f = open_record();
 
-	while (f && fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
-		value = strchr(line, ' ');
-		if (!value)
-			continue;
-		*value++ = '\0';
-		if (strcmp(line, "pid") == 0)
-			t->pid = atoi(value);
-		else if (strcmp(line, "start") == 0)
-			t->start = strtoull(value, NULL, 10);
-		else if (strcmp(line, "uid") == 0)
-			t->uid = strtoul(value, NULL, 10);
-		else if (strcmp(line, "rootfs") == 0)
-			snprintf(t->rootfs, sizeof(t->rootfs), "%s", value);
-//@ 10+
-		else if (strcmp(line, "privileged") == 0)
-			t->privileged = atoi(value) == 1;
-//@ end
-		else if (strcmp(line, "cgroup") == 0 && t->ncgroups < MAX_CGROUPS)
-			snprintf(t->cgroups[t->ncgroups++], PATH_MAX, "%s", value);
-	}
 	if (!f)
 		die("fdopen(record of %s)", opt.target);
+	read_record(f, &r);
 	fclose(f);
-	if (t->pid <= 0)
+	if (r.pid <= 0)
 		fail("%s: the container is still starting, try again", opt.target);
+	t->pid = r.pid;
+	t->start = r.start;
+	t->uid = r.uid;
+	snprintf(t->rootfs, sizeof(t->rootfs), "%s", r.rootfs);
+//@ 10+
+	t->privileged = r.privileged;
+//@ end
+	memcpy(t->cgroups, r.cgroups, sizeof(t->cgroups));
+	t->ncgroups = r.ncgroups;
 }
 
 /* The cgroup directories of process PID that minibox uses (on v1 those
@@ -456,28 +309,6 @@ static void target_from_pid(struct target *t)
 //@ 10+
 	t->privileged = !has_seccomp_filter(t->pid);
 //@ end
-}
-
-/* When process PID started, in clock ticks after boot: field 22 of
- * /proc/PID/stat, as minibox wrote it down. */
-static unsigned long long start_time(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long t;
-	int fd, field;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd == -1 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return 0; /* it has ended */
-	close(fd);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	for (field = 2; p && field < 22; field++)
-		p = strchr(p + 1, ' ');
-	return p && sscanf(p, " %llu", &t) == 1 ? t : 0;
 }
 
 /* A pidfd refers to one process, for as long as we hold it: unlike a PID
@@ -663,8 +494,9 @@ static void join_one(const struct target *t, size_t i)
 /* One at a time, the way nsenter(1) does and kernels before 5.8 must.
  * The order matters. An ordinary user joins the user namespace first: it
  * owns the others, and only there do we get the capabilities that joining
- * them needs. Root joins it last: root may join the others as it is, and
- * in the container's user namespace it would be root no more. */
+ * them needs. Root joins it last: as it is, root may join the others;
+ * once in the container's user namespace, its capabilities reach only
+ * what that namespace owns. */
 static void join_one_by_one(const struct target *t)
 {
 	int root = getuid() == 0; /* now: in the container, we may be uid 0 too */
@@ -857,20 +689,10 @@ static void enter_cgroup_namespace(const struct target *t)
 /* Become the container's root: uid 0 and gid 0 of its user namespace (the
  * host's root, or the ordinary user who ran minibox, or whoever --uid-map
  * says). Joining a user namespace gives all capabilities in it, but not
- * its ids. */
+ * its ids: as minibox's child does in a new one (shared.h). */
 static void become_root(int alive)
 {
-	/* LAB 08: become uid 0 and gid 0 of the container's user namespace; drop our groups */
-	if (setresgid(0, 0, 0) == -1)
-		die("child: setresgid(0, 0, 0)");
-	if (setresuid(0, 0, 0) == -1)
-		die("child: setresuid(0, 0, 0)");
-	/* refused where the container's setgroups is "deny" (an ordinary
-	 * user's container): ours are then kept, and unmapped inside */
-	if (setgroups(0, NULL) == -1 && errno != EPERM)
-		die("child: setgroups(0, NULL)");
-	/* END LAB 08 */
-	narrate("child: setresgid(0, 0, 0) = 0, setresuid(0, 0, 0) = 0: the container's root");
+	take_root_ids();
 	die_with_parent(alive);
 }
 
@@ -1033,6 +855,6 @@ int main(int argc, char **argv)
 	not_dumpable(&t);
 //@ end
 	pid = start_command(&t, &cg);
-	return wait_for_command(pid);
+	return wait_for_child(pid, "");
 }
 //@ end

@@ -305,14 +305,15 @@ struct bind {
 //@ 00-06
 /* What the command line asked for: the program's only global state. */
 //@ end
-//@ 07-07
+//@ 07+
 /* What the command line asked for. The only other global state is what
+//@ 07-07
  * the exit handler must find: cgroup_to_remove, with the cgroups. */
 //@ end
 //@ 08+
-/* What the command line asked for. The only other global state is what
  * the exit handlers must find: cgroup_to_remove, with the cgroups, and
  * record_to_remove, with the record. */
+//@ end
 //@ end
 static struct options {
 	int verbose;
@@ -429,6 +430,7 @@ static const char *flag_names(unsigned long flags, const struct flag_name *names
 	return buf[0] ? buf : "0";
 }
 
+//@ 00-07
 /* "minibox: WHAT[: WHY]" on stderr, in one write(2), so that the lines of
  * minibox and of its child never mix. STAMP (--timings) puts the
  * milliseconds since minibox started in front, by the wall clock: a time
@@ -474,9 +476,9 @@ stop(int err, const char *hint, const char *fmt, ...)
  * anything that may change errno. */
 #define die(...) stop(errno, NULL, __VA_ARGS__) /* a call failed: which one, and why */
 #define fail(...) stop(0, NULL, __VA_ARGS__)    /* the input is wrong: what, and why */
-//@ 01+
+//@ 01-07
 #define die_hint(hint, ...) stop(errno, hint, __VA_ARGS__) /* die(), and what to do */
-//@ 04+
+//@ 04-07
 #define fail_hint(hint, ...) stop(0, hint, __VA_ARGS__)     /* fail(), and what to do */
 //@ end
 //@ end
@@ -500,7 +502,7 @@ static void __attribute__((format(printf, 1, 2))) narrate(const char *fmt, ...)
 /* The signals minibox waits for with sigwait(): SIGCHLD, when a child ends.
  * (Chapter 02 adds the signals a person sends.) */
 //@ end
-//@ 02+
+//@ 02-07
 /* The signals minibox waits for with sigwait(): SIGCHLD, when a child ends, and
  * the ones minibox passes on. */
 //@ end
@@ -508,7 +510,7 @@ static void waited_signals(sigset_t *set)
 {
 	sigemptyset(set);
 	sigaddset(set, SIGCHLD);
-//@ 02+
+//@ 02-07
 
 	/* The signals a person sends to stop or poke a program: kill's
 	 * default SIGTERM, Ctrl-C's SIGINT, Ctrl-\\'s SIGQUIT, SIGHUP, SIGUSR1,
@@ -583,7 +585,7 @@ static int exit_status(pid_t pid, int status, const char *who)
 /* Wait for PID to end and return its exit status. WHO starts the -v lines
  * (chapter 02's init has its own). */
 //@ end
-//@ 02+
+//@ 02-07
 /* Wait for PID to end and return its exit status. Meanwhile pass on every
  * forwarded signal to it, and reap any other child that ends: as an init,
  * the orphans of the container become our children. WHO starts the -v lines. */
@@ -598,7 +600,7 @@ static int wait_for_child(pid_t pid, const char *who)
 	for (;;) {
 		if (sigwait(&waited, &sig) != 0)
 			die("sigwait");
-//@ 02+
+//@ 02-07
 		if (sig != SIGCHLD) {
 			/* LAB 02: pass the signal on to PID */
 			narrate("%skill(%d, %d): passing on %s", who, pid, sig, strsignal(sig));
@@ -612,12 +614,20 @@ static int wait_for_child(pid_t pid, const char *who)
 		while ((ended = waitpid(-1, &status, WNOHANG)) > 0) {
 			if (ended == pid)
 				return exit_status(pid, status, who);
-//@ 02+
+//@ 02-07
 			narrate("%swaitpid(-1) = %d: reaped an orphan", who, ended);
 //@ end
 		}
 	}
 }
+//@ end
+//@ 08+
+/* Error lines, -v narration and the signal plumbing are the same in both
+ * of this chapter's programs: they live in shared.h, which both include.
+ * Every line starts with the name of the program that says it. */
+#define PROGRAM "minibox"
+#include "shared.h"
+//@ end
 
 //@ 05+
 /* -------------------------------------------------------------- rtnetlink */
@@ -802,7 +812,13 @@ static int minibox_died(int fd)
 }
 
 /* Wait until minibox says "go" (later chapters set things up from outside
+//@ 00-01
+ * first), and make sure this process never outlives minibox (its own
+ * children may, until chapter 02's PID namespace). */
+//@ end
+//@ 02+
  * first), and make sure we never outlive minibox. */
+//@ end
 static void wait_for_go(int sync[2])
 {
 	char go;
@@ -855,9 +871,9 @@ static void enter_cgroup_namespace(void)
 		die("unshare(CLONE_NEWCGROUP)");
 	narrate("child: unshare(CLONE_NEWCGROUP) = 0");
 	/* END LAB 07 */
+//@ 09+
 }
 
-//@ 09+
 /* --uptime-offset: a time namespace of our own, where CLOCK_MONOTONIC and
  * CLOCK_BOOTTIME read SECONDS more. unshare(CLONE_NEWTIME) does not move
  * us: it makes the namespace our children will be born in
@@ -893,9 +909,9 @@ static void enter_time_namespace(void)
 	close(fd);
 	narrate("child: setns(/proc/self/ns/time_for_children, CLONE_NEWTIME) = 0: in it, still PID 1");
 	/* END LAB 09 */
+//@ end
 }
 
-//@ end
 //@ end
 //@ 04+
 /* Take the ids that are root in the new user namespace. Until now we kept
@@ -903,6 +919,7 @@ static void enter_time_namespace(void)
  * mapped at all. Capabilities in the new namespace let us switch. */
 static void become_root(int sync_fd)
 {
+//@ 04-07
 	/* LAB 04: become gid 0, then uid 0, of the new user namespace (setresgid(),
 	 * setresuid()); drop the host's supplementary groups with setgroups(0, NULL)
 	 * where the kernel allows it: after "deny" in setgroups (an ordinary user's
@@ -917,6 +934,10 @@ static void become_root(int sync_fd)
 		die("setgroups(0, NULL)");
 	narrate("child: setresgid(0, 0, 0) = 0, setresuid(0, 0, 0) = 0: root of the user namespace");
 	/* END LAB 04 */
+//@ end
+//@ 08+
+	take_root_ids();
+//@ end
 	/* A change of ids clears the parent-death signal (prctl(2)): ask for
 	 * it again, and make sure minibox did not die in between. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
@@ -1486,6 +1507,9 @@ static void __attribute__((noreturn)) child_main(struct child_args *args)
 	/* Nothing runs before "go": what minibox sets up from outside must be
 	 * in place first. */
 	wait_for_go(args->sync);
+//@ 04-08
+	/* Root of the new user namespace first: every step below needs the
+//@ end
 //@ 09+
 	/* The clocks before our ids change: a new uid makes the kernel hand
 	 * our /proc/self files to the host's root (we are no longer
@@ -1493,16 +1517,10 @@ static void __attribute__((noreturn)) child_main(struct child_args *args)
 	 * user namespace gave us at birth suffice, and the time namespace is
 	 * that user namespace's: minibox-exec, once in it, may join it. */
 	enter_time_namespace();
+	/* Then root of the new user namespace: every step below needs the
 //@ end
 //@ 04+
-//@ 04-08
-	/* Root of the new user namespace first: every step below needs the
 	 * capabilities that root has there. */
-//@ end
-//@ 09+
-	/* Then root of the new user namespace: every step below needs the
-	 * capabilities that root has there. */
-//@ end
 	become_root(args->sync[0]);
 //@ 07+
 	/* Before anything else is set up, so that what follows sees the
@@ -1854,7 +1872,7 @@ static int cgroup_file_exists(const char *dir, const char *file)
 
 /* Which version holds the controllers? statfs() names the filesystem at
  * /sys/fs/cgroup: cgroup2 on a pure v2 host; a tmpfs holding one cgroup v1
- * mount per controller otherwise (a "hybrid" host also has v2 at
+ * mount per hierarchy otherwise (a "hybrid" host also has v2 at
  * /sys/fs/cgroup/unified, but with no controllers, so v1 it is). */
 static int cgroup_v2(void)
 {
@@ -1998,8 +2016,9 @@ static void remove_cgroup(struct cgroup *cg)
 
 /* ------------------------------------------------ aside: cgroup v1 hosts */
 
-/* cgroup v1 has one tree per controller, and each controller's files have
- * names of their own. */
+/* cgroup v1 has several trees, each with one or more controllers (cpu and
+ * cpuacct often share one), and each controller's files have names of
+ * their own. */
 
 /* Is v1 hierarchy BASE one that an earlier controller's directory is in
  * already? Then the two share the directory: note it, unlocked, in dirs[I]. */
@@ -2242,23 +2261,6 @@ static void remove_cgroup_at_exit(struct cgroup *cg)
  * gone (SIGKILL gave it no time to remove it), and the next minibox removes
  * it. A name is refused while its record is held. */
 
-/* Where the records live: /run/minibox for root. An ordinary user may not
- * write there: the user's own runtime folder holds them ($XDG_RUNTIME_DIR,
- * which systemd makes at login, mode 0700), or else /tmp/minibox-UID. */
-static void records_dir(char dir[PATH_MAX])
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	struct stat st;
-
-	if (geteuid() == 0)
-		snprintf(dir, PATH_MAX, "%s", STATE_DIR);
-	else if (xdg && xdg[0] == '/' && stat(xdg, &st) == 0 && S_ISDIR(st.st_mode) &&
-		 st.st_uid == geteuid())
-		snprintf(dir, PATH_MAX, "%s/minibox", xdg);
-	else
-		snprintf(dir, PATH_MAX, "/tmp/minibox-%u", geteuid());
-}
-
 /* Is the file at PATH still the one FD holds? Another minibox may have
  * removed it (a sweep) and a new one taken its name, meanwhile. */
 static int same_file(int fd, const char *path)
@@ -2363,50 +2365,26 @@ static void claim_name(struct record *r)
 	die("open(%s, O_CREAT|O_EXCL): %d tries", r->path, tries);
 }
 
-/* When process PID started, in clock ticks after boot: field 22 of
- * /proc/PID/stat, counted from the ")" that ends the program's name. */
-static unsigned long long start_time(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long t;
-	int fd, field;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd == -1 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		die("read(%s)", path);
-	close(fd);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	for (field = 2; p && field < 22; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, " %llu", &t) != 1)
-		fail("%s: no start time in it", path);
-	return t;
-}
-
 /* Write down what minibox-exec needs, in lines "KEY VALUE". */
 static void write_record(const struct record *r, pid_t pid, const struct cgroup *cg)
 {
-	char text[(NV1 + 4) * (PATH_MAX + 16)];
+	struct record_data data = { .pid = pid, .uid = getuid() };
+	char text[RECORD_MAX];
 	int i, len;
 
-	/* LAB 08: write "pid", "start" (its start time), "uid", "rootfs" and one
-	 * "cgroup" line per directory into the record */
-//@ 08-09
-	len = snprintf(text, sizeof(text), "pid %d\nstart %llu\nuid %u\nrootfs %s\n", pid,
-		       start_time(pid), getuid(), opt.rootfs);
-//@ end
+	/* LAB 08: fill in data: the start time of pid (start_time()), opt.rootfs, each
+	 * cgroup directory we hold (cg->fds[i] >= 0); format_record() it into text, and
+	 * write that into the record, from its start */
+	data.start = start_time(pid);
+	snprintf(data.rootfs, sizeof(data.rootfs), "%s", opt.rootfs);
 //@ 10+
-	len = snprintf(text, sizeof(text), "pid %d\nstart %llu\nuid %u\nrootfs %s\nprivileged %d\n",
-		       pid, start_time(pid), getuid(), opt.rootfs, opt.privileged);
+	data.privileged = opt.privileged;
 //@ end
 	for (i = 0; i < cg->ndirs; i++) {
 		if (cg->fds[i] >= 0) /* one line per directory, not per controller */
-			len += snprintf(text + len, sizeof(text) - len, "cgroup %s\n", cg->dirs[i]);
+			snprintf(data.cgroups[data.ncgroups++], PATH_MAX, "%s", cg->dirs[i]);
 	}
+	len = format_record(text, sizeof(text), &data);
 	if (pwrite(r->fd, text, len, 0) != len)
 		die("write(%s)", r->path);
 	narrate("write(%s, \"pid %d\\n...\")", r->path, pid);

@@ -241,7 +241,8 @@ static int minibox_died(int fd)
 }
 
 /* Wait until minibox says "go" (later chapters set things up from outside
- * first), and make sure we never outlive minibox. */
+ * first), and make sure this process never outlives minibox (its own
+ * children may, until chapter 02's PID namespace). */
 static void wait_for_go(int sync[2])
 {
 	char go;

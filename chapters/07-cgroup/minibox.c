@@ -1316,7 +1316,7 @@ static int cgroup_file_exists(const char *dir, const char *file)
 
 /* Which version holds the controllers? statfs() names the filesystem at
  * /sys/fs/cgroup: cgroup2 on a pure v2 host; a tmpfs holding one cgroup v1
- * mount per controller otherwise (a "hybrid" host also has v2 at
+ * mount per hierarchy otherwise (a "hybrid" host also has v2 at
  * /sys/fs/cgroup/unified, but with no controllers, so v1 it is). */
 static int cgroup_v2(void)
 {
@@ -1460,8 +1460,9 @@ static void remove_cgroup(struct cgroup *cg)
 
 /* ------------------------------------------------ aside: cgroup v1 hosts */
 
-/* cgroup v1 has one tree per controller, and each controller's files have
- * names of their own. */
+/* cgroup v1 has several trees, each with one or more controllers (cpu and
+ * cpuacct often share one), and each controller's files have names of
+ * their own. */
 
 /* Is v1 hierarchy BASE one that an earlier controller's directory is in
  * already? Then the two share the directory: note it, unlocked, in dirs[I]. */

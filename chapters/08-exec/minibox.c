@@ -185,173 +185,11 @@ static const char *flag_names(unsigned long flags, const struct flag_name *names
 	return buf[0] ? buf : "0";
 }
 
-/* "minibox: WHAT[: WHY]" on stderr, in one write(2), so that the lines of
- * minibox and of its child never mix. STAMP (--timings) puts the
- * milliseconds since minibox started in front, by the wall clock: a time
- * namespace (chapter 09) shifts the monotonic clocks of the child. */
-static void report(int err, int stamp, const char *fmt, va_list ap)
-{
-	char when[32] = "", what[512], line[640];
-	struct timespec now;
-	int len;
-
-	if (stamp && clock_gettime(CLOCK_REALTIME, &now) == 0)
-		snprintf(when, sizeof(when), "%8.3f ms  ", (now.tv_sec - opt.started.tv_sec) * 1e3 +
-			 (now.tv_nsec - opt.started.tv_nsec) / 1e6);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	len = snprintf(line, sizeof(line), "minibox: %s%s%s%s\n", when, what, err ? ": " : "",
-		       err ? strerror(err) : "");
-	if (len > (int)sizeof(line) - 1) { /* cut short, but still a line */
-		len = sizeof(line) - 1;
-		line[len - 1] = '\n';
-	}
-	if (write(STDERR_FILENO, line, len) == -1)
-		return; /* nowhere left to complain */
-}
-
-/* Say what went wrong, then stop with 125. ERR is the errno of the call
- * that failed, or 0 when the input is at fault. A HINT, if any, says on a
- * second line what to do. */
-static void __attribute__((noreturn, format(printf, 3, 4)))
-stop(int err, const char *hint, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	report(err, 0, fmt, ap);
-	va_end(ap);
-	if (hint)
-		fprintf(stderr, "hint: %s\n", hint);
-	exit(EXIT_MINIBOX);
-}
-
-/* The names the code calls stop() by. die() hands on errno as it is where
- * die() is written: call it straight after the call that failed, before
- * anything that may change errno. */
-#define die(...) stop(errno, NULL, __VA_ARGS__) /* a call failed: which one, and why */
-#define fail(...) stop(0, NULL, __VA_ARGS__)    /* the input is wrong: what, and why */
-#define die_hint(hint, ...) stop(errno, hint, __VA_ARGS__) /* die(), and what to do */
-#define fail_hint(hint, ...) stop(0, hint, __VA_ARGS__)     /* fail(), and what to do */
-
-/* -v: tell the audience about each kernel call as it happens; --timings:
- * the same lines, with a clock. */
-static void __attribute__((format(printf, 1, 2))) narrate(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!opt.verbose && !opt.timings)
-		return;
-	va_start(ap, fmt);
-	report(0, opt.timings, fmt, ap);
-	va_end(ap);
-}
-
-/* --------------------------------------------------------------- signals */
-
-/* The signals minibox waits for with sigwait(): SIGCHLD, when a child ends, and
- * the ones minibox passes on. */
-static void waited_signals(sigset_t *set)
-{
-	sigemptyset(set);
-	sigaddset(set, SIGCHLD);
-
-	/* The signals a person sends to stop or poke a program: kill's
-	 * default SIGTERM, Ctrl-C's SIGINT, Ctrl-\\'s SIGQUIT, SIGHUP, SIGUSR1,
-	 * SIGUSR2. minibox passes them on to the container, and --init to the
-	 * command. */
-	sigaddset(set, SIGINT);
-	sigaddset(set, SIGTERM);
-	sigaddset(set, SIGHUP);
-	sigaddset(set, SIGQUIT);
-	sigaddset(set, SIGUSR1);
-	sigaddset(set, SIGUSR2);
-}
-
-/* Block them. Blocked, a signal waits in the kernel until sigwait() takes
- * it, so none is lost between clone3() and wait_for_child(). */
-static void block_signals(void)
-{
-	sigset_t set;
-
-	waited_signals(&set);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
-		die("sigprocmask(SIG_BLOCK)");
-}
-
-/* Signal state passes through clone and exec. A caller that ignores
- * SIGCHLD (some init scripts and Perl programs do) makes the kernel reap our
- * child before waitpid() can see it; a shell starts a background job,
- * `minibox ... &`, with SIGINT and SIGQUIT ignored; a blocked signal stays
- * blocked. Start from what a new process has: every signal at its default
- * action, none blocked. */
-static void reset_signals(void)
-{
-	sigset_t none;
-	int sig;
-
-	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL); /* SIGKILL, SIGSTOP and glibc's own refuse: fine */
-	sigemptyset(&none);
-	if (sigprocmask(SIG_SETMASK, &none, NULL) == -1)
-		die("sigprocmask(SIG_SETMASK, none)");
-}
-
-/* Start from the state a new process has, whatever our caller left us:
- * default signals, and no descriptors but stdin, stdout and stderr. A
- * descriptor the caller left open would reach the command, and an open
- * directory of the host's leads out of any container (runc's CVE-2024-21626).
- * SIGPIPE alone is ignored, by minibox only: a write to a child that died
- * must fail with EPIPE, not kill us without a word. */
-static void start_clean(void)
-{
-	reset_signals();
-	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
-		die("signal(SIGPIPE, SIG_IGN)");
-	if (close_range(3, ~0U, 0) == -1)
-		die("close_range(3, ~0U, 0)");
-}
-
-/* How a child ended, as the exit status minibox reports. */
-static int exit_status(pid_t pid, int status, const char *who)
-{
-	if (WIFSIGNALED(status)) {
-		narrate("%swaitpid(%d): killed by signal %d (%s)", who, pid,
-			WTERMSIG(status), strsignal(WTERMSIG(status)));
-		return 128 + WTERMSIG(status);
-	}
-	narrate("%swaitpid(%d): exited with %d", who, pid, WEXITSTATUS(status));
-	return WEXITSTATUS(status);
-}
-
-/* Wait for PID to end and return its exit status. Meanwhile pass on every
- * forwarded signal to it, and reap any other child that ends: as an init,
- * the orphans of the container become our children. WHO starts the -v lines. */
-static int wait_for_child(pid_t pid, const char *who)
-{
-	sigset_t waited;
-	pid_t ended;
-	int sig, status;
-
-	waited_signals(&waited);
-	for (;;) {
-		if (sigwait(&waited, &sig) != 0)
-			die("sigwait");
-		if (sig != SIGCHLD) {
-			/* LAB 02: pass the signal on to PID */
-			narrate("%skill(%d, %d): passing on %s", who, pid, sig, strsignal(sig));
-			if (kill(pid, sig) == -1 && errno != ESRCH)
-				die("kill(%d, %d)", pid, sig);
-			/* END LAB 02 */
-			continue;
-		}
-		/* One SIGCHLD may stand for several children: reap them all. */
-		while ((ended = waitpid(-1, &status, WNOHANG)) > 0) {
-			if (ended == pid)
-				return exit_status(pid, status, who);
-			narrate("%swaitpid(-1) = %d: reaped an orphan", who, ended);
-		}
-	}
-}
+/* Error lines, -v narration and the signal plumbing are the same in both
+ * of this chapter's programs: they live in shared.h, which both include.
+ * Every line starts with the name of the program that says it. */
+#define PROGRAM "minibox"
+#include "shared.h"
 
 /* -------------------------------------------------------------- rtnetlink */
 
@@ -591,20 +429,7 @@ static void enter_cgroup_namespace(void)
  * mapped at all. Capabilities in the new namespace let us switch. */
 static void become_root(int sync_fd)
 {
-	/* LAB 04: become gid 0, then uid 0, of the new user namespace (setresgid(),
-	 * setresuid()); drop the host's supplementary groups with setgroups(0, NULL)
-	 * where the kernel allows it: after "deny" in setgroups (an ordinary user's
-	 * map) it fails with EPERM, and there are none to drop */
-	if (setresgid(0, 0, 0) == -1)
-		die("setresgid(0, 0, 0)");
-	if (setresuid(0, 0, 0) == -1)
-		die("setresuid(0, 0, 0)");
-	/* Where setgroups is "deny" (an ordinary user's default map), the
-	 * kernel refuses, and we keep no groups of the host's anyway. */
-	if (setgroups(0, NULL) == -1 && errno != EPERM)
-		die("setgroups(0, NULL)");
-	narrate("child: setresgid(0, 0, 0) = 0, setresuid(0, 0, 0) = 0: root of the user namespace");
-	/* END LAB 04 */
+	take_root_ids();
 	/* A change of ids clears the parent-death signal (prctl(2)): ask for
 	 * it again, and make sure minibox did not die in between. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1)
@@ -1351,7 +1176,7 @@ static int cgroup_file_exists(const char *dir, const char *file)
 
 /* Which version holds the controllers? statfs() names the filesystem at
  * /sys/fs/cgroup: cgroup2 on a pure v2 host; a tmpfs holding one cgroup v1
- * mount per controller otherwise (a "hybrid" host also has v2 at
+ * mount per hierarchy otherwise (a "hybrid" host also has v2 at
  * /sys/fs/cgroup/unified, but with no controllers, so v1 it is). */
 static int cgroup_v2(void)
 {
@@ -1495,8 +1320,9 @@ static void remove_cgroup(struct cgroup *cg)
 
 /* ------------------------------------------------ aside: cgroup v1 hosts */
 
-/* cgroup v1 has one tree per controller, and each controller's files have
- * names of their own. */
+/* cgroup v1 has several trees, each with one or more controllers (cpu and
+ * cpuacct often share one), and each controller's files have names of
+ * their own. */
 
 /* Is v1 hierarchy BASE one that an earlier controller's directory is in
  * already? Then the two share the directory: note it, unlocked, in dirs[I]. */
@@ -1738,23 +1564,6 @@ static void remove_cgroup_at_exit(struct cgroup *cg)
  * gone (SIGKILL gave it no time to remove it), and the next minibox removes
  * it. A name is refused while its record is held. */
 
-/* Where the records live: /run/minibox for root. An ordinary user may not
- * write there: the user's own runtime folder holds them ($XDG_RUNTIME_DIR,
- * which systemd makes at login, mode 0700), or else /tmp/minibox-UID. */
-static void records_dir(char dir[PATH_MAX])
-{
-	const char *xdg = getenv("XDG_RUNTIME_DIR");
-	struct stat st;
-
-	if (geteuid() == 0)
-		snprintf(dir, PATH_MAX, "%s", STATE_DIR);
-	else if (xdg && xdg[0] == '/' && stat(xdg, &st) == 0 && S_ISDIR(st.st_mode) &&
-		 st.st_uid == geteuid())
-		snprintf(dir, PATH_MAX, "%s/minibox", xdg);
-	else
-		snprintf(dir, PATH_MAX, "/tmp/minibox-%u", geteuid());
-}
-
 /* Is the file at PATH still the one FD holds? Another minibox may have
  * removed it (a sweep) and a new one taken its name, meanwhile. */
 static int same_file(int fd, const char *path)
@@ -1859,44 +1668,23 @@ static void claim_name(struct record *r)
 	die("open(%s, O_CREAT|O_EXCL): %d tries", r->path, tries);
 }
 
-/* When process PID started, in clock ticks after boot: field 22 of
- * /proc/PID/stat, counted from the ")" that ends the program's name. */
-static unsigned long long start_time(pid_t pid)
-{
-	char path[64], buf[1024], *p;
-	unsigned long long t;
-	int fd, field;
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	n = fd == -1 ? -1 : read(fd, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		die("read(%s)", path);
-	close(fd);
-	buf[n] = '\0';
-	p = strrchr(buf, ')');
-	for (field = 2; p && field < 22; field++)
-		p = strchr(p + 1, ' ');
-	if (!p || sscanf(p, " %llu", &t) != 1)
-		fail("%s: no start time in it", path);
-	return t;
-}
-
 /* Write down what minibox-exec needs, in lines "KEY VALUE". */
 static void write_record(const struct record *r, pid_t pid, const struct cgroup *cg)
 {
-	char text[(NV1 + 4) * (PATH_MAX + 16)];
+	struct record_data data = { .pid = pid, .uid = getuid() };
+	char text[RECORD_MAX];
 	int i, len;
 
-	/* LAB 08: write "pid", "start" (its start time), "uid", "rootfs" and one
-	 * "cgroup" line per directory into the record */
-	len = snprintf(text, sizeof(text), "pid %d\nstart %llu\nuid %u\nrootfs %s\n", pid,
-		       start_time(pid), getuid(), opt.rootfs);
+	/* LAB 08: fill in data: the start time of pid (start_time()), opt.rootfs, each
+	 * cgroup directory we hold (cg->fds[i] >= 0); format_record() it into text, and
+	 * write that into the record, from its start */
+	data.start = start_time(pid);
+	snprintf(data.rootfs, sizeof(data.rootfs), "%s", opt.rootfs);
 	for (i = 0; i < cg->ndirs; i++) {
 		if (cg->fds[i] >= 0) /* one line per directory, not per controller */
-			len += snprintf(text + len, sizeof(text) - len, "cgroup %s\n", cg->dirs[i]);
+			snprintf(data.cgroups[data.ncgroups++], PATH_MAX, "%s", cg->dirs[i]);
 	}
+	len = format_record(text, sizeof(text), &data);
 	if (pwrite(r->fd, text, len, 0) != len)
 		die("write(%s)", r->path);
 	narrate("write(%s, \"pid %d\\n...\")", r->path, pid);
