@@ -78,6 +78,52 @@ on_nosuid_mount() {
 	assert_output $'fork: ok\nunshare(CLONE_NEWUSER): ok\nmount(tmpfs): ok\nclone3: ok\nclone(CLONE_NEWUSER): ok\nioctl(TIOCSTI), its own terminal: '"$tiocsti"$'\nkeyctl(KEYCTL_GET_KEYRING_ID): ok'
 }
 
+# Chapter 10's list of refused calls, entry by entry (iopl and ioperm on
+# x86_64 only), and the namespace flags refused in clone's and unshare's
+# first argument (CLONE_NEWTIME: unshare's only; for clone it is the exit
+# signal's bits). escprobe refused asks the filter about each call without
+# making it; where the filter lets a call through, its own filter refuses
+# it (ENOSYS): it says "allowed".
+REFUSED_CALLS="keyctl add_key request_key kexec_load kexec_file_load init_module finit_module delete_module
+	bpf perf_event_open userfaultfd io_uring_setup io_uring_enter io_uring_register setns mount umount2
+	pivot_root open_tree open_tree_attr move_mount fsopen fsconfig fsmount fspick mount_setattr
+	open_by_handle_at name_to_handle_at settimeofday clock_settime clock_adjtime swapon swapoff reboot
+	syslog acct quotactl vhangup"
+NS_FLAGS="CLONE_NEWNS CLONE_NEWCGROUP CLONE_NEWUTS CLONE_NEWIPC CLONE_NEWUSER CLONE_NEWPID CLONE_NEWNET"
+# What escprobe refused must say: $1 for each refused call (EPERM, or
+# "allowed" without a filter), $2 for clone3 (ENOSYS, or "allowed").
+filter_verdicts() {
+	local c calls=$REFUSED_CALLS
+	[ "$(uname -m)" != x86_64 ] || calls+=" iopl ioperm"
+	for c in $calls; do echo "$c: $1"; done
+	# x32's numbers (from 0x40000000) share x86_64's arch
+	[ "$(uname -m)" != x86_64 ] || echo "x32 getpid: $1"
+	echo "clone3: $2"
+	echo "ioctl(TIOCSTI): $1"
+	echo "ioctl(TIOCSTI | 1 << 32): $1"
+	echo "ioctl(TCGETS): allowed"
+	for c in $NS_FLAGS; do echo "clone($c): $1"; done
+	echo "clone(SIGCHLD): allowed"
+	for c in $NS_FLAGS CLONE_NEWTIME; do echo "unshare($c): $1"; done
+	echo "unshare(CLONE_FILES): allowed"
+}
+
+@test "the filter refuses each call of its list (EPERM), clone3 (ENOSYS), TIOCSTI and each namespace flag by the argument; with --privileged, none" {
+	run -0 "$MINIBOX" "${OPT[@]}" /opt/escprobe refused
+	assert_output "$(filter_verdicts EPERM ENOSYS)"
+	run -0 "$MINIBOX" --privileged "${OPT[@]}" /opt/escprobe refused
+	assert_output "$(filter_verdicts allowed allowed)"
+}
+
+@test "minibox-exec's command, by name and by PID, is refused each call of the list as the container's command is" {
+	start_container --name "$NAME" "${OPT[@]}" sh -c 'echo ready; exec sleep 60'
+	local target
+	for target in "$NAME" "$CT_PID"; do
+		run -0 "$MINIBOX_EXEC" "$target" /opt/escprobe refused
+		assert_output "$(filter_verdicts EPERM ENOSYS)"
+	done
+}
+
 @test "io_uring is refused (EPERM): its workers would make calls the filter never sees; not with --privileged, nor for minibox-exec's command" {
 	run -1 "$MINIBOX" "${OPT[@]}" /opt/escprobe uring
 	assert_output "io_uring_setup: EPERM"
