@@ -196,6 +196,33 @@ said_or_ended() { grep -qx "$1" "$BATS_TEST_TMPDIR/ct.out" || ended "$EXEC_PID";
 	wait_until gone "$JOINED"
 }
 
+# setresuid() into a container whose root is another host uid clears the
+# parent-death signal: the command must ask for it again after.
+# bats test_tags=once
+@test "as root, into a container whose root is host uid 100000, the command is gone too after kill -9 of minibox-exec" {
+	start_binary "$MB_REAL" --name "$NAME" --uid-map 0:100000:65536 --gid-map 0:100000:65536 \
+		sh -c 'echo ready; exec sleep 60'
+	MINIBOX_EXEC=$MB_EXEC_REAL start_joined "$NAME" sh -c 'echo ready; exec sleep 60'
+	run -0 grep -E '^Uid:' "/proc/$JOINED/status"
+	assert_output $'Uid:\t100000\t100000\t100000\t100000'
+	kill -KILL "$EXEC_PID"
+	wait_until gone "$JOINED"
+}
+
+# With --name, minibox removes the record on the way out: its own way
+# out only, not that of its child (a copy of it until the exec) or of
+# --init's PID 1, whose exit would add a line and change the status.
+@test "with --name, with and without --init, the status and stderr are the command's: its own status and nothing, 127 and one line" {
+	local init
+	for init in "" --init; do
+		run -3 --separate-stderr "$MINIBOX" --name "$NAME" $init sh -c 'exit 3'
+		assert_equal "$init stderr: $stderr" "$init stderr: "
+		run -127 --separate-stderr "$MINIBOX" --name "$NAME" $init no-such-command
+		assert_error_line "minibox: execvp(no-such-command): No such file or directory"
+		[ ! -e "$(records_dir)/$NAME" ] || fail "$init: the record of $NAME is still there"
+	done
+}
+
 @test "a name in use is refused: 125 and one line" {
 	start_named
 	run -125 --separate-stderr "$MINIBOX" --name "$NAME" true
