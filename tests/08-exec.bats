@@ -299,16 +299,20 @@ said_or_ended() { grep -qx "$1" "$BATS_TEST_TMPDIR/ct.out" || ended "$EXEC_PID";
 	assert_output "long-name"
 }
 
+# By name, minibox-exec reads the cgroups from the record; by PID, from
+# /proc/PID/cgroup: each controller minibox limits, both ways.
 # bats test_tags=once
-@test "as root, the joined command is in the container's cgroup, and counts against its limits" {
+@test "as root, the joined command is in the container's cgroup, by name and by PID, and counts against its limits" {
 	start_binary "$MB_REAL" --name "$NAME" --pids 16 sh -c 'echo ready; exec sleep 60'
-	MINIBOX_EXEC=$MB_EXEC_REAL start_joined "$NAME" sh -c 'echo ready; exec sleep 60'
-	local ctl
-	for ctl in memory pids cpu; do
-		assert_equal "$ctl $(cgroup_dir_of "$JOINED" "$ctl")" "$ctl $(cgroup_dir_of "$CT" "$ctl")"
+	local ct=$CT_PID target ctl
+	for target in "$NAME" "$ct"; do
+		CT_PID=$ct MINIBOX_EXEC=$MB_EXEC_REAL start_joined "$target" sh -c 'echo ready; exec sleep 60'
+		for ctl in memory pids cpu; do
+			assert_equal "$target: $ctl $(cgroup_dir_of "$JOINED" "$ctl")" "$target: $ctl $(cgroup_dir_of "$ct" "$ctl")"
+		done
 	done
-	run -0 cat "$(cgroup_dir_of "$CT" pids)/pids.current"
-	assert_output 2
+	run -0 cat "$(cgroup_dir_of "$ct" pids)/pids.current"
+	assert_output 3
 	run -0 "$MB_EXEC_REAL" "$NAME" cat /proc/self/cgroup
 	for line in "${lines[@]}"; do
 		[[ $line == *:/ ]] || fail "not the root: $line"
