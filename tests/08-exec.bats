@@ -386,6 +386,29 @@ said_or_ended() { grep -qx "$1" "$BATS_TEST_TMPDIR/ct.out" || ended "$EXEC_PID";
 }
 
 # bats test_tags=once
+@test "root may join an ordinary user's container by its PID" {
+	start_binary "$REPO/tests/as-user" --hostname users-box sh -c 'echo ready; exec sleep 60'
+	run -0 "$MB_EXEC_REAL" "$CT_PID" sh -c 'hostname; id -u'
+	assert_output $'users-box\n0'
+}
+
+# minibox makes the record empty, and holds it, before the container is set
+# up; it writes the PID once it is.
+# bats test_tags=once
+@test "a container still starting (its record held, still empty) is refused: 125 and one line" {
+	# a /run/minibox of its own, as for a record whose PID names another process
+	mkdir -p /run/minibox
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run -125 --separate-stderr unshare --mount sh -c '
+		mount -t tmpfs -o mode=755 minibox-test /run/minibox || exit 1
+		: >"/run/minibox/$1"
+		exec 9<"/run/minibox/$1"
+		flock --exclusive 9
+		"$2" "$1" true 9<&-' sh "$NAME" "$MB_EXEC_REAL"
+	assert_error_line "minibox-exec: $NAME: the container is still starting, try again"
+}
+
+# bats test_tags=once
 @test "an ordinary user may not join root's container: 125 and one line" {
 	start_binary "$MB_REAL" --name "$NAME" sh -c 'echo ready; exec sleep 60'
 	run -125 --separate-stderr "$REPO/tests/as-user-exec" "$CT_PID" true
