@@ -215,9 +215,9 @@ said_or_ended() { grep -qx "$1" "$BATS_TEST_TMPDIR/ct.out" || ended "$EXEC_PID";
 @test "with --name, with and without --init, the status and stderr are the command's: its own status and nothing, 127 and one line" {
 	local init
 	for init in "" --init; do
-		run -3 --separate-stderr "$MINIBOX" --name "$NAME" $init sh -c 'exit 3'
+		run -3 --separate-stderr "$MINIBOX" --name "$NAME" ${init:+"$init"} sh -c 'exit 3'
 		assert_equal "$init stderr: $stderr" "$init stderr: "
-		run -127 --separate-stderr "$MINIBOX" --name "$NAME" $init no-such-command
+		run -127 --separate-stderr "$MINIBOX" --name "$NAME" ${init:+"$init"} no-such-command
 		assert_error_line "minibox: execvp(no-such-command): No such file or directory"
 		[ ! -e "$(records_dir)/$NAME" ] || fail "$init: the record of $NAME is still there"
 	done
