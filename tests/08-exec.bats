@@ -159,14 +159,25 @@ assert_same_namespaces() {
 	assert_error_line "minibox-exec: execvp(no-such-command): No such file or directory"
 }
 
-@test "a signal to minibox-exec is passed on to the command" {
+# minibox-exec's list of signals, entry by entry (02's test does it for minibox)
+PASSED_ON="INT TERM HUP QUIT USR1 USR2"
+said_or_ended() { grep -qx "$1" "$BATS_TEST_TMPDIR/ct.out" || ended "$EXEC_PID"; }
+
+@test "each signal a person sends to minibox-exec (INT, TERM, HUP, QUIT, USR1, USR2) is passed on to the command" {
 	start_named
-	start_joined "$NAME" sh -c 'trap "echo got TERM; exit 3" TERM; echo ready; while :; do sleep 0.05; done'
-	kill -TERM "$EXEC_PID"
+	# one command traps them all; the last one ends it
+	local sig traps=
+	for sig in $PASSED_ON; do traps+="trap 'echo got $sig' $sig; "; done
+	start_joined "$NAME" sh -c "${traps}trap 'echo got USR2; exit 3' USR2; echo ready; while :; do sleep 0.05; done"
+	for sig in $PASSED_ON; do
+		kill -"$sig" "$EXEC_PID"
+		# (one at a time: a second signal of the same kind could merge with the first)
+		wait_until said_or_ended "got $sig"
+	done
 	MB_PID=$EXEC_PID wait_for_minibox
 	assert_equal "$STATUS" 3
 	run -0 cat "$BATS_TEST_TMPDIR/ct.out"
-	assert_output $'ready\ngot TERM'
+	assert_output $'ready\ngot INT\ngot TERM\ngot HUP\ngot QUIT\ngot USR1\ngot USR2'
 }
 
 @test "the command dies with the container, and minibox-exec says so (137)" {
@@ -183,6 +194,33 @@ assert_same_namespaces() {
 	start_joined "$NAME" sh -c 'echo ready; exec sleep 60'
 	kill -KILL "$EXEC_PID"
 	wait_until gone "$JOINED"
+}
+
+# setresuid() into a container whose root is another host uid clears the
+# parent-death signal: the command must ask for it again after.
+# bats test_tags=once
+@test "as root, into a container whose root is host uid 100000, the command is gone too after kill -9 of minibox-exec" {
+	start_binary "$MB_REAL" --name "$NAME" --uid-map 0:100000:65536 --gid-map 0:100000:65536 \
+		sh -c 'echo ready; exec sleep 60'
+	MINIBOX_EXEC=$MB_EXEC_REAL start_joined "$NAME" sh -c 'echo ready; exec sleep 60'
+	run -0 grep -E '^Uid:' "/proc/$JOINED/status"
+	assert_output $'Uid:\t100000\t100000\t100000\t100000'
+	kill -KILL "$EXEC_PID"
+	wait_until gone "$JOINED"
+}
+
+# With --name, minibox removes the record on the way out: its own way
+# out only, not that of its child (a copy of it until the exec) or of
+# --init's PID 1, whose exit would add a line and change the status.
+@test "with --name, with and without --init, the status and stderr are the command's: its own status and nothing, 127 and one line" {
+	local init
+	for init in "" --init; do
+		run -3 --separate-stderr "$MINIBOX" --name "$NAME" ${init:+"$init"} sh -c 'exit 3'
+		assert_equal "$init stderr: $stderr" "$init stderr: "
+		run -127 --separate-stderr "$MINIBOX" --name "$NAME" ${init:+"$init"} no-such-command
+		assert_error_line "minibox: execvp(no-such-command): No such file or directory"
+		[ ! -e "$(records_dir)/$NAME" ] || fail "$init: the record of $NAME is still there"
+	done
 }
 
 @test "a name in use is refused: 125 and one line" {
@@ -261,16 +299,20 @@ assert_same_namespaces() {
 	assert_output "long-name"
 }
 
+# By name, minibox-exec reads the cgroups from the record; by PID, from
+# /proc/PID/cgroup: each controller minibox limits, both ways.
 # bats test_tags=once
-@test "as root, the joined command is in the container's cgroup, and counts against its limits" {
+@test "as root, the joined command is in the container's cgroup, by name and by PID, and counts against its limits" {
 	start_binary "$MB_REAL" --name "$NAME" --pids 16 sh -c 'echo ready; exec sleep 60'
-	MINIBOX_EXEC=$MB_EXEC_REAL start_joined "$NAME" sh -c 'echo ready; exec sleep 60'
-	local ctl
-	for ctl in memory pids cpu; do
-		assert_equal "$ctl $(cgroup_dir_of "$JOINED" "$ctl")" "$ctl $(cgroup_dir_of "$CT" "$ctl")"
+	local ct=$CT_PID target ctl
+	for target in "$NAME" "$ct"; do
+		CT_PID=$ct MINIBOX_EXEC=$MB_EXEC_REAL start_joined "$target" sh -c 'echo ready; exec sleep 60'
+		for ctl in memory pids cpu; do
+			assert_equal "$target: $ctl $(cgroup_dir_of "$JOINED" "$ctl")" "$target: $ctl $(cgroup_dir_of "$ct" "$ctl")"
+		done
 	done
-	run -0 cat "$(cgroup_dir_of "$CT" pids)/pids.current"
-	assert_output 2
+	run -0 cat "$(cgroup_dir_of "$ct" pids)/pids.current"
+	assert_output 3
 	run -0 "$MB_EXEC_REAL" "$NAME" cat /proc/self/cgroup
 	for line in "${lines[@]}"; do
 		[[ $line == *:/ ]] || fail "not the root: $line"
@@ -341,6 +383,29 @@ assert_same_namespaces() {
 		assert_error_line "minibox-exec: $xdg/minibox: not a folder of this user's alone, refusing to read records in it"
 		rm "$xdg/minibox/$NAME"
 	done
+}
+
+# bats test_tags=once
+@test "root may join an ordinary user's container by its PID" {
+	start_binary "$REPO/tests/as-user" --hostname users-box sh -c 'echo ready; exec sleep 60'
+	run -0 "$MB_EXEC_REAL" "$CT_PID" sh -c 'hostname; id -u'
+	assert_output $'users-box\n0'
+}
+
+# minibox makes the record empty, and holds it, before the container is set
+# up; it writes the PID once it is.
+# bats test_tags=once
+@test "a container still starting (its record held, still empty) is refused: 125 and one line" {
+	# a /run/minibox of its own, as for a record whose PID names another process
+	mkdir -p /run/minibox
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run -125 --separate-stderr unshare --mount sh -c '
+		mount -t tmpfs -o mode=755 minibox-test /run/minibox || exit 1
+		: >"/run/minibox/$1"
+		exec 9<"/run/minibox/$1"
+		flock --exclusive 9
+		"$2" "$1" true 9<&-' sh "$NAME" "$MB_EXEC_REAL"
+	assert_error_line "minibox-exec: $NAME: the container is still starting, try again"
 }
 
 # bats test_tags=once

@@ -54,6 +54,57 @@ on_nosuid_mount() {
 	assert_output "$HARDENED"
 }
 
+# Every capability by its number (linux/capability.h), and the 14 of
+# Docker's that chapter 10 keeps: each one is checked by name.
+CAP_NAMES=(CHOWN DAC_OVERRIDE DAC_READ_SEARCH FOWNER FSETID KILL SETGID SETUID SETPCAP LINUX_IMMUTABLE
+	NET_BIND_SERVICE NET_BROADCAST NET_ADMIN NET_RAW IPC_LOCK IPC_OWNER SYS_MODULE SYS_RAWIO SYS_CHROOT
+	SYS_PTRACE SYS_PACCT SYS_ADMIN SYS_BOOT SYS_NICE SYS_RESOURCE SYS_TIME SYS_TTY_CONFIG MKNOD LEASE
+	AUDIT_WRITE AUDIT_CONTROL SETFCAP MAC_OVERRIDE MAC_ADMIN SYSLOG WAKE_ALARM BLOCK_SUSPEND AUDIT_READ
+	PERFMON BPF CHECKPOINT_RESTORE)
+KEPT_CAPS=" CHOWN DAC_OVERRIDE FSETID FOWNER MKNOD NET_RAW SETGID SETUID SETFCAP SETPCAP NET_BIND_SERVICE SYS_CHROOT KILL AUDIT_WRITE "
+cap_name() { echo "CAP_${CAP_NAMES[$1]:-$1}"; }
+
+# Each capability this kernel has, one line each, from the Cap lines of a
+# /proc/PID/status on stdin: "kept" when it is in the permitted, effective
+# and bounding sets and no other, "dropped" when in none, else the sets.
+caps_by_name() {
+	local line cap in set
+	local -A mask=()
+	while read -r line; do
+		[[ $line == Cap* ]] && mask[${line:3:3}]=$((16#${line##*[[:space:]]}))
+	done
+	for ((cap = 0; cap <= $(cat /proc/sys/kernel/cap_last_cap); cap++)); do
+		in=
+		for set in Inh Prm Eff Bnd Amb; do
+			(((${mask[$set]:-0} >> cap) & 1)) && in+=" $set"
+		done
+		case $in in
+		" Prm Eff Bnd") echo "$(cap_name "$cap"): kept" ;;
+		"") echo "$(cap_name "$cap"): dropped" ;;
+		*) echo "$(cap_name "$cap"): in$in" ;;
+		esac
+	done
+}
+caps_expected() {
+	local cap
+	for ((cap = 0; cap <= $(cat /proc/sys/kernel/cap_last_cap); cap++)); do
+		if [[ $KEPT_CAPS == *" ${CAP_NAMES[cap]:-none} "* ]]; then
+			echo "$(cap_name "$cap"): kept"
+		else
+			echo "$(cap_name "$cap"): dropped"
+		fi
+	done
+}
+
+@test "each of Docker's 14 capabilities is kept, each other one this kernel has is dropped from every set, by name: in the command and in minibox-exec's" {
+	start_container --name "$NAME" sh -c 'echo ready; exec sleep 60'
+	run -0 caps_by_name <"/proc/$CT_PID/status"
+	assert_output "$(caps_expected)"
+	run -0 "$MINIBOX_EXEC" "$NAME" grep '^Cap' /proc/self/status
+	run -0 caps_by_name <<<"$output"
+	assert_output "$(caps_expected)"
+}
+
 @test "with --privileged, the container keeps every capability, with neither no_new_privs nor a filter" {
 	run -0 "$MINIBOX" --privileged sh -c "grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status | tr -d '\t'"
 	assert_output $'CapEff:'"$(printf '%016x' $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1)) - 1)))"$'\nNoNewPrivs:0\nSeccomp:0'
@@ -76,6 +127,52 @@ on_nosuid_mount() {
 	assert_output $'fork: ok\nunshare(CLONE_NEWUSER): EPERM\nmount(tmpfs): EPERM\nclone3: ENOSYS\nclone(CLONE_NEWUSER): EPERM\nioctl(TIOCSTI), its own terminal: EPERM\nkeyctl(KEYCTL_GET_KEYRING_ID): EPERM\nstill running'
 	run -0 "$MINIBOX" --privileged "${OPT[@]}" /opt/escprobe syscalls
 	assert_output $'fork: ok\nunshare(CLONE_NEWUSER): ok\nmount(tmpfs): ok\nclone3: ok\nclone(CLONE_NEWUSER): ok\nioctl(TIOCSTI), its own terminal: '"$tiocsti"$'\nkeyctl(KEYCTL_GET_KEYRING_ID): ok'
+}
+
+# Chapter 10's list of refused calls, entry by entry (iopl and ioperm on
+# x86_64 only), and the namespace flags refused in clone's and unshare's
+# first argument (CLONE_NEWTIME: unshare's only; for clone it is the exit
+# signal's bits). escprobe refused asks the filter about each call without
+# making it; where the filter lets a call through, its own filter refuses
+# it (ENOSYS): it says "allowed".
+REFUSED_CALLS="keyctl add_key request_key kexec_load kexec_file_load init_module finit_module delete_module
+	bpf perf_event_open userfaultfd io_uring_setup io_uring_enter io_uring_register setns mount umount2
+	pivot_root open_tree open_tree_attr move_mount fsopen fsconfig fsmount fspick mount_setattr
+	open_by_handle_at name_to_handle_at settimeofday clock_settime clock_adjtime swapon swapoff reboot
+	syslog acct quotactl vhangup"
+NS_FLAGS="CLONE_NEWNS CLONE_NEWCGROUP CLONE_NEWUTS CLONE_NEWIPC CLONE_NEWUSER CLONE_NEWPID CLONE_NEWNET"
+# What escprobe refused must say: $1 for each refused call (EPERM, or
+# "allowed" without a filter), $2 for clone3 (ENOSYS, or "allowed").
+filter_verdicts() {
+	local c calls=$REFUSED_CALLS
+	[ "$(uname -m)" != x86_64 ] || calls+=" iopl ioperm"
+	for c in $calls; do echo "$c: $1"; done
+	# x32's numbers (from 0x40000000) share x86_64's arch
+	[ "$(uname -m)" != x86_64 ] || echo "x32 getpid: $1"
+	echo "clone3: $2"
+	echo "ioctl(TIOCSTI): $1"
+	echo "ioctl(TIOCSTI | 1 << 32): $1"
+	echo "ioctl(TCGETS): allowed"
+	for c in $NS_FLAGS; do echo "clone($c): $1"; done
+	echo "clone(SIGCHLD): allowed"
+	for c in $NS_FLAGS CLONE_NEWTIME; do echo "unshare($c): $1"; done
+	echo "unshare(CLONE_FILES): allowed"
+}
+
+@test "the filter refuses each call of its list (EPERM), clone3 (ENOSYS), TIOCSTI and each namespace flag by the argument; with --privileged, none" {
+	run -0 "$MINIBOX" "${OPT[@]}" /opt/escprobe refused
+	assert_output "$(filter_verdicts EPERM ENOSYS)"
+	run -0 "$MINIBOX" --privileged "${OPT[@]}" /opt/escprobe refused
+	assert_output "$(filter_verdicts allowed allowed)"
+}
+
+@test "minibox-exec's command, by name and by PID, is refused each call of the list as the container's command is" {
+	start_container --name "$NAME" "${OPT[@]}" sh -c 'echo ready; exec sleep 60'
+	local target
+	for target in "$NAME" "$CT_PID"; do
+		run -0 "$MINIBOX_EXEC" "$target" /opt/escprobe refused
+		assert_output "$(filter_verdicts EPERM ENOSYS)"
+	done
 }
 
 @test "io_uring is refused (EPERM): its workers would make calls the filter never sees; not with --privileged, nor for minibox-exec's command" {

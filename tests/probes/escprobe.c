@@ -10,6 +10,10 @@
  *   escprobe type TEXT          push TEXT into the terminal on stdin (ioctl TIOCSTI)
  *   escprobe readkey NAME       print the session keyring's "user" key NAME
  *   escprobe syscalls           try calls the seccomp filter refuses; say what each gave
+ *   escprobe refused            ask the seccomp filter about every call of chapter 10's
+ *                               list, and the calls it judges by their arguments,
+ *                               without making one: "CALL: EPERM" (or clone3's ENOSYS)
+ *                               where it refuses, "CALL: allowed" where it lets it through
  *   escprobe euid               print the effective uid (a planted setuid copy)
  *   escprobe int80              x86_64: getpid through the 32-bit table (int 0x80)
  *   escprobe uring              io_uring_setup(2): "ok" or the errno's name
@@ -33,14 +37,18 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/keyctl.h>
+#include <linux/seccomp.h>
 #include <linux/sched.h>
 #include <sched.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <linux/filter.h>
 #include <sys/syscall.h>
@@ -53,7 +61,7 @@
 
 static int usage(void)
 {
-	fputs("usage: escprobe openw PATH... | type TEXT | readkey NAME | syscalls | euid | int80\n"
+	fputs("usage: escprobe openw PATH... | type TEXT | readkey NAME | syscalls | refused | euid | int80\n"
 	      "       escprobe uring | grab COMM SECONDS\n"
 	      "       escprobe pty CMD... | keyring NAME SECRET CMD...\n", stderr);
 	return 2;
@@ -171,6 +179,153 @@ static int syscalls(void)
 	said("ioctl(TIOCSTI), its own terminal", in_child(4));
 	said("keyctl(KEYCTL_GET_KEYRING_ID)",
 	     syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, KEY_SPEC_SESSION_KEYRING, 0));
+	return 0;
+}
+
+/* ------------------------------------------------ the filter, entry by entry */
+
+#ifndef SYS_open_tree_attr
+#define SYS_open_tree_attr 467 /* Linux 6.15: newer than glibc 2.36's list */
+#endif
+
+/* Chapter 10's list of refused calls, a copy of the tests' own: each one
+ * is asked about by name. */
+#define CALL(name) { #name, SYS_##name }
+static const struct {
+	const char *name;
+	long nr;
+} listed[] = {
+	CALL(keyctl), CALL(add_key), CALL(request_key),
+	CALL(kexec_load), CALL(kexec_file_load), CALL(init_module), CALL(finit_module), CALL(delete_module),
+	CALL(bpf), CALL(perf_event_open), CALL(userfaultfd),
+	CALL(io_uring_setup), CALL(io_uring_enter), CALL(io_uring_register),
+	CALL(setns), CALL(mount), CALL(umount2), CALL(pivot_root),
+	CALL(open_tree), CALL(open_tree_attr), CALL(move_mount), CALL(fsopen), CALL(fsconfig), CALL(fsmount),
+	CALL(fspick), CALL(mount_setattr), CALL(open_by_handle_at), CALL(name_to_handle_at),
+	CALL(settimeofday), CALL(clock_settime), CALL(clock_adjtime), CALL(swapon), CALL(swapoff),
+	CALL(reboot), CALL(syslog), CALL(acct), CALL(quotactl), CALL(vhangup),
+#ifdef SYS_iopl
+	CALL(iopl), CALL(ioperm),
+#endif
+};
+
+/* The namespace flags, which the filter refuses in clone's and unshare's
+ * first argument. */
+#define FLAG(name) { #name, name }
+static const struct {
+	const char *name;
+	unsigned long flag;
+} ns_flags[] = {
+	FLAG(CLONE_NEWNS), FLAG(CLONE_NEWCGROUP), FLAG(CLONE_NEWUTS), FLAG(CLONE_NEWIPC),
+	FLAG(CLONE_NEWUSER), FLAG(CLONE_NEWPID), FLAG(CLONE_NEWNET), FLAG(CLONE_NEWTIME),
+};
+
+#define MAX_ASKED 80
+struct asked {
+	char what[64]; /* as long as refused()'s name[] */
+	long nr, arg0, arg1;
+	int allowed_errno; /* what the call gives when the filter lets it through */
+};
+
+static int ask(struct asked *a, int n, const char *what, long nr, long arg0, long arg1)
+{
+	snprintf(a[n].what, sizeof(a[n].what), "%s", what);
+	a[n].nr = nr;
+	a[n].arg0 = arg0;
+	a[n].arg1 = arg1;
+	a[n].allowed_errno = ENOSYS;
+	return n + 1;
+}
+
+#if defined(__x86_64__)
+#define PROBE_ARCH AUDIT_ARCH_X86_64
+#elif defined(__aarch64__)
+#define PROBE_ARCH AUDIT_ARCH_AARCH64
+#elif defined(__riscv) && __riscv_xlen == 64
+#define PROBE_ARCH AUDIT_ARCH_RISCV64
+#endif
+
+/* Ask the filter we run under about each call without making one. A filter
+ * of our own, stacked on top, answers every call but write, exit and clone3
+ * with SECCOMP_RET_TRACE: with no tracer attached, the kernel fails the
+ * call with ENOSYS before it runs. Of all the filters' answers the kernel
+ * takes the most severe, and ERRNO (the container's EPERM) is more severe
+ * than TRACE: EPERM says the container's filter refused the call, ENOSYS
+ * that it let it through to ours. clone3 is refused with ENOSYS itself:
+ * ours lets it through, with a size the kernel refuses (EINVAL) before
+ * it makes any process. So nothing is called: not reboot, not swapoff. */
+static int refused(void)
+{
+	static struct asked a[MAX_ASKED];
+	char name[64];
+	int n = 0, err[MAX_ASKED], status, p[2];
+	size_t i;
+	pid_t pid;
+
+	for (i = 0; i < sizeof(listed) / sizeof(listed[0]); i++)
+		n = ask(a, n, listed[i].name, listed[i].nr, 0, 0);
+#ifdef __x86_64__
+	/* x32's numbers, from 0x40000000, share x86_64's arch */
+	n = ask(a, n, "x32 getpid", 0x40000000 | SYS_getpid, 0, 0);
+#endif
+	n = ask(a, n, "clone3", SYS_clone3, 0, 0);
+	a[n - 1].allowed_errno = EINVAL;
+	n = ask(a, n, "ioctl(TIOCSTI)", SYS_ioctl, 0, TIOCSTI);
+	/* the kernel reads the request as an int: the high half must not matter */
+	n = ask(a, n, "ioctl(TIOCSTI | 1 << 32)", SYS_ioctl, 0, (long)(TIOCSTI | 1ULL << 32));
+	n = ask(a, n, "ioctl(TCGETS)", SYS_ioctl, 0, TCGETS);
+	for (i = 0; i < sizeof(ns_flags) / sizeof(ns_flags[0]); i++) {
+		if (ns_flags[i].flag == CLONE_NEWTIME)
+			continue; /* for clone, 0x80 is the exit signal's bits */
+		snprintf(name, sizeof(name), "clone(%s)", ns_flags[i].name);
+		n = ask(a, n, name, SYS_clone, (long)(ns_flags[i].flag | SIGCHLD), 0);
+	}
+	n = ask(a, n, "clone(SIGCHLD)", SYS_clone, SIGCHLD, 0);
+	for (i = 0; i < sizeof(ns_flags) / sizeof(ns_flags[0]); i++) {
+		snprintf(name, sizeof(name), "unshare(%s)", ns_flags[i].name);
+		n = ask(a, n, name, SYS_unshare, (long)ns_flags[i].flag, 0);
+	}
+	n = ask(a, n, "unshare(CLONE_FILES)", SYS_unshare, CLONE_FILES, 0);
+
+	if (pipe(p) == -1 || (pid = fork()) == -1) {
+		perror("escprobe: fork");
+		return 125;
+	}
+	if (pid == 0) {
+		struct sock_filter f[] = {
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PROBE_ARCH, 1, 0),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
+			BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_write, 4, 0),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit, 3, 0),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_exit_group, 2, 0),
+			BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_clone3, 1, 0),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_TRACE),
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		};
+		struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+		int j;
+
+		close(p[0]);
+		/* (no_new_privs is set already in a hardened container) */
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1 ||
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) == -1)
+			_exit(125);
+		/* from here on: only the calls asked about, write and exit */
+		for (j = 0; j < n; j++)
+			err[j] = syscall(a[j].nr, a[j].arg0, a[j].arg1, 0, 0, 0, 0) == -1 ? errno : 0;
+		_exit(write(p[1], err, n * sizeof(int)) == (ssize_t)(n * sizeof(int)) ? 0 : 125);
+	}
+	close(p[1]);
+	if (read(p[0], err, n * sizeof(int)) != (ssize_t)(n * sizeof(int)) ||
+	    waitpid(pid, &status, 0) == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		fputs("escprobe: refused: the asking child failed\n", stderr);
+		return 125;
+	}
+	for (i = 0; i < (size_t)n; i++)
+		printf("%s: %s\n", a[i].what,
+		       err[i] == a[i].allowed_errno ? "allowed" : err[i] ? strerrorname_np(err[i]) : "ran");
 	return 0;
 }
 
@@ -378,6 +533,8 @@ int main(int argc, char **argv)
 		return readkey(argv[2]);
 	if (argc == 2 && strcmp(argv[1], "syscalls") == 0)
 		return syscalls();
+	if (argc == 2 && strcmp(argv[1], "refused") == 0)
+		return refused();
 	if (argc == 2 && strcmp(argv[1], "int80") == 0)
 		return int80();
 	if (argc == 2 && strcmp(argv[1], "euid") == 0)
