@@ -137,6 +137,15 @@ assert_same_namespaces() {
 	assert_output $'0\n0\nfrom-minibox\n/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 }
 
+# /proc/PID/environ is the container's memory: hostile input to a program
+# that runs as the host's root. Zeroed, it is a run of empty strings.
+@test "a container that zeroes its environment block gets nothing past minibox-exec: the command's environment is the usual PATH alone" {
+	start_container --name "$NAME" --bind "${MB_TREE:-$REPO}/tests/probes:/opt:ro" /opt/escprobe hostile-env
+	# counted on the host: bats' $output drops the empty lines at the end
+	run -0 bash -c '"$1" "$2" env | od -An -c | tr -s " \n" " "' - "$MINIBOX_EXEC" "$NAME"
+	assert_output "$(echo "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" | od -An -c | tr -s " \n" " ")"
+}
+
 # Its descriptors of the container (a pidfd, /proc/PID/ns files, the
 # cgroup's folder on the host) and the pipe it watches minibox-exec by
 # are for the joining only: the command must not inherit one. ls opens

@@ -292,11 +292,14 @@ static void check_owner(const struct target *t)
 
 /* The command's environment: the one the target process started with
  * (/proc/PID/environ, NUL-separated), with the usual PATH, as minibox gives
- * it. (An --init container's PID 1 has minibox's own environment.) */
+ * it. (An --init container's PID 1 has minibox's own environment.) That
+ * memory is the container's, and the container may have written anything
+ * there, zeros say, while we run as the host's root: count before we
+ * allocate, and keep only strings of the form NAME=VALUE. */
 static void read_environment(struct target *t)
 {
 	static char buf[65536];
-	char path[64];
+	char path[64], *s;
 	size_t n = 0, i, count = 0;
 	ssize_t r;
 	int fd;
@@ -309,13 +312,17 @@ static void read_environment(struct target *t)
 		n += r;
 	close(fd);
 	buf[n] = '\0';
-	t->env = calloc(n / 2 + 3, sizeof(char *));
+	for (i = 0; i < n; i += strlen(buf + i) + 1)
+		count++;
+	t->env = calloc(count + 2, sizeof(char *)); /* PATH, and the NULL at the end */
 	if (!t->env)
 		die("calloc");
+	count = 0;
 	t->env[count++] = "PATH=" DEFAULT_PATH;
-	for (i = 0; i < n; i += strlen(buf + i) + 1) {
-		if (strncmp(buf + i, "PATH=", 5) != 0)
-			t->env[count++] = buf + i;
+	for (i = 0; i < n; i += strlen(s) + 1) {
+		s = buf + i;
+		if (s[0] != '=' && strchr(s, '=') && strncmp(s, "PATH=", 5) != 0)
+			t->env[count++] = s;
 	}
 }
 

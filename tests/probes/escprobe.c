@@ -15,6 +15,9 @@
  *                               without making one: "CALL: EPERM" (or clone3's ENOSYS)
  *                               where it refuses, "CALL: allowed" where it lets it through
  *   escprobe euid               print the effective uid (a planted setuid copy)
+ *   escprobe hostile-env        overwrite its own environment block with zeros, then
+ *                               print "ready" and sleep: what /proc/PID/environ then
+ *                               shows minibox-exec is a run of empty strings
  *   escprobe int80              x86_64: getpid through the 32-bit table (int 0x80)
  *   escprobe uring              io_uring_setup(2): "ok" or the errno's name
  *   escprobe grab COMM SECONDS  watch for a process named COMM (minibox-exec joining)
@@ -522,6 +525,27 @@ static int filter(pid_t pid)
 	return n > 0 ? 0 : 1;
 }
 
+/* The kernel shows /proc/PID/environ from the process's own memory:
+ * zero the strings in place, and a reader sees only NUL bytes. */
+static int hostile_env(void)
+{
+	extern char **environ;
+	char *start, *end;
+	int i;
+
+	if (!environ || !environ[0])
+		return 1;
+	start = end = environ[0];
+	for (i = 0; environ[i]; i++)
+		if (environ[i] + strlen(environ[i]) > end)
+			end = environ[i] + strlen(environ[i]);
+	memset(start, 0, end - start);
+	puts("ready");
+	fflush(stdout);
+	sleep(60);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -537,6 +561,8 @@ int main(int argc, char **argv)
 		return refused();
 	if (argc == 2 && strcmp(argv[1], "int80") == 0)
 		return int80();
+	if (argc == 2 && strcmp(argv[1], "hostile-env") == 0)
+		return hostile_env();
 	if (argc == 2 && strcmp(argv[1], "euid") == 0)
 		return printf("euid %u\n", geteuid()) < 0;
 	if (argc == 2 && strcmp(argv[1], "uring") == 0)
