@@ -38,6 +38,11 @@ teardown_file() { restore_host; }
 	assert_error_line "minibox: execvp(no-such-command): No such file or directory"
 }
 
+@test "a command that does not exist gives 127 also when stderr cannot be written (a full disk, a closed descriptor)" {
+	run -127 bash -c '"$1" no-such-command 2>/dev/full' - "$MINIBOX"
+	run -127 bash -c '"$1" no-such-command 2>&-' - "$MINIBOX"
+}
+
 @test "a command that cannot be run gives 126 and one line" {
 	run -126 --separate-stderr "$MINIBOX" /etc/passwd
 	assert_error_line "minibox: execvp(/etc/passwd): Permission denied"

@@ -282,6 +282,10 @@ said_or_ended() { grep -qx "$1" "$BATS_TEST_TMPDIR/ct.out" || ended "$EXEC_PID";
 	assert_error_line "minibox-exec: 999999999: no such process"
 	run -125 --separate-stderr "$MINIBOX_EXEC" ../etc true
 	assert_error_line "minibox-exec: ../etc: expected the NAME of a container (minibox --name) or a host PID"
+	run -125 --separate-stderr "$MINIBOX_EXEC" 0 true
+	assert_error_line "minibox-exec: 0: not a host PID (1 to 999999999), and a NAME is not only digits"
+	run -125 --separate-stderr "$MINIBOX_EXEC" 12345678901 true
+	assert_error_line "minibox-exec: 12345678901: not a host PID (1 to 999999999), and a NAME is not only digits"
 	run -125 --separate-stderr "$MINIBOX_EXEC" "$NAME"
 	assert_error_line "minibox-exec: no COMMAND given, see minibox-exec --help"
 	run -125 --separate-stderr "$MINIBOX_EXEC"

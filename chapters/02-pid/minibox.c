@@ -154,7 +154,7 @@ static void waited_signals(sigset_t *set)
 	sigaddset(set, SIGCHLD);
 
 	/* The signals a person sends to stop or poke a program: kill's
-	 * default SIGTERM, Ctrl-C's SIGINT, Ctrl-\\'s SIGQUIT, SIGHUP, SIGUSR1,
+	 * default SIGTERM, Ctrl-C's SIGINT, Ctrl-\'s SIGQUIT, SIGHUP, SIGUSR1,
 	 * SIGUSR2. minibox passes them on to the container, and --init to the
 	 * command. */
 	sigaddset(set, SIGINT);
@@ -299,13 +299,16 @@ static void setup_uts(void)
 /* Replace this process with the command. Only returns on failure. */
 static void exec_command(char **command)
 {
+	int err;
+
 	narrate("child: execvp(\"%s\", ...)", command[0]);
 	/* The command writes to the same stdout: hand it an empty buffer. */
 	fflush(stdout);
 	reset_signals(); /* exec keeps what is ignored or blocked: minibox ignores SIGPIPE */
 	execvp(command[0], command);
-	fprintf(stderr, "minibox: execvp(%s): %s\n", command[0], strerror(errno));
-	exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
+	err = errno; /* before fprintf(), which may change it (stderr closed, say) */
+	fprintf(stderr, "minibox: execvp(%s): %s\n", command[0], strerror(err));
+	exit(err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
 }
 
 /* --init: stay as PID 1, run the command as PID 2, and do what an init

@@ -85,7 +85,7 @@ static void waited_signals(sigset_t *set)
 	sigaddset(set, SIGCHLD);
 
 	/* The signals a person sends to stop or poke a program: kill's
-	 * default SIGTERM, Ctrl-C's SIGINT, Ctrl-\\'s SIGQUIT, SIGHUP, SIGUSR1,
+	 * default SIGTERM, Ctrl-C's SIGINT, Ctrl-\'s SIGQUIT, SIGHUP, SIGUSR1,
 	 * SIGUSR2. minibox passes them on to the container, --init and
 	 * minibox-exec to the command. */
 	sigaddset(set, SIGINT);
@@ -252,9 +252,10 @@ static unsigned long long start_time(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	n = fd == -1 ? -1 : read(fd, buf, sizeof(buf) - 1);
+	if (fd != -1)
+		close(fd);
 	if (n <= 0)
 		return 0; /* it has ended */
-	close(fd);
 	buf[n] = '\0';
 	p = strrchr(buf, ')');
 	for (field = 2; p && field < 22; field++)

@@ -680,6 +680,8 @@ static void become_root(int alive)
 static void __attribute__((noreturn))
 child_main(const struct target *t, const struct cgroup_fds *cg, int alive)
 {
+	int err;
+
 	die_with_parent(alive);
 	narrate("child: getpid() = %d: its PID in the container", getpid());
 	enter_cgroups_v1(cg);
@@ -694,8 +696,9 @@ child_main(const struct target *t, const struct cgroup_fds *cg, int alive)
 	reset_signals();
 	environ = t->env; /* execvp() looks the command up in this PATH */
 	execvp(opt.command[0], opt.command);
-	fprintf(stderr, "minibox-exec: execvp(%s): %s\n", opt.command[0], strerror(errno));
-	exit(errno == ENOENT || errno == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
+	err = errno; /* before fprintf(), which may change it */
+	fprintf(stderr, "minibox-exec: execvp(%s): %s\n", opt.command[0], strerror(err));
+	exit(err == ENOENT || err == ENOTDIR ? EXIT_NOT_FOUND : EXIT_CANNOT_RUN);
 }
 
 /* -------------------------------------------------------- the parent side */
@@ -758,8 +761,11 @@ static void check_target(const char *target)
 {
 	size_t len = strlen(target);
 
-	if (strspn(target, "0123456789") == len && len > 0 && len < 10 && atoi(target) > 0)
-		return;
+	if (strspn(target, "0123456789") == len && len > 0) {
+		if (len < 10 && atoi(target) > 0)
+			return;
+		fail("%s: not a host PID (1 to 999999999), and a NAME is not only digits", target);
+	}
 	if (len == 0 || len > 64 || !isalnum((unsigned char)target[0]) ||
 	    strspn(target, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") != len)
 		fail("%s: expected the NAME of a container (minibox --name) or a host PID", target);
