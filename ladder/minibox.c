@@ -817,7 +817,8 @@ static int minibox_died(int fd)
  * children may, until chapter 02's PID namespace). */
 //@ end
 //@ 02+
- * first), and make sure we never outlive minibox. */
+ * first), and make sure this process never outlives minibox (PID 1 of its
+ * own PID namespace, it takes every process in it along). */
 //@ end
 static void wait_for_go(int sync[2])
 {

@@ -372,7 +372,8 @@ static int minibox_died(int fd)
 }
 
 /* Wait until minibox says "go" (later chapters set things up from outside
- * first), and make sure we never outlive minibox. */
+ * first), and make sure this process never outlives minibox (PID 1 of its
+ * own PID namespace, it takes every process in it along). */
 static void wait_for_go(int sync[2])
 {
 	char go;
