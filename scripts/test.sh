@@ -2,8 +2,8 @@
 # The README's test command. Installs what is missing, checks the host,
 # builds, then runs every chapter's binary against its own chapter's tests and
 # those of every earlier chapter, and last the checks that keep the project
-# honest: mutation, README transcripts, diagrams, the chapter programs against
-# their one source (ladder/), shellcheck. Run as root.
+# honest: mutation, README transcripts and quoted code, diagrams, the chapter
+# programs against their one source (ladder/), shellcheck. Run as root.
 #
 #   sudo ./scripts/test.sh          the whole suite
 #   sudo ./scripts/test.sh 03       chapter 03's binary against tests 00..03
@@ -183,6 +183,7 @@ else
 		done
 		job_add 0 checks "" scripts/diagrams.sh --check
 		job_add 0 checks "" scripts/ladder.sh --check
+		job_add 0 checks "" scripts/listings.sh --check
 		job_add 0 checks "" scripts/lint-scripts.sh
 		job_add 1 checks "lab round trip: " scripts/lab-roundtrip.sh 01
 		# Chapter 07's tests run on this host's cgroups. If they are not pure
