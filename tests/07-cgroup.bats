@@ -67,6 +67,13 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 }
 
 # bats test_tags=once
+@test "when minibox is itself PID 1 of a PID namespace, its child (PID 1 too) leaves the cgroup to minibox: no failed rmdir from inside" {
+	run -0 unshare --pid --fork --kill-child --mount-proc "$MB_REAL" -v --init --pids 16 true
+	assert_line --partial "rmdir("
+	refute_output --partial "No such file or directory"
+}
+
+# bats test_tags=once
 @test "a fork bomb under --pids 16 makes no more than 16 tasks, and the host is unaffected" {
 	# the bomb goes off in a subshell: a shell that cannot fork gives up
 	start_binary "$MB_REAL" --pids 16 sh -c '(for i in $(seq 40); do sleep 10 & done) 2>/dev/null; echo ready; exec sleep 60'
@@ -93,6 +100,17 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 	run -0 "$MB_REAL" --memory 32M sh -c \
 		"dd if=/dev/zero of=/dev/null bs=256M count=1 2>/dev/null; echo dd: \$?; grep '^oom_kill ' $(inside_dir memory)/$events"
 	assert_output $'dd: 137\noom_kill 1'
+}
+
+# bats test_tags=once
+@test "--cpus 0.29 is a quota of 29000 microseconds of every 100000: rounded, not cut to 28999" {
+	if cgroup_v2_host; then
+		run -0 "$MB_REAL" --cpus 0.29 cat /sys/fs/cgroup/cpu.max
+		assert_output "29000 100000"
+	else
+		run -0 "$MB_REAL" --cpus 0.29 cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us
+		assert_output "29000"
+	fi
 }
 
 # bats test_tags=once

@@ -914,9 +914,12 @@ static void wait_for_record(struct child_args *args)
 	narrate("child: close(ready pipe), read(sync pipe) = \"published\"");
 }
 
+static void leave_cleanup_to_minibox(void); /* beside the exit handlers, below */
+
 /* The child starts here, in a copy of minibox's memory. It never returns. */
 static void __attribute__((noreturn)) child_main(struct child_args *args)
 {
+	leave_cleanup_to_minibox();
 	close_cgroup_fds(&args->cg);
 	/* The record is minibox's to hold: from inside, /proc/1/fd/N would
 	 * let the container rewrite what minibox-exec trusts. */
@@ -1314,6 +1317,13 @@ static void create_cgroup(struct cgroup *cg, char id[13])
 	die("mkdir(minibox-...): no free name after %d tries", tries);
 }
 
+/* --cpus in microseconds of every CPU_PERIOD, rounded: in binary floating
+ * point 0.29 * 100000 is 28999.99..., which a cast would cut to 28999. */
+static long cpu_quota(void)
+{
+	return (long)(opt.cpus * CPU_PERIOD + 0.5);
+}
+
 /* Write the limits. --memory covers swap too, or the container would
  * simply swap past it. */
 static void apply_limits(const struct cgroup *cg)
@@ -1327,7 +1337,7 @@ static void apply_limits(const struct cgroup *cg)
 	/* LAB 07: with write_cgroup_file() into cg->dirs[0], whose -v lines the tests
 	 * read (write(.../pids.max, "16")): --memory into memory.max, and 0 into
 	 * memory.swap.max where it exists (cgroup_file_exists()); --pids into pids.max;
-	 * --cpus into cpu.max as "QUOTA PERIOD": cpus * CPU_PERIOD, then CPU_PERIOD */
+	 * --cpus into cpu.max as "QUOTA PERIOD": cpu_quota(), then CPU_PERIOD */
 	if (opt.memory) {
 		snprintf(text, sizeof(text), "%llu", opt.memory);
 		write_cgroup_file(cg->dirs[0], "memory.max", text);
@@ -1339,7 +1349,7 @@ static void apply_limits(const struct cgroup *cg)
 		write_cgroup_file(cg->dirs[0], "pids.max", text);
 	}
 	if (opt.cpus) {
-		snprintf(text, sizeof(text), "%ld %d", (long)(opt.cpus * CPU_PERIOD), CPU_PERIOD);
+		snprintf(text, sizeof(text), "%ld %d", cpu_quota(), CPU_PERIOD);
 		write_cgroup_file(cg->dirs[0], "cpu.max", text);
 	}
 	/* END LAB 07 */
@@ -1446,7 +1456,7 @@ static void apply_limits_v1(const struct cgroup *cg)
 	 * the tests read): memory.limit_in_bytes, then the same value into
 	 * memory.memsw.limit_in_bytes where it exists (memory plus swap; the kernel
 	 * refuses one below the memory limit, so this order); pids.max;
-	 * cpu.cfs_quota_us (cpus * CPU_PERIOD) */
+	 * cpu.cfs_quota_us (cpu_quota()) */
 	if (opt.memory) {
 		snprintf(text, sizeof(text), "%llu", opt.memory);
 		write_cgroup_file(v1_dir(cg, "memory"), "memory.limit_in_bytes", text);
@@ -1458,7 +1468,7 @@ static void apply_limits_v1(const struct cgroup *cg)
 		write_cgroup_file(v1_dir(cg, "pids"), "pids.max", text);
 	}
 	if (opt.cpus) {
-		snprintf(text, sizeof(text), "%ld", (long)(opt.cpus * CPU_PERIOD));
+		snprintf(text, sizeof(text), "%ld", cpu_quota());
 		write_cgroup_file(v1_dir(cg, "cpu"), "cpu.cfs_quota_us", text);
 	}
 	/* END LAB 07 */
@@ -1586,23 +1596,22 @@ static int claim_cgroup_dir(const char *parent, const char *name, char *dir)
 /* die() may end minibox after the cgroup exists: remove it on the way out
  * (atexit(3)); an exit handler takes no argument, so it finds the cgroup
  * in a global. The child is a copy of minibox, with the same exit
- * handler: only minibox removes. */
+ * handler: it forgets the cgroup first thing (leave_cleanup_to_minibox()). */
 static struct cgroup *cgroup_to_remove;
-static pid_t cgroup_owner;
 
 static void remove_registered_cgroup(void)
 {
-	if (cgroup_to_remove && getpid() == cgroup_owner)
+	if (cgroup_to_remove)
 		remove_cgroup(cgroup_to_remove);
 }
 
 static void remove_cgroup_at_exit(struct cgroup *cg)
 {
 	cgroup_to_remove = cg;
-	cgroup_owner = getpid();
 	if (atexit(remove_registered_cgroup) != 0)
 		die("atexit");
 }
+
 
 /* ------------------------------------------------------- the record (--name) */
 
@@ -1778,11 +1787,10 @@ static void publish_when_set_up(struct child_args *args, pid_t pid)
 /* die() may end minibox after the name is claimed: remove the record on
  * the way out, as the cgroup. Only minibox, not its child, a copy. */
 static struct record *record_to_remove;
-static pid_t record_owner;
 
 static void remove_registered_record(void)
 {
-	if (record_to_remove && getpid() == record_owner)
+	if (record_to_remove)
 		remove_record(record_to_remove);
 }
 
@@ -1791,9 +1799,17 @@ static void remove_record_at_exit(struct record *r)
 	if (record_to_remove)
 		return; /* registered already */
 	record_to_remove = r;
-	record_owner = getpid();
 	if (atexit(remove_registered_record) != 0)
 		die("atexit");
+}
+
+/* The child's first step: what the exit handlers would remove is
+ * minibox's. A PID cannot tell the two apart: when minibox itself runs as
+ * the init of a PID namespace, it and its child are both PID 1. */
+static void leave_cleanup_to_minibox(void)
+{
+	cgroup_to_remove = NULL;
+	record_to_remove = NULL;
 }
 
 /* ------------------------------------------------------ the command line */
