@@ -944,8 +944,8 @@ static void __attribute__((noreturn)) child_main(struct child_args *args)
 	 * capabilities that root has there. */
 	become_root(args->sync[0]);
 	setup_uts();
-	/* The network before the mounts: a sysfs shows the network namespace
-	 * of whoever mounts it. */
+	/* The network next. The kernel asks for no order here: the child is
+	 * in its network namespace from clone3() on. */
 	setup_network();
 	/* The mounts last: after pivot_root() the host's paths (its devices,
 	 * the --bind folders) are out of reach. */

@@ -1029,8 +1029,8 @@ static void __attribute__((noreturn)) child_main(struct child_args *args)
 	 * container's cgroup as the root of its tree. */
 	enter_cgroup_namespace();
 	setup_uts();
-	/* The network before the mounts: a sysfs shows the network namespace
-	 * of whoever mounts it. */
+	/* The network next. The kernel asks for no order here: the child is
+	 * in its network namespace from clone3() on. */
 	setup_network();
 	/* The mounts last: after pivot_root() the host's paths (its devices,
 	 * the --bind folders) are out of reach. */
@@ -1457,8 +1457,12 @@ static void remove_cgroup(struct cgroup *cg)
 	for (i = 0; i < cg->ndirs; i++) {
 		if (cg->fds[i] < 0)
 			continue; /* none, or another controller's directory */
-		for (tries = 0; (err = rmdir(cg->dirs[i]) == -1 ? errno : 0) == EBUSY && tries < 100; tries++)
+		for (tries = 0; tries < 100; tries++) {
+			err = rmdir(cg->dirs[i]) == -1 ? errno : 0;
+			if (err != EBUSY) /* EBUSY: the last process is still on its way out */
+				break;
 			usleep(2000);
+		}
 		/* left behind, the next minibox sweeps it */
 		narrate("rmdir(%s) = %s", cg->dirs[i], err ? strerror(err) : "0");
 		close(cg->fds[i]);
