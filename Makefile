@@ -77,11 +77,13 @@ diagrams:
 	scripts/diagrams.sh
 
 # make lab CH=03: lab/03-mount/minibox.c with the LAB 03 code taken out.
+# make lab CH=03 PART=2: lab/03-mount-part2/, only the LAB 03 code that the
+# README's "Part 2" quotes taken out: a chapter handed out part by part.
 # It refuses to write over a lab that has been edited (scripts/mklab.sh).
 lab:
 	@test -n "$(CHAPTER)" || { echo "make lab: say which chapter, e.g. make lab CH=03" >&2; exit 2; }
-	@scripts/mklab.sh $(CH)
-	$(MAKE) --no-print-directory $(patsubst chapters/%.c,lab/%,$(wildcard chapters/$(CHAPTER)/*.c))
+	@MB_PART=$(PART) scripts/mklab.sh $(CH)
+	$(MAKE) --no-print-directory $(patsubst chapters/$(CHAPTER)/%.c,lab/$(CHAPTER)$(if $(PART),-part$(PART))/%,$(wildcard chapters/$(CHAPTER)/*.c))
 
 # make handout CH=03: build/handout/minibox-lab-03-mount/ and its .tar.gz, for
 # a teacher to give out: the stripped program, the README without the
@@ -155,7 +157,7 @@ help:
 	@echo "make test-twice   two suites at once, from two clones of HEAD (as root)"
 	@echo "make test-vm      chapter 07's cgroup v2 checks in a VM (as root)"
 	@echo "make demo [CH=NN] [PAUSE=1]        the narrated tour (as root)"
-	@echo "make lab CH=NN    write lab/NN-*/ with chapter NN's code taken out (never over edited work)"
+	@echo "make lab CH=NN [PART=P]  write lab/NN-*/ with chapter NN's code (or its README's part P) taken out"
 	@echo "make handout CH=NN  a folder and tarball to give a class: stripped program, README, tests, ./grade"
 	@echo "make progress     how far each lab has come, the first failure's reason; grade sheets in lab/"
 	@echo "make diff CH=NN   what chapter NN adds to the one before"

@@ -8,6 +8,9 @@
 #       leaves lines out. In a ```diff block, the lines marked " " and "+" are
 #       the chapter's in that way, and those marked " " and "-" the chapter
 #       before's ("@@" lines leave lines out).
+#       And each LAB NN region of chapter NN is quoted (its marker line) in
+#       exactly one "### " section of the README: a part (make lab PART=P hands
+#       it out alone) or an aside.
 #   scripts/listings.sh --coverage [NN...]  how many of the code lines a chapter
 #       adds (make diff CH=NN: "+" lines that are neither blank nor comment)
 #       its README's blocks show
@@ -65,11 +68,26 @@ check_runs() {
 	}' "$@"
 }
 
+# The LAB $2 marker lines of chapter folder $1 that are not quoted in exactly
+# one "### " section of its README, one per line.
+unplaced_labs() {
+	awk -v n="$2" '
+	FNR == 1 { fileno++ }
+	fileno == 1 && /^### / { section++; next }
+	fileno == 1 && /^## / { section = 0; next }
+	fileno == 1 && /^```/ { fence = !fence; next }
+	fileno == 1 && fence && section { line = $0; sub(/^[-+ ]?[ \t]*/, "", line)
+		if (!((line, section) in seen)) { seen[line, section] = 1; count[line]++ } next }
+	fileno > 1 && index($0, "/* LAB " n ": ") { line = $0; sub(/^[ \t]*/, "", line)
+		if (count[line] != 1) print line }
+	' "$1/README.md" "$1"/*.[ch]
+}
+
 # Chapter $1's programs and the header they share.
 files_of() { local f; for f in chapters/"$1"/*.[ch]; do [ -e "$f" ] && echo "$f"; done; }
 
 check() {
-	local i c prev='' readme bad=0 failing tmp files
+	local i c prev='' readme bad=0 failing unplaced tmp files
 	tmp=$(mktemp -d)
 	for ((i = 0; i < ${#chapters[@]}; i++)); do
 		c=${chapters[i]}
@@ -84,8 +102,12 @@ check() {
 			mapfile -t files < <(files_of "$prev")
 			failing+=$(check_runs "$tmp/old" "${files[@]}")
 		fi
+		unplaced=$(unplaced_labs "chapters/$c" "${c%%-*}")
 		if [ -n "$failing" ]; then
 			echo "not ok - $readme quotes code that is not the chapter's, from: $(head -n 1 <<<"$failing" | sed 's/^[[:space:]]*//')"
+			bad=1
+		elif [ -n "$unplaced" ]; then
+			echo "not ok - $readme: a LAB region quoted in no section, or in several: $(head -n 1 <<<"$unplaced" | cut -c 1-80)"
 			bad=1
 		else
 			echo "ok - $readme quotes its chapter's code as it is"

@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
-# Make a lab exercise of chapter NN: copy its C files (the programs and a
-# header they share, chapter 10's layers.h) to lab/NN-slug/ with
-# every LAB NN region replaced by a TODO that holds the marker's sentence.
-# Earlier chapters' regions stay filled: a student works on one idea at a time.
+# Make a lab exercise of chapter NN: copy its C files (the programs and the
+# headers they share, from 08 on) to lab/NN-slug/ with every LAB NN region
+# replaced by a TODO that holds the marker's sentence. Earlier chapters'
+# regions stay filled: a student works on one idea at a time.
 #
 #   scripts/mklab.sh NN [OUTDIR]      (default OUTDIR: lab/NN-slug)
+#   MB_PART=P scripts/mklab.sh NN [OUTDIR]    (default OUTDIR: lab/NN-slug-partP)
+#
+# With MB_PART, only the LAB NN regions of the chapter README's "Part P"
+# are taken out (those whose marker line that part quotes): a lab handed
+# out part by part, the rest of the chapter filled in.
 #
 # A lab folder holds a student's work: when OUTDIR already has a program that
 # differs from the handout written there (.handout.sha256 records it), this
@@ -13,11 +18,30 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 n=${1:?usage: scripts/mklab.sh NN [OUTDIR]}
+part=${MB_PART:-}
 src=$(find chapters -mindepth 1 -maxdepth 1 -name "$n-*" | head -n 1)
 [ -n "$src" ] || { echo "mklab: no chapter $n in chapters/" >&2; exit 2; }
-out=${2:-lab/$(basename "$src")}
+out=${2:-lab/$(basename "$src")${part:+-part$part}}
 
 grep -qs "/\* LAB $n: " "$src"/*.[ch] || { echo "mklab: $src has no LAB $n markers" >&2; exit 2; }
+
+# The marker lines that Part $part of the README quotes, without their
+# indent (and a diff's mark): the regions to take out. Empty: all of them.
+markers=''
+if [ -n "$part" ]; then
+	markers=$(awk -v part="$part" -v n="$n" '
+		/^### / { inside = index($0, "### Part " part ":") == 1; next }
+		/^## / { inside = 0 }
+		inside && /^```/ { fence = !fence; next }
+		inside && fence { line = $0; sub(/^[-+ ]?[ \t]*/, "", line)
+			if (index(line, "/* LAB " n ": ") == 1) print line }' "$src/README.md")
+	if [ -z "$markers" ]; then
+		echo "mklab: Part $part of $src/README.md quotes no LAB $n region; the parts that do:" \
+			"$(awk -v n="$n" '/^### Part / { p = $3; sub(/:$/, "", p) } /^## / { p = "" }
+				p != "" && index($0, "/* LAB " n ": ") { print p }' "$src/README.md" | uniq | tr '\n' ' ')" >&2
+		exit 2
+	fi
+fi
 
 # Work in progress is never overwritten: the handout may be written again
 # only over files that are still exactly as it was handed out.
@@ -44,7 +68,14 @@ fi
 mkdir -p "$out"
 for c in "$src"/*.[ch]; do
 	# The TODO keeps the marker's sentence, wrapped to fit a 100-column screen.
-	awk -v n="$n" -v file="$c" '
+	MARKERS=$markers awk -v n="$n" -v file="$c" '
+	BEGIN { split(ENVIRON["MARKERS"], m, "\n"); for (i in m) wanted[m[i]] = 1 }
+	# a region of another part stays as it is, markers and all
+	$0 ~ "/\\* LAB " n ": " && ENVIRON["MARKERS"] != "" {
+		line = $0; sub(/^[ \t]*/, "", line)
+		if (!(line in wanted)) { print; kept = 1; next }
+	}
+	kept && $0 ~ "/\\* END LAB " n " \\*/" { print; kept = 0; next }
 	$0 ~ "/\\* LAB " n ": " {
 		if (inside) { print file ": LAB " n " opened twice" > "/dev/stderr"; exit 1 }
 		inside = 1
