@@ -483,7 +483,8 @@ static const char *in_rootfs(const char *path)
 	return buf;
 }
 
-/* mount(2), checked and narrated: every mount of the container goes here. */
+/* mount(2), checked and narrated: the container's mounts go here, all but
+ * sysfs (mount_sys() calls mount() itself, to handle its EPERM from 04 on). */
 static void mount_or_die(const char *source, const char *target,
 			 const char *fstype, unsigned long flags, const char *data)
 {
