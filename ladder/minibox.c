@@ -899,13 +899,17 @@ static void enter_time_namespace(void)
 	snprintf(offsets, sizeof(offsets), "monotonic %lld 0\nboottime %lld 0\n",
 		 opt.uptime_offset, opt.uptime_offset);
 	fd = open("/proc/self/timens_offsets", O_WRONLY | O_CLOEXEC);
-	if (fd == -1 || write(fd, offsets, strlen(offsets)) != (ssize_t)strlen(offsets))
+	if (fd == -1)
+		die("open(/proc/self/timens_offsets)");
+	if (write(fd, offsets, strlen(offsets)) != (ssize_t)strlen(offsets))
 		die("write(/proc/self/timens_offsets, \"monotonic %lld 0\")", opt.uptime_offset);
 	close(fd);
 	narrate("child: write(/proc/self/timens_offsets, \"monotonic %lld 0\\nboottime %lld 0\")",
 		opt.uptime_offset, opt.uptime_offset);
 	fd = open("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
-	if (fd == -1 || setns(fd, CLONE_NEWTIME) == -1)
+	if (fd == -1)
+		die("open(/proc/self/ns/time_for_children)");
+	if (setns(fd, CLONE_NEWTIME) == -1)
 		die("setns(/proc/self/ns/time_for_children, CLONE_NEWTIME)");
 	close(fd);
 	narrate("child: setns(/proc/self/ns/time_for_children, CLONE_NEWTIME) = 0: in it, still PID 1");
