@@ -303,10 +303,11 @@ struct bind {
 
 //@ end
 //@ 00-06
-/* What the command line asked for: the program's only global state. */
+/* What the command line asked for: the program's one global variable (a
+ * few functions keep a buffer of their own, static). */
 //@ end
 //@ 07+
-/* What the command line asked for. The only other global state is what
+/* What the command line asked for. The other global variables are what
 //@ 07-07
  * the exit handler must find: cgroup_to_remove, with the cgroups. */
 //@ end

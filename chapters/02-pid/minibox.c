@@ -38,7 +38,8 @@ enum {
 	EXIT_NOT_FOUND = 127,  /* there is no such command */
 };
 
-/* What the command line asked for: the program's only global state. */
+/* What the command line asked for: the program's one global variable (a
+ * few functions keep a buffer of their own, static). */
 static struct options {
 	int verbose;
 	int timings;                /* --timings: -v with a clock */

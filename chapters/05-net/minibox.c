@@ -86,7 +86,8 @@ struct bind {
 	int fd; /* a detached copy of the host folder (open_tree), or -1 */
 };
 
-/* What the command line asked for: the program's only global state. */
+/* What the command line asked for: the program's one global variable (a
+ * few functions keep a buffer of their own, static). */
 static struct options {
 	int verbose;
 	int timings;                /* --timings: -v with a clock */

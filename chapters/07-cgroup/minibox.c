@@ -105,7 +105,7 @@ struct bind {
 	int fd; /* a detached copy of the host folder (open_tree), or -1 */
 };
 
-/* What the command line asked for. The only other global state is what
+/* What the command line asked for. The other global variables are what
  * the exit handler must find: cgroup_to_remove, with the cgroups. */
 static struct options {
 	int verbose;

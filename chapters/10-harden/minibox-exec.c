@@ -80,7 +80,8 @@ static const struct ns_type {
 #define NTYPES ARRAY_SIZE(ns_types)
 #define CGROUP_NS (NTYPES - 1)
 
-/* What the command line asked for: the program's only global state. */
+/* What the command line asked for: the program's one global variable (a
+ * few functions keep a buffer of their own, static). */
 static struct options {
 	int verbose;
 	int timings;               /* minibox's --timings: never set here */

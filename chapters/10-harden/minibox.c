@@ -120,7 +120,7 @@ struct bind {
 	int fd; /* a detached copy of the host folder (open_tree), or -1 */
 };
 
-/* What the command line asked for. The only other global state is what
+/* What the command line asked for. The other global variables are what
  * the exit handlers must find: cgroup_to_remove, with the cgroups, and
  * record_to_remove, with the record. */
 static struct options {
