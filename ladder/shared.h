@@ -118,8 +118,9 @@ static void block_signals(void)
 
 /* Signal state passes through clone and exec. A caller that ignores
  * SIGCHLD (some init scripts and Perl programs do) makes the kernel reap our
- * child before waitpid() can see it; a shell starts a background job,
- * `minibox ... &`, with SIGINT and SIGQUIT ignored; a blocked signal stays
+ * child before waitpid() can see it; a shell without job control (a
+ * script) starts `minibox ... &` with SIGINT and SIGQUIT ignored; a
+ * blocked signal stays
  * blocked. Start from what a new process has: every signal at its default
  * action, none blocked. */
 static void reset_signals(void)
@@ -208,7 +209,8 @@ static void take_root_ids(void)
 	if (setresuid(0, 0, 0) == -1)
 		die("setresuid(0, 0, 0)");
 	/* Where setgroups is "deny" (an ordinary user's default map), the
-	 * kernel refuses, and we keep no groups of the host's anyway. */
+	 * kernel refuses: the host's groups stay ours. Inside they show as
+	 * 65534 (nobody), and file access checks still count them. */
 	if (setgroups(0, NULL) == -1 && errno != EPERM)
 		die("setgroups(0, NULL)");
 	narrate("child: setresgid(0, 0, 0) = 0, setresuid(0, 0, 0) = 0: root of the user namespace");

@@ -163,8 +163,9 @@ static void block_signals(void)
 
 /* Signal state passes through clone and exec. A caller that ignores
  * SIGCHLD (some init scripts and Perl programs do) makes the kernel reap our
- * child before waitpid() can see it; a shell starts a background job,
- * `minibox ... &`, with SIGINT and SIGQUIT ignored; a blocked signal stays
+ * child before waitpid() can see it; a shell without job control (a
+ * script) starts `minibox ... &` with SIGINT and SIGQUIT ignored; a
+ * blocked signal stays
  * blocked. Start from what a new process has: every signal at its default
  * action, none blocked. */
 static void reset_signals(void)
@@ -241,7 +242,8 @@ static int minibox_died(int fd)
 
 /* Wait until minibox says "go" (later chapters set things up from outside
  * first), and make sure this process never outlives minibox (its own
- * children may, until chapter 02's PID namespace). */
+ * children may, until chapter 02's PID namespace; and a set-user-ID or
+ * set-group-ID command cancels the request, prctl(2)). */
 static void wait_for_go(int sync[2])
 {
 	char go;

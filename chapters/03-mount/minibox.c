@@ -219,8 +219,9 @@ static void block_signals(void)
 
 /* Signal state passes through clone and exec. A caller that ignores
  * SIGCHLD (some init scripts and Perl programs do) makes the kernel reap our
- * child before waitpid() can see it; a shell starts a background job,
- * `minibox ... &`, with SIGINT and SIGQUIT ignored; a blocked signal stays
+ * child before waitpid() can see it; a shell without job control (a
+ * script) starts `minibox ... &` with SIGINT and SIGQUIT ignored; a
+ * blocked signal stays
  * blocked. Start from what a new process has: every signal at its default
  * action, none blocked. */
 static void reset_signals(void)
@@ -307,7 +308,8 @@ static int minibox_died(int fd)
 
 /* Wait until minibox says "go" (later chapters set things up from outside
  * first), and make sure this process never outlives minibox (PID 1 of its
- * own PID namespace, it takes every process in it along). */
+ * own PID namespace, it takes every process in it along; a set-user-ID or
+ * set-group-ID command as PID 1 cancels the request, prctl(2): use --init). */
 static void wait_for_go(int sync[2])
 {
 	char go;
@@ -768,7 +770,8 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 	exit(status);
 }
 
-/* The kernel takes 1 to HOST_NAME_MAX (64) bytes. */
+/* The kernel takes 0 to HOST_NAME_MAX (64) bytes; an empty name is
+ * refused by choice: a hostname that prints as nothing helps nobody. */
 static void check_hostname(const char *name)
 {
 	size_t len = strlen(name);

@@ -269,8 +269,9 @@ static void block_signals(void)
 
 /* Signal state passes through clone and exec. A caller that ignores
  * SIGCHLD (some init scripts and Perl programs do) makes the kernel reap our
- * child before waitpid() can see it; a shell starts a background job,
- * `minibox ... &`, with SIGINT and SIGQUIT ignored; a blocked signal stays
+ * child before waitpid() can see it; a shell without job control (a
+ * script) starts `minibox ... &` with SIGINT and SIGQUIT ignored; a
+ * blocked signal stays
  * blocked. Start from what a new process has: every signal at its default
  * action, none blocked. */
 static void reset_signals(void)
@@ -524,7 +525,8 @@ static int minibox_died(int fd)
 
 /* Wait until minibox says "go" (later chapters set things up from outside
  * first), and make sure this process never outlives minibox (PID 1 of its
- * own PID namespace, it takes every process in it along). */
+ * own PID namespace, it takes every process in it along; a set-user-ID or
+ * set-group-ID command as PID 1 cancels the request, prctl(2): use --init). */
 static void wait_for_go(int sync[2])
 {
 	char go;
@@ -590,7 +592,8 @@ static void become_root(int sync_fd)
 	if (setresuid(0, 0, 0) == -1)
 		die("setresuid(0, 0, 0)");
 	/* Where setgroups is "deny" (an ordinary user's default map), the
-	 * kernel refuses, and we keep no groups of the host's anyway. */
+	 * kernel refuses: the host's groups stay ours. Inside they show as
+	 * 65534 (nobody), and file access checks still count them. */
 	if (setgroups(0, NULL) == -1 && errno != EPERM)
 		die("setgroups(0, NULL)");
 	narrate("child: setresgid(0, 0, 0) = 0, setresuid(0, 0, 0) = 0: root of the user namespace");
@@ -1277,8 +1280,12 @@ static void run_id_helper(pid_t pid, const char *helper, const struct id_map *ma
 	if (h == -1)
 		die("fork(%s)", helper);
 	if (h == 0) {
+		reset_signals(); /* the helper gets a new process's signals, not ours */
 		execvp(helper, argv);
-		_exit(EXIT_NOT_FOUND);
+		if (errno == ENOENT)
+			_exit(EXIT_NOT_FOUND); /* the parent says what to install */
+		fprintf(stderr, "minibox: execvp(%s): %s\n", helper, strerror(errno));
+		_exit(EXIT_CANNOT_RUN);
 	}
 	if (waitpid(h, &status, 0) == -1)
 		die("waitpid(%s)", helper);
@@ -1755,7 +1762,8 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 	exit(status);
 }
 
-/* The kernel takes 1 to HOST_NAME_MAX (64) bytes. */
+/* The kernel takes 0 to HOST_NAME_MAX (64) bytes; an empty name is
+ * refused by choice: a hostname that prints as nothing helps nobody. */
 static void check_hostname(const char *name)
 {
 	size_t len = strlen(name);

@@ -373,7 +373,8 @@ static int minibox_died(int fd)
 
 /* Wait until minibox says "go" (later chapters set things up from outside
  * first), and make sure this process never outlives minibox (PID 1 of its
- * own PID namespace, it takes every process in it along). */
+ * own PID namespace, it takes every process in it along; a set-user-ID or
+ * set-group-ID command as PID 1 cancels the request, prctl(2): use --init). */
 static void wait_for_go(int sync[2])
 {
 	char go;
@@ -1137,8 +1138,12 @@ static void run_id_helper(pid_t pid, const char *helper, const struct id_map *ma
 	if (h == -1)
 		die("fork(%s)", helper);
 	if (h == 0) {
+		reset_signals(); /* the helper gets a new process's signals, not ours */
 		execvp(helper, argv);
-		_exit(EXIT_NOT_FOUND);
+		if (errno == ENOENT)
+			_exit(EXIT_NOT_FOUND); /* the parent says what to install */
+		fprintf(stderr, "minibox: execvp(%s): %s\n", helper, strerror(errno));
+		_exit(EXIT_CANNOT_RUN);
 	}
 	if (waitpid(h, &status, 0) == -1)
 		die("waitpid(%s)", helper);
@@ -1697,6 +1702,8 @@ static void write_record(const struct record *r, pid_t pid, const struct cgroup 
 	 * cgroup directory we hold (cg->fds[i] >= 0); format_record() it into text, and
 	 * write that into the record, from its start */
 	data.start = start_time(pid);
+	if (data.start == 0) /* minibox-exec checks it: a record must have it */
+		fail("/proc/%d/stat: no start time for the container's PID 1", pid);
 	snprintf(data.rootfs, sizeof(data.rootfs), "%s", opt.rootfs);
 	for (i = 0; i < cg->ndirs; i++) {
 		if (cg->fds[i] >= 0) /* one line per directory, not per controller */
@@ -1808,7 +1815,8 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 	exit(status);
 }
 
-/* The kernel takes 1 to HOST_NAME_MAX (64) bytes. */
+/* The kernel takes 0 to HOST_NAME_MAX (64) bytes; an empty name is
+ * refused by choice: a hostname that prints as nothing helps nobody. */
 static void check_hostname(const char *name)
 {
 	size_t len = strlen(name);
