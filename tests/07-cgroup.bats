@@ -127,9 +127,11 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 	u0=$(usage) t0=${EPOCHREALTIME/./}
 	sleep 1.5
 	u1=$(usage) t1=${EPOCHREALTIME/./}
-	# CPU nanoseconds per wall microsecond / 10 = percent of one CPU
+	# CPU nanoseconds per wall microsecond / 10 = percent of one CPU. The
+	# limit caps it near 50; a busy machine may give it less (28 was seen
+	# at a load of 7 on two cores), never more.
 	share=$(((u1 - u0) / (t1 - t0) / 10))
-	[ "$share" -ge 30 ] && [ "$share" -le 70 ] || fail "the loop used $share% of a CPU"
+	[ "$share" -ge 15 ] && [ "$share" -le 70 ] || fail "the loop used $share% of a CPU"
 }
 
 # The cgroup directories of a container, in every hierarchy, by the name of
