@@ -73,6 +73,24 @@ end_leak() {
 	end_leak
 }
 
+@test "a mount another program makes meanwhile does not fail it; one in this run's folders does" {
+	local elsewhere mine
+	PATIENCE=1
+	elsewhere=$(mktemp -d /tmp/mbtest-elsewhere.XXXXXX)
+	mount -t tmpfs -o size=64k mbtest-elsewhere "$elsewhere"
+	run assert_host_clean
+	umount "$elsewhere"
+	rmdir "$elsewhere"
+	assert_success
+	mine=$BATS_TEST_TMPDIR/mine
+	mkdir "$mine"
+	mount -t tmpfs -o size=64k mbtest-mine "$mine"
+	run assert_host_clean
+	umount "$mine"
+	assert_failure
+	assert_output --partial "mount $mine tmpfs mbtest-mine"
+}
+
 @test "the host is left clean: no process, mount, interface, cgroup or state file" {
 	assert_host_clean
 }

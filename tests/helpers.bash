@@ -458,13 +458,28 @@ run_processes() {
 		}' | sort -n
 }
 
+# The folders of this run: the clone (or the ordinary user's copy of it),
+# bats' temporary folder, and every folder a test made in /tmp (user_dir(),
+# private_home(): listed in its user-dirs file, also after teardown).
+run_folders() {
+	printf '%s\n' "$REPO" ${MB_USER_TREE:+"$MB_USER_TREE"} "$BATS_RUN_TMPDIR"
+	find "$BATS_RUN_TMPDIR" -name user-dirs -exec cat {} + 2>/dev/null
+}
+
 # Everything a container of this run could leave behind on the host, one
 # line each.
 host_state() {
 	echo "hostname $(hostname)"
-	# mount point, filesystem type and source of every mount
-	awk '{ sep = 0; for (i = 7; i <= NF; i++) if ($i == "-") { sep = i; break }
-	       print "mount", $5, $(sep + 1), $(sep + 2) }' /proc/self/mountinfo | sort
+	# mount point, filesystem type and source of every mount in this run's
+	# own folders, where a container of this run could leave one (its
+	# rootfs, its --bind folders, the tests' temporary folders): a mount
+	# that another program makes elsewhere meanwhile (a login's
+	# /run/user/UID, another suite's folders) is not this run's
+	run_folders | awk 'NR == FNR { dir[NR] = $0; n = NR; next }
+	     { sep = 0; for (i = 7; i <= NF; i++) if ($i == "-") { sep = i; break }
+	       for (d = 1; d <= n; d++)
+		       if ($5 == dir[d] || index($5, dir[d] "/") == 1) { print "mount", $5, $(sep + 1), $(sep + 2); break } }' \
+		- /proc/self/mountinfo | sort
 	printf 'interface %s\n' /sys/class/net/*
 	# the cgroups this run's processes are in, when they are minibox's
 	local p
