@@ -52,6 +52,18 @@ start_with_ip() {
 	assert_line --partial "1 packets received"
 }
 
+# The default route, by what it does: an address beyond the container's
+# subnet, on the host end in the test's own namespace, answers only
+# through it.
+# bats test_tags=once
+@test "with --ip, the default route leads through the host end: an address beyond the subnet answers" {
+	make_test_netns
+	start_with_ip -v --ip 10.200.1.2/24 sh -c 'echo ready; exec sleep 60'
+	in_test_netns ip addr add 10.200.99.1/32 dev "$HOST_END"
+	run -0 nsenter --net --target "$CT_PID" -- "$BUSYBOX" ping -c 1 -W 2 10.200.99.1
+	assert_line --partial "1 packets received"
+}
+
 # bats test_tags=once
 @test "with --ip, TCP works both ways: host to container, container to host" {
 	make_test_netns
