@@ -186,12 +186,47 @@ hint: rootless engines give a container a network through a user-space stack ins
 	assert_equal "${#lines[@]}" 1 # lo, and no mb-*
 }
 
+# A student's classic slips in the veth request, made on purpose in a copy
+# of the program under test, built again from its own source: a nest left
+# open (the kernel reads past it), or the peer's nest closed before its
+# attributes (the kernel then makes the peer in the host's namespace, where
+# nothing would ever delete the pair). Each gives one line and a hint that
+# names the slip, and leaves no interface behind.
+slip() { # name, sed script: the broken copy in $BATS_TEST_TMPDIR/$1
+	mkdir "$BATS_TEST_TMPDIR/$1"
+	cp "$(dirname "$MB_REAL")"/*.[ch] "$BATS_TEST_TMPDIR/$1/"
+	sed -i "$2" "$BATS_TEST_TMPDIR/$1/minibox.c"
+	cc -std=gnu11 -w -o "$BATS_TEST_TMPDIR/$1/minibox" "$BATS_TEST_TMPDIR/$1/minibox.c"
+}
+# bats test_tags=once
+@test "a veth request with a nest left open, or the peer's nest closed too early: one line, a hint naming the slip, no interface left" {
+	local src
+	src=$(dirname "$MB_REAL")/minibox.c
+	[ -f "$src" ] || skip "no minibox.c beside $MB_REAL to break on purpose"
+	grep -q '^	nl_end(&req, peer);$' "$src" || skip "$src closes the veth's nests in a way this test does not know"
+	slip linkinfo '/^	nl_end(&req, linkinfo);$/d'
+	slip data '/^	nl_end(&req, data);$/d'
+	slip peer '/^	nl_end(&req, peer);$/d; /peer = nl_attr(&req, VETH_INFO_PEER/a\	nl_end(\&req, peer);'
+	make_test_netns
+	run -125 --separate-stderr in_test_netns "$BATS_TEST_TMPDIR/linkinfo/minibox" --ip 10.200.1.2/24 true
+	assert_stderr_regex '^minibox: RTM_NEWLINK\(mb-[0-9a-f]{12}, veth, peer eth0 in the netns of [0-9]+\): Numerical result out of range$'
+	assert_stderr_regex '^hint: an attribute runs past its nest: is IFLA_LINKINFO closed with nl_end\(\)\?$'
+	run -125 --separate-stderr in_test_netns "$BATS_TEST_TMPDIR/data/minibox" --ip 10.200.1.2/24 true
+	assert_stderr_regex '^hint: the kernel found no veth settings it knows: is IFLA_INFO_DATA closed\?$'
+	run -125 --separate-stderr in_test_netns "$BATS_TEST_TMPDIR/peer/minibox" --ip 10.200.1.2/24 true
+	assert_stderr_regex "^minibox: RTM_NEWLINK\\(mb-[0-9a-f]{12}\\): the peer was made in the host's network namespace, not the container's$"
+	assert_stderr_regex "^hint: VETH_INFO_PEER's nest holds the peer's IFLA_IFNAME and IFLA_NET_NS_PID: close it after them$"
+	run -0 in_test_netns ip -o link show
+	assert_equal "${#lines[@]}" 1 # lo alone: neither mb-ID nor a stray peer
+}
+
 # bats test_tags=once
 @test "-v narrates the rtnetlink messages on both sides" {
 	make_test_netns
 	run -0 --separate-stderr in_test_netns "$MB_REAL" -v --ip 10.200.1.2/24 true
 	assert_stderr_regex '^minibox: clone3\(flags=[A-Z_|]*CLONE_NEWNET[A-Z_|]*, exit_signal=SIGCHLD\)'
 	assert_stderr_regex '^minibox: RTM_NEWLINK\(mb-[0-9a-f]{12}, veth, peer eth0 in the netns of [0-9]+\) = 0$'
+	assert_stderr_regex '^minibox: RTM_GETLINK\(mb-[0-9a-f]{12}\): its peer is in another namespace$'
 	assert_stderr_regex '^minibox: RTM_NEWADDR\(mb-[0-9a-f]{12}, 10\.200\.1\.1/24\) = 0$'
 	assert_stderr_regex '^minibox: child: RTM_NEWLINK\(lo, IFF_UP\) = 0$'
 	assert_stderr_regex '^minibox: child: RTM_NEWADDR\(eth0, 10\.200\.1\.2/24\) = 0$'

@@ -394,6 +394,17 @@ static void nl_end(struct nl_request *req, struct rtattr *nest)
 	nest->rta_len = (char *)req + req->hdr.nlmsg_len - (char *)nest;
 }
 
+/* What a veth request's errno most likely means, for the hint line: a
+ * nest left open makes the kernel read past it. */
+static const char *newlink_hint(int err)
+{
+	if (err == ERANGE)
+		return "an attribute runs past its nest: is IFLA_LINKINFO closed with nl_end()?";
+	if (err == EOPNOTSUPP)
+		return "the kernel found no veth settings it knows: is IFLA_INFO_DATA closed?";
+	return NULL;
+}
+
 /* Send the request; the kernel answers with an NLMSG_ERROR message whose
  * error is 0 for success, or minus an errno. WHAT says it for -v. */
 static void nl_talk(int fd, struct nl_request *req, const char *who, const char *what)
@@ -413,6 +424,8 @@ static void nl_talk(int fd, struct nl_request *req, const char *who, const char 
 		fail("%s: the kernel's answer is not an acknowledgement", what);
 	if (ack.err.error) {
 		errno = -ack.err.error;
+		if (req->hdr.nlmsg_type == RTM_NEWLINK && newlink_hint(errno))
+			die_hint(newlink_hint(errno), "%s", what);
 		die("%s", what);
 	}
 	narrate("%s%s = 0", who, what);
@@ -1227,6 +1240,46 @@ static void make_container_id(char id[13])
 		snprintf(id + 2 * i, 3, "%02x", bytes[i]);
 }
 
+/* The peer must be in the child's network namespace. A VETH_INFO_PEER
+ * nest closed too early loses the peer's own attributes: the kernel then
+ * makes it here, as veth0, where no namespace's end would ever delete the
+ * pair. The kernel tells where a link's peer is: IFLA_LINK_NETNSID, sent
+ * only when the peer is in another namespace. If it is not, delete the
+ * pair by the name we chose, and say why. */
+static void check_peer_moved(int fd, const char *host_end)
+{
+	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	struct nl_request req;
+	char answer[4096];
+	struct nlmsghdr *hdr = (struct nlmsghdr *)answer;
+	struct rtattr *attr;
+	int len;
+	ssize_t n;
+
+	nl_start(&req, RTM_GETLINK, 0, &ifi, sizeof(ifi));
+	req.hdr.nlmsg_flags = NLM_F_REQUEST; /* the link is the answer: no ack */
+	nl_attr(&req, IFLA_IFNAME, host_end, strlen(host_end) + 1);
+	if (send(fd, &req, req.hdr.nlmsg_len, 0) == -1)
+		die("send(RTM_GETLINK(%s))", host_end);
+	n = recv(fd, answer, sizeof(answer), 0);
+	if (n == -1)
+		die("recv(RTM_GETLINK(%s))", host_end);
+	if (n < (ssize_t)NLMSG_LENGTH(sizeof(ifi)) || hdr->nlmsg_type != RTM_NEWLINK)
+		fail("RTM_GETLINK(%s): the kernel's answer is not a link", host_end);
+	len = IFLA_PAYLOAD(hdr);
+	for (attr = IFLA_RTA(NLMSG_DATA(hdr)); RTA_OK(attr, len); attr = RTA_NEXT(attr, len))
+		if (attr->rta_type == IFLA_LINK_NETNSID) {
+			narrate("RTM_GETLINK(%s): its peer is in another namespace", host_end);
+			return;
+		}
+	nl_start(&req, RTM_DELLINK, 0, &ifi, sizeof(ifi));
+	nl_attr(&req, IFLA_IFNAME, host_end, strlen(host_end) + 1);
+	nl_talk(fd, &req, "", "RTM_DELLINK(the pair, its peer in the host's namespace)");
+	fail_hint("VETH_INFO_PEER's nest holds the peer's IFLA_IFNAME and IFLA_NET_NS_PID:"
+		  " close it after them", "RTM_NEWLINK(%s): the peer was made in the host's network"
+		  " namespace, not the container's", host_end);
+}
+
 /* --ip: lay the cable. The host end, mb-ID (IFNAMSIZ allows 15 characters;
  * the kernel refuses a name in use, it never takes it over), gets the
  * subnet's first address; eth0 goes straight into the child's network
@@ -1240,6 +1293,7 @@ static void setup_host_end(pid_t pid, const char *id)
 	fd = nl_open();
 	snprintf(host_end, sizeof(host_end), "mb-%s", id);
 	create_veth(fd, host_end, pid);
+	check_peer_moved(fd, host_end);
 	add_address(fd, host_end, opt.host_addr, opt.prefix, "");
 	link_up(fd, host_end, "");
 	close(fd);
