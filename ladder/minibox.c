@@ -258,6 +258,10 @@ enum {
 //@ 09+
 /* The kernel keeps a shifted clock below KTIME_SEC_MAX / 2 seconds (146 years). */
 #define CLOCK_SEC_MAX 4611686018LL
+//@ 10+
+#define MAX_ENV 32 /* --env, at most */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+//@ end
 //@ end
 //@ end
 
@@ -347,6 +351,8 @@ static struct options {
 	long long uptime_offset;   /* its SECONDS */
 //@ 10+
 	int privileged;            /* --privileged: none of chapter 10's layers */
+	const char *env[MAX_ENV];  /* --env NAME=VALUE, as given */
+	int nenv;
 //@ end
 //@ end
 //@ end
@@ -1338,9 +1344,11 @@ static void setup_mounts(const struct child_args *args)
 	harden_mounts();
 //@ end
 	enter_new_root();
+//@ 03-09
 	/* The host's PATH names the host's directories: use the usual one. */
 	if (setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1) == -1)
 		die("setenv(PATH)");
+//@ end
 //@ 10+
 }
 
@@ -1420,6 +1428,69 @@ static void harden(void)
 	new_session();
 	drop_capabilities();
 	restrict_syscalls();
+}
+
+/* Put NAME=VALUE into ENV, N variables so far: in the place of NAME's
+ * variable if there is one. Returns how many there are now. */
+static int set_variable(const char **env, int n, const char *var)
+{
+	size_t len = strcspn(var, "=") + 1; /* "NAME=" */
+	int i;
+
+	for (i = 0; i < n && strncmp(env[i], var, len) != 0; i++)
+		;
+	env[i] = var;
+	return i == n ? n + 1 : n;
+}
+
+/* The command's environment, into ENV (NULL at the end); how many. The
+ * caller's environment holds what the container has no business seeing
+ * (tokens, an SSH agent's socket, cloud credentials), so the command
+ * starts from what docker run gives: PATH, HOME, HOSTNAME, and TERM where
+ * there is a terminal (docker run -t); then each --env, which may replace
+ * one of those. The record (--name) holds the same, for minibox-exec. */
+static int container_environment(const char *env[MAX_ENV + 5])
+{
+	static char hostname[sizeof("HOSTNAME=") + HOST_NAME_MAX];
+	int n = 0, i;
+
+	env[n++] = "PATH=" DEFAULT_PATH; /* the host's names the host's folders */
+	env[n++] = "HOME=/root";         /* the container's root's, as its passwd says */
+	snprintf(hostname, sizeof(hostname), "HOSTNAME=%s", opt.hostname);
+	env[n++] = hostname;
+	if (isatty(STDIN_FILENO))
+		env[n++] = "TERM=xterm";
+	for (i = 0; i < opt.nenv; i++)
+		n = set_variable(env, n, opt.env[i]);
+	env[n] = NULL;
+	return n;
+}
+
+/* The command, and --init, run with that environment and no other:
+ * execvp() hands environ on. */
+static void set_environment(void)
+{
+	static const char *env[MAX_ENV + 5];
+	char names[256] = "";
+	int i, n = container_environment(env);
+
+	for (i = 0; i < n; i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), " %.*s",
+			 (int)strcspn(env[i], "="), env[i]);
+	environ = (char **)env;
+	narrate("child: the command's environment:%s; none of the caller's", names);
+}
+
+/* --name: the record holds the same environment, so that minibox-exec
+ * gives its command what minibox gave the container's, not what the
+ * container's memory says now (docker exec reads the container's config). */
+static void append_environment(struct record_data *data)
+{
+	const char *env[MAX_ENV + 5];
+	int i, n = container_environment(env);
+
+	for (i = 0; i < n; i++)
+		data->env_len += sprintf(data->env + data->env_len, "%s", env[i]) + 1;
 //@ end
 }
 
@@ -1549,6 +1620,8 @@ static void __attribute__((noreturn)) child_main(struct child_args *args)
 	 * the --bind folders) are out of reach. */
 	setup_mounts(args);
 //@ 10+
+	/* The command's environment: a clean one, nothing of the caller's. */
+	set_environment();
 	/* Last, after every step that needed root's full power, and before
 	 * the command (or --init) runs a single instruction of its own. */
 	harden();
@@ -2408,6 +2481,7 @@ static void write_record(const struct record *r, pid_t pid, const struct cgroup 
 	snprintf(data.rootfs, sizeof(data.rootfs), "%s", opt.rootfs);
 //@ 10+
 	data.privileged = opt.privileged;
+	append_environment(&data);
 //@ end
 	for (i = 0; i < cg->ndirs; i++) {
 		if (cg->fds[i] >= 0) /* one line per directory, not per controller */
@@ -2559,6 +2633,8 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 	      "  --privileged     none of chapter 10's layers: all capabilities, no\n"
 	      "                   seccomp filter, a writable rootfs and /proc, the\n"
 	      "                   caller's session and keyring (to show the escapes)\n"
+	      "  --env NAME=VALUE set a variable in the command's environment, which\n"
+	      "                   starts clean: PATH, HOME, HOSTNAME (repeatable)\n"
 //@ end
 //@ end
 //@ end
@@ -2863,6 +2939,42 @@ static long long parse_offset(const char *arg)
 	return n;
 }
 
+//@ 10+
+/* --env NAME=VALUE: NAME as a shell takes it (a letter or "_" first, then
+ * letters, digits and "_"), so that the command can read it. No newline,
+ * and a line's length at most: a record (--name) holds one variable a line. */
+static void add_env(const char *arg)
+{
+	size_t name = strcspn(arg, "=");
+
+	if (opt.nenv == MAX_ENV)
+		fail("--env %s: at most %d of them", arg, MAX_ENV);
+	if (name == 0 || !arg[name] || isdigit((unsigned char)arg[0]) ||
+	    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != name)
+		fail("--env %s: expected NAME=VALUE, a NAME of letters, digits and \"_\","
+		     " not a digit first", arg);
+	if (strchr(arg, '\n'))
+		fail("--env %.*s: a newline in the value; a record holds one variable a line",
+		     (int)name, arg);
+	if (strlen(arg) >= PATH_MAX)
+		fail("--env %.*s: %zu bytes, the limit is %d", (int)name, arg, strlen(arg), PATH_MAX - 1);
+	opt.env[opt.nenv++] = arg;
+}
+
+/* The whole environment must fit in a record: ENV_MAX bytes. */
+static void check_environment(void)
+{
+	const char *env[MAX_ENV + 5];
+	size_t total = 0;
+	int i, n = container_environment(env);
+
+	for (i = 0; i < n; i++)
+		total += strlen(env[i]) + 1;
+	if (total > ENV_MAX)
+		fail("--env: %zu bytes in all, the limit is %d", total, ENV_MAX);
+}
+
+//@ end
 //@ end
 //@ end
 //@ end
@@ -2895,6 +3007,7 @@ static void parse_options(int argc, char **argv)
 		{ "uptime-offset", required_argument, NULL, 'T' },
 //@ 10+
 		{ "privileged", no_argument, NULL, 'X' },
+		{ "env", required_argument, NULL, 'e' },
 //@ end
 //@ end
 //@ end
@@ -2938,6 +3051,7 @@ static void parse_options(int argc, char **argv)
 		case 'T': opt.uptime_offset = parse_offset(optarg); opt.time_ns = 1; break;
 //@ 10+
 		case 'X': opt.privileged = 1; break;
+		case 'e': add_env(optarg); break;
 //@ end
 //@ end
 //@ end
@@ -2975,6 +3089,9 @@ static void parse_options(int argc, char **argv)
 			  "--ip %s: needs root: the host end of the veth pair lives in the host's"
 			  " network namespace, where an ordinary user may not create interfaces",
 			  opt.ip);
+//@ 10+
+	check_environment();
+//@ end
 //@ end
 //@ end
 //@ end

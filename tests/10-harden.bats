@@ -444,6 +444,53 @@ SEALED=$'/proc/PID/exe opened: /memfd:minibox-exec (deleted)\n/memfd:minibox-exe
 	assert_output $'ready\nx: '"$SEALED"
 }
 
+# The environment the command starts with: the usual PATH, root's HOME,
+# the hostname, and TERM where stdin is a terminal (</dev/null: none).
+USUAL_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+@test "escape 8, the caller's environment: the command gets PATH, HOME and HOSTNAME, nothing of the caller's, with --privileged and --init too" {
+	local canary=MB_CANARY_TOKEN=mbtest-$MB_TAG
+	run -0 env "$canary" "$MINIBOX" --hostname envbox env </dev/null
+	assert_output $'PATH='"$USUAL_PATH"$'\nHOME=/root\nHOSTNAME=envbox'
+	run -0 env "$canary" "$MINIBOX" --privileged --init env </dev/null
+	assert_output $'PATH='"$USUAL_PATH"$'\nHOME=/root\nHOSTNAME=minibox'
+}
+
+@test "escape 8: --env sets a variable, replaces a default, and the last of one name wins; a terminal on stdin adds TERM=xterm" {
+	run -0 "$MINIBOX" --env A=1 --env HOME=/tmp --env "B=two words" --env A=2 env </dev/null
+	assert_output $'PATH='"$USUAL_PATH"$'\nHOME=/tmp\nHOSTNAME=minibox\nA=2\nB=two words'
+	run -0 "$PROBE" pty "$MINIBOX" env
+	assert_output $'PATH='"$USUAL_PATH"$'\nHOME=/root\nHOSTNAME=minibox\nTERM=xterm\nthe terminal\'s input: (nothing)'
+}
+
+@test "escape 8: minibox-exec's command gets the environment minibox recorded, --env included, though the container zeroed its own; by PID, the usual PATH alone" {
+	start_container --name "$NAME" --env MB_VAR=given "${OPT[@]}" /opt/escprobe hostile-env
+	run -0 env MB_CANARY_TOKEN=mbtest "$MINIBOX_EXEC" "$NAME" env
+	assert_output $'PATH='"$USUAL_PATH"$'\nHOME=/root\nHOSTNAME=minibox\nMB_VAR=given'
+	run -0 bash -c '"$1" "$2" env | od -An -c | tr -s " \n" " "' - "$MINIBOX_EXEC" "$CT_PID"
+	assert_output "$(echo "PATH=$USUAL_PATH" | od -An -c | tr -s " \n" " ")"
+}
+
+@test "escape 8: bad --env values give 125 and one line each" {
+	local bad
+	for bad in =x 1A=b A-B=c NOEQUALS; do
+		run -125 --separate-stderr "$MINIBOX" --env "$bad" true
+		assert_error_line "minibox: --env $bad: expected NAME=VALUE, a NAME of letters, digits and \"_\", not a digit first"
+	done
+	run -125 --separate-stderr "$MINIBOX" --env $'A=line\nbreak' true
+	assert_error_line "minibox: --env A: a newline in the value; a record holds one variable a line"
+	run -125 --separate-stderr "$MINIBOX" --env "A=$(printf '%04096d' 0)" true
+	assert_error_line "minibox: --env A: 4098 bytes, the limit is 4095"
+	local many=()
+	for bad in $(seq 33); do many+=(--env "V$bad=x"); done
+	run -125 --separate-stderr "$MINIBOX" "${many[@]}" true
+	assert_error_line "minibox: --env V33=x: at most 32 of them"
+	many=()
+	for bad in $(seq 5); do many+=(--env "V$bad=$(printf '%04000d' 0)"); done
+	run -125 --separate-stderr "$MINIBOX" "${many[@]}" true
+	assert_stderr_regex '^minibox: --env: [0-9]+ bytes in all, the limit is 16384$'
+}
+
 # bats test_tags=once
 @test "a rootfs on a nosuid,nodev mount is made read-only too: the flags the kernel locked stay" {
 	local dir

@@ -139,11 +139,15 @@ ROOTFS_ONLY='test -f /etc/minibox-release || { echo "not in the minibox rootfs: 
 # do so give those binaries --privileged, as one would give a container that
 # must mount. Asked of the binary's --help, so a lab that has not reached
 # chapter 10 gets no option it does not know.
+# From chapter 10 on too, the command starts from a clean environment: a
+# variable of the caller's reaches it only through --env (MB_HAS_ENV=1).
 # Asked once per binary (helpers.bash is read again for each test).
 if [ "${MB_PRIVILEGED_OF:-}" != "$MB_REAL" ]; then
-	MB_PRIVILEGED=
-	"$MB_REAL" --help 2>/dev/null | grep -q -- --privileged && MB_PRIVILEGED=--privileged
-	export MB_PRIVILEGED MB_PRIVILEGED_OF=$MB_REAL
+	MB_PRIVILEGED= MB_HAS_ENV=
+	mb_help=$("$MB_REAL" --help 2>/dev/null)
+	[[ $mb_help == *--privileged* ]] && MB_PRIVILEGED=--privileged
+	[[ $mb_help == *"--env NAME=VALUE"* ]] && MB_HAS_ENV=1
+	export MB_PRIVILEGED MB_HAS_ENV MB_PRIVILEGED_OF=$MB_REAL
 fi
 # shellcheck disable=SC2034 # the test files use it
 PRIVILEGED=(${MB_PRIVILEGED:+"$MB_PRIVILEGED"})
