@@ -227,6 +227,10 @@
 #define OPEN_TREE_CLOEXEC O_CLOEXEC
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #define MOUNT_ATTR_RDONLY 0x00000001
+//@ 10+
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
+//@ end
 struct mount_attr {
 	unsigned long long attr_set, attr_clr, propagation, userns_fd;
 };
@@ -260,6 +264,7 @@ enum {
 #define CLOCK_SEC_MAX 4611686018LL
 //@ 10+
 #define MAX_ENV 32 /* --env, at most */
+#define DEFAULT_PIDS 2048 /* as root, without --pids: podman's default */
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 //@ end
 //@ end
@@ -353,6 +358,7 @@ static struct options {
 	int privileged;            /* --privileged: none of chapter 10's layers */
 	const char *env[MAX_ENV];  /* --env NAME=VALUE, as given */
 	int nenv;
+	unsigned long long tmp_size, dev_size, shm_size; /* bytes of each tmpfs */
 //@ end
 //@ end
 //@ end
@@ -417,7 +423,13 @@ static const struct flag_name clone_flags[] = {
 static const struct flag_name mount_flags[] = {
 	{ MS_RDONLY, "MS_RDONLY" },   { MS_NOSUID, "MS_NOSUID" }, { MS_NODEV, "MS_NODEV" },
 	{ MS_NOEXEC, "MS_NOEXEC" },   { MS_BIND, "MS_BIND" },
+//@ 03-09
 	{ MS_REC, "MS_REC" },         { MS_PRIVATE, "MS_PRIVATE" }, { 0, NULL },
+//@ end
+//@ 10+
+	{ MS_REC, "MS_REC" },         { MS_PRIVATE, "MS_PRIVATE" }, { MS_REMOUNT, "MS_REMOUNT" },
+	{ 0, NULL },
+//@ end
 //@ end
 };
 
@@ -1103,6 +1115,7 @@ static void make_read_only(const char *path, int recursive)
 
 //@ 10+
 static void harden_mounts(void); /* chapter 10's, below */
+static void limit_tmpfs_sizes(void);
 
 //@ end
 //@ end
@@ -1340,6 +1353,7 @@ static void setup_mounts(const struct child_args *args)
 //@ end
 	bind_folders();
 //@ 10+
+	limit_tmpfs_sizes();
 	/* Read-only last: until now we made mount points in the rootfs. */
 	harden_mounts();
 //@ end
@@ -1366,6 +1380,85 @@ static void setup_mounts(const struct child_args *args)
  * restrict_syscalls(). */
 #include "layers.h"
 
+/* mount_setattr(2): add ATTRS (NAMES spells them for -v) to the mount at
+ * PATH, and with RECURSIVE to the mounts below it. A flag may be added to
+ * any mount, one the kernel locked too: only taking one away is refused. */
+static void add_mount_flags(const char *path, int recursive, unsigned long long attrs,
+			    const char *names)
+{
+	struct mount_attr attr = { .attr_set = attrs };
+
+	if (syscall(SYS_mount_setattr, AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &attr,
+		    sizeof(attr)) == -1)
+		die("mount_setattr(%s, %s)", path, names);
+	narrate("child: mount_setattr(%s, %s, %s) = 0", path, recursive ? "AT_RECURSIVE" : "0", names);
+}
+
+/* The devices in /dev are bind mounts of the host's own inodes: chmod,
+ * chown or touch inside would change the host's /dev/null (chmod 000 and
+ * the host's programs that write to it fail). Each bind read-only: the
+ * inode cannot change, and the device is read and written as before.
+ * Before the masks, which bind /dev/null again: a bind keeps the flags of
+ * the mount it copies. */
+static void protect_host_devices(void)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	struct stat st;
+	DIR *dev = opendir(in_rootfs("/dev"));
+
+	if (!dev)
+		die("opendir(%s)", in_rootfs("/dev"));
+	while ((e = readdir(dev))) {
+		snprintf(path, sizeof(path), "./dev/%s", e->d_name);
+		if (lstat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+			make_read_only(path, 0);
+	}
+	closedir(dev);
+}
+
+/* A device node opens the device it names, wherever it lies: one that an
+ * image ships in the rootfs, or that a host user leaves in a --bind folder
+ * (mknod disk b 7 0: a loop device, the host's disk), would let the
+ * container read and write the host's devices. Only /dev's binds may be
+ * opened: nodev on the rootfs and on every --bind folder. And nosuid on
+ * the folders: a setuid program in one, the host's or planted there, does
+ * not raise the rights of a process inside. (Runtimes do so with volumes;
+ * the rootfs keeps its setuid programs, which no_new_privs disarms.) */
+static void no_devices_outside_dev(void)
+{
+	int i;
+
+	add_mount_flags(".", 0, MOUNT_ATTR_NODEV, "MOUNT_ATTR_NODEV");
+	for (i = 0; i < opt.nbinds; i++)
+		add_mount_flags(in_rootfs(opt.binds[i].container), 1,
+				MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV");
+}
+
+/* Each tmpfs holds at most half the host's memory unless told less, and
+ * /tmp, /dev and /dev/shm are the container's to fill: three halves of
+ * the RAM. Remount each with its size (MS_REMOUNT changes the size of a
+ * tmpfs, and sets the mount's flags: the same ones again). A size of 0:
+ * as mounted (--privileged, unless given). */
+static void limit_tmpfs_sizes(void)
+{
+	static const struct {
+		const char *path;
+		unsigned long flags;
+	} tmpfs[] = { { "./tmp", MS_NOSUID | MS_NODEV }, { "./dev", MS_NOSUID },
+		      { "./dev/shm", MS_NOSUID | MS_NODEV } };
+	unsigned long long sizes[] = { opt.tmp_size, opt.dev_size, opt.shm_size };
+	char data[32];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(tmpfs); i++) {
+		if (!sizes[i])
+			continue;
+		snprintf(data, sizeof(data), "size=%llu", sizes[i]);
+		mount_or_die(NULL, tmpfs[i].path, NULL, MS_REMOUNT | tmpfs[i].flags, data);
+	}
+}
+
 /* Hide what the host's /proc tells too much about, as Docker does: a file
  * gets /dev/null on top, a folder an empty read-only tmpfs. And make the
  * folders that write to the kernel read-only: /proc/sys holds the host's
@@ -1386,6 +1479,7 @@ static void harden_mounts(void)
 
 	if (opt.privileged)
 		return;
+	protect_host_devices();
 	/* LAB 10: mask each path of masked[] that this kernel has (a file: bind the
 	 * container's ./dev/null on it; a folder: an empty read-only tmpfs); bind each
 	 * of read_only[] on itself (MS_BIND | MS_REC), then make_read_only(path, 1);
@@ -1413,6 +1507,7 @@ static void harden_mounts(void)
 	 * (/proc, /tmp, /dev, the --bind folders) keep their own flags */
 	make_read_only(".", 0);
 	/* END LAB 10 */
+	no_devices_outside_dev();
 }
 
 /* The layers that belong to the process, in an order that works: the
@@ -2635,6 +2730,9 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 	      "                   caller's session and keyring (to show the escapes)\n"
 	      "  --env NAME=VALUE set a variable in the command's environment, which\n"
 	      "                   starts clean: PATH, HOME, HOSTNAME (repeatable)\n"
+	      "  --tmp-size SIZE, --dev-size SIZE, --shm-size SIZE\n"
+	      "                   the size of the tmpfs at /tmp, /dev and /dev/shm\n"
+	      "                   (default 64M, 64K and 64M; --privileged: half the RAM)\n"
 //@ end
 //@ end
 //@ end
@@ -2842,8 +2940,15 @@ static void parse_ip(const char *arg)
 }
 
 //@ 07+
+//@ 07-09
 /* --memory SIZE: bytes, or with a K, M or G suffix (powers of 1024). */
 static unsigned long long parse_size(const char *arg)
+//@ end
+//@ 10+
+/* --memory SIZE (and chapter 10's sizes of /tmp, /dev, /dev/shm): bytes,
+ * or with a K, M or G suffix (powers of 1024). */
+static unsigned long long parse_size(const char *option, const char *arg)
+//@ end
 {
 	unsigned long long n, unit = 1;
 	char *end;
@@ -2860,8 +2965,14 @@ static unsigned long long parse_size(const char *arg)
 		end++;
 	if (errno || end == arg || *end || !isdigit((unsigned char)arg[0]) || n == 0 ||
 	    n > (1ULL << 50) / unit)
+//@ 07-09
 		fail("--memory %s: expected a size above 0, in bytes or with K, M or G, e.g. 64M", arg);
 	if (n * unit < (1ULL << 20))
+//@ end
+//@ 10+
+		fail("%s %s: expected a size above 0, in bytes or with K, M or G, e.g. 64M", option, arg);
+	if (strcmp(option, "--memory") == 0 && n * unit < (1ULL << 20))
+//@ end
 		fail("--memory %s: too small to start a process, give at least 1M", arg);
 	return n * unit;
 }
@@ -2961,6 +3072,42 @@ static void add_env(const char *arg)
 	opt.env[opt.nenv++] = arg;
 }
 
+/* Has this host a pids controller? On v2 the root's cgroup.controllers
+ * names it; on v1 it is a hierarchy of its own. */
+static int host_has_pids_controller(void)
+{
+	char line[256] = "", words[260];
+	FILE *f = fopen(CGROUP_ROOT "/cgroup.controllers", "r");
+
+	if (!f) /* cgroup v1 */
+		return access(CGROUP_ROOT "/pids/cgroup.procs", F_OK) == 0;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(words, sizeof(words), " %s ", line);
+	return strstr(words, " pids ") != NULL;
+}
+
+/* Limits a container gets without asking, as runtimes give them: a fork
+ * bomb or a full /tmp must not take the host down. The pids limit needs a
+ * cgroup, which minibox makes as root (an ordinary user's only with a
+ * limit asked for, chapter 07), and a pids controller. --privileged: none,
+ * as in chapter 09. */
+static void default_limits(void)
+{
+	if (opt.privileged)
+		return;
+	if (!opt.pids && geteuid() == 0 && host_has_pids_controller())
+		opt.pids = DEFAULT_PIDS;
+	if (!opt.tmp_size)
+		opt.tmp_size = 64ULL << 20;
+	if (!opt.dev_size)
+		opt.dev_size = 64ULL << 10; /* empty files and links: nothing to hold */
+	if (!opt.shm_size)
+		opt.shm_size = 64ULL << 20; /* docker run's --shm-size */
+}
+
 /* The whole environment must fit in a record: ENV_MAX bytes. */
 static void check_environment(void)
 {
@@ -3008,6 +3155,9 @@ static void parse_options(int argc, char **argv)
 //@ 10+
 		{ "privileged", no_argument, NULL, 'X' },
 		{ "env", required_argument, NULL, 'e' },
+		{ "tmp-size", required_argument, NULL, 'm' },
+		{ "dev-size", required_argument, NULL, 'd' },
+		{ "shm-size", required_argument, NULL, 's' },
 //@ end
 //@ end
 //@ end
@@ -3042,7 +3192,12 @@ static void parse_options(int argc, char **argv)
 //@ 05+
 		case 'P': parse_ip(optarg); break;
 //@ 07+
+//@ 07-09
 		case 'M': opt.memory = parse_size(optarg); break;
+//@ end
+//@ 10+
+		case 'M': opt.memory = parse_size("--memory", optarg); break;
+//@ end
 		case 'N': opt.pids = parse_count(optarg); break;
 		case 'C': opt.cpus = parse_cpus(optarg); break;
 //@ 08+
@@ -3052,6 +3207,9 @@ static void parse_options(int argc, char **argv)
 //@ 10+
 		case 'X': opt.privileged = 1; break;
 		case 'e': add_env(optarg); break;
+		case 'm': opt.tmp_size = parse_size("--tmp-size", optarg); break;
+		case 'd': opt.dev_size = parse_size("--dev-size", optarg); break;
+		case 's': opt.shm_size = parse_size("--shm-size", optarg); break;
 //@ end
 //@ end
 //@ end
@@ -3091,6 +3249,7 @@ static void parse_options(int argc, char **argv)
 			  opt.ip);
 //@ 10+
 	check_environment();
+	default_limits();
 //@ end
 //@ end
 //@ end

@@ -143,7 +143,7 @@ ROOTFS_ONLY='test -f /etc/minibox-release || { echo "not in the minibox rootfs: 
 # variable of the caller's reaches it only through --env (MB_HAS_ENV=1).
 # Asked once per binary (helpers.bash is read again for each test).
 if [ "${MB_PRIVILEGED_OF:-}" != "$MB_REAL" ]; then
-	MB_PRIVILEGED= MB_HAS_ENV=
+	MB_PRIVILEGED='' MB_HAS_ENV=''
 	mb_help=$("$MB_REAL" --help 2>/dev/null)
 	[[ $mb_help == *--privileged* ]] && MB_PRIVILEGED=--privileged
 	[[ $mb_help == *"--env NAME=VALUE"* ]] && MB_HAS_ENV=1
