@@ -194,6 +194,32 @@ static FILE *open_record(void)
 	return fdopen(fd, "r");
 }
 
+//@ 10+
+/* The command's environment as minibox gave the container's, from the
+ * record: written at the start, it says what the container was given, not
+ * what its memory says now (docker exec reads the saved config too).
+ * read_record() kept only NAME=VALUE strings, at most ENV_MAX bytes. */
+static char **recorded_environment(const struct record_data *r)
+{
+	static char copy[ENV_MAX];
+	size_t i, n = 0;
+	char **env;
+
+	if (r->env_len == 0)
+		return NULL; /* none recorded: /proc/PID/environ it is */
+	for (i = 0; i < r->env_len; i += strlen(r->env + i) + 1)
+		n++;
+	env = calloc(n + 1, sizeof(char *));
+	if (!env)
+		die("calloc");
+	memcpy(copy, r->env, r->env_len);
+	for (i = 0, n = 0; i < r->env_len; i += strlen(copy + i) + 1)
+		env[n++] = copy + i;
+	narrate("the record's environment: %zu variables", n);
+	return env;
+}
+
+//@ end
 /* A name: what minibox wrote down in lines "KEY VALUE". */
 static void target_from_record(struct target *t)
 {
@@ -212,6 +238,7 @@ static void target_from_record(struct target *t)
 	snprintf(t->rootfs, sizeof(t->rootfs), "%s", r.rootfs);
 //@ 10+
 	t->privileged = r.privileged;
+	t->env = recorded_environment(&r);
 //@ end
 	memcpy(t->cgroups, r.cgroups, sizeof(t->cgroups));
 	t->ncgroups = r.ncgroups;
@@ -403,7 +430,13 @@ static void find_target(struct target *t)
 	if (by_pid)
 		target_from_pid(t);
 	check_owner(t);
+//@ 08-09
 	read_environment(t);
+//@ end
+//@ 10+
+	if (!t->env) /* a host PID: no record */
+		read_environment(t);
+//@ end
 	narrate("%s: pid %d, uid %u%s%s, %d cgroup director%s", opt.target, t->pid, t->uid,
 		t->rootfs[0] ? ", rootfs " : "", t->rootfs, t->ncgroups, t->ncgroups == 1 ? "y" : "ies");
 }

@@ -224,7 +224,14 @@ static void take_root_ids(void)
  * format_record(), minibox-exec reads it with read_record(): the format is
  * written down once, here, writer beside reader. */
 #define MAX_CGROUPS 8
+//@ 08-09
 #define RECORD_MAX ((MAX_CGROUPS + 6) * (PATH_MAX + 16))
+//@ end
+//@ 10+
+#define ENV_MAX 16384 /* bytes of the command's environment, NUL after each variable */
+/* a line "env NAME=VALUE" takes at most 3 times the bytes of "N=\0" */
+#define RECORD_MAX ((MAX_CGROUPS + 6) * (PATH_MAX + 16) + 3 * ENV_MAX)
+//@ end
 struct record_data {
 	pid_t pid;                 /* its PID 1, as the host numbers it */
 	unsigned long long start;  /* when that process started: PIDs are reused */
@@ -235,6 +242,10 @@ struct record_data {
 //@ end
 	char cgroups[MAX_CGROUPS][PATH_MAX]; /* its cgroup directories */
 	int ncgroups;
+//@ 10+
+	char env[ENV_MAX];         /* the command's environment: NAME=VALUE, NUL, ... */
+	size_t env_len;
+//@ end
 };
 
 /* Where the records live: /run/minibox for root. An ordinary user may not
@@ -301,6 +312,10 @@ static int __attribute__((unused)) format_record(char *text, size_t size, const 
 	for (i = 0; i < r->ncgroups; i++)
 		len += snprintf(text + len, size - len, "cgroup %s\n", r->cgroups[i]);
 	/* END LAB 08 */
+//@ 10+
+	for (i = 0; i < (int)r->env_len; i += strlen(r->env + i) + 1)
+		len += snprintf(text + len, size - len, "env %s\n", r->env + i);
+//@ end
 	return len;
 }
 
@@ -330,6 +345,11 @@ static void __attribute__((unused)) read_record(FILE *f, struct record_data *r)
 //@ end
 		else if (strcmp(line, "cgroup") == 0 && r->ncgroups < MAX_CGROUPS)
 			snprintf(r->cgroups[r->ncgroups++], PATH_MAX, "%s", value);
+//@ 10+
+		else if (strcmp(line, "env") == 0 && value[0] != '=' && strchr(value, '=') &&
+			 r->env_len + strlen(value) + 1 <= sizeof(r->env))
+			r->env_len += sprintf(r->env + r->env_len, "%s", value) + 1;
+//@ end
 	}
 }
 //@ end

@@ -132,17 +132,21 @@ assert_same_namespaces() {
 }
 
 @test "the command runs as the container's root, with the container's environment" {
-	CONTAINER_VAR=from-minibox start_named
+	# from chapter 10 on, the caller's variables reach the container through --env only
+	local pass=()
+	[ -z "${MB_HAS_ENV:-}" ] || pass=(--env CONTAINER_VAR=from-minibox)
+	CONTAINER_VAR=from-minibox start_named "${pass[@]}"
 	run -0 "$MINIBOX_EXEC" "$NAME" sh -c 'id -u; id -g; echo "${CONTAINER_VAR:-unset}"; echo "$PATH"'
 	assert_output $'0\n0\nfrom-minibox\n/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 }
 
 # /proc/PID/environ is the container's memory: hostile input to a program
 # that runs as the host's root. Zeroed, it is a run of empty strings.
+# Joined by PID: from chapter 10 on, a name's record holds the environment.
 @test "a container that zeroes its environment block gets nothing past minibox-exec: the command's environment is the usual PATH alone" {
 	start_container --name "$NAME" --bind "${MB_TREE:-$REPO}/tests/probes:/opt:ro" /opt/escprobe hostile-env
 	# counted on the host: bats' $output drops the empty lines at the end
-	run -0 bash -c '"$1" "$2" env | od -An -c | tr -s " \n" " "' - "$MINIBOX_EXEC" "$NAME"
+	run -0 bash -c '"$1" "$2" env | od -An -c | tr -s " \n" " "' - "$MINIBOX_EXEC" "$CT_PID"
 	assert_output "$(echo "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" | od -An -c | tr -s " \n" " ")"
 }
 

@@ -444,6 +444,143 @@ SEALED=$'/proc/PID/exe opened: /memfd:minibox-exec (deleted)\n/memfd:minibox-exe
 	assert_output $'ready\nx: '"$SEALED"
 }
 
+# The environment the command starts with: the usual PATH, root's HOME,
+# the hostname, and TERM where stdin is a terminal (</dev/null: none).
+USUAL_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+
+@test "escape 8, the caller's environment: the command gets PATH, HOME and HOSTNAME, nothing of the caller's, with --privileged and --init too" {
+	local canary=MB_CANARY_TOKEN=mbtest-$MB_TAG
+	run -0 env "$canary" "$MINIBOX" --hostname envbox env </dev/null
+	assert_output $'PATH='"$USUAL_PATH"$'\nHOME=/root\nHOSTNAME=envbox'
+	run -0 env "$canary" "$MINIBOX" --privileged --init env </dev/null
+	assert_output $'PATH='"$USUAL_PATH"$'\nHOME=/root\nHOSTNAME=minibox'
+}
+
+@test "escape 8: --env sets a variable, replaces a default, and the last of one name wins; a terminal on stdin adds TERM=xterm" {
+	run -0 "$MINIBOX" --env A=1 --env HOME=/tmp --env "B=two words" --env A=2 env </dev/null
+	assert_output $'PATH='"$USUAL_PATH"$'\nHOME=/tmp\nHOSTNAME=minibox\nA=2\nB=two words'
+	run -0 "$PROBE" pty "$MINIBOX" env
+	assert_output $'PATH='"$USUAL_PATH"$'\nHOME=/root\nHOSTNAME=minibox\nTERM=xterm\nthe terminal\'s input: (nothing)'
+}
+
+@test "escape 8: minibox-exec's command gets the environment minibox recorded, --env included, though the container zeroed its own; by PID, the usual PATH alone" {
+	start_container --name "$NAME" --env MB_VAR=given "${OPT[@]}" /opt/escprobe hostile-env
+	run -0 env MB_CANARY_TOKEN=mbtest "$MINIBOX_EXEC" "$NAME" env
+	assert_output $'PATH='"$USUAL_PATH"$'\nHOME=/root\nHOSTNAME=minibox\nMB_VAR=given'
+	run -0 bash -c '"$1" "$2" env | od -An -c | tr -s " \n" " "' - "$MINIBOX_EXEC" "$CT_PID"
+	assert_output "$(echo "PATH=$USUAL_PATH" | od -An -c | tr -s " \n" " ")"
+}
+
+@test "escape 8: bad --env values give 125 and one line each" {
+	local bad
+	for bad in =x 1A=b A-B=c NOEQUALS; do
+		run -125 --separate-stderr "$MINIBOX" --env "$bad" true
+		assert_error_line "minibox: --env $bad: expected NAME=VALUE, a NAME of letters, digits and \"_\", not a digit first"
+	done
+	run -125 --separate-stderr "$MINIBOX" --env $'A=line\nbreak' true
+	assert_error_line "minibox: --env A: a newline in the value; a record holds one variable a line"
+	run -125 --separate-stderr "$MINIBOX" --env "A=$(printf '%04096d' 0)" true
+	assert_error_line "minibox: --env A: 4098 bytes, the limit is 4095"
+	local many=()
+	for bad in $(seq 33); do many+=(--env "V$bad=x"); done
+	run -125 --separate-stderr "$MINIBOX" "${many[@]}" true
+	assert_error_line "minibox: --env V33=x: at most 32 of them"
+	many=()
+	for bad in $(seq 5); do many+=(--env "V$bad=$(printf '%04000d' 0)"); done
+	run -125 --separate-stderr "$MINIBOX" "${many[@]}" true
+	assert_stderr_regex '^minibox: --env: [0-9]+ bytes in all, the limit is 16384$'
+}
+
+# The options of the mount at $1 that are among $2 (a regex), one a line,
+# from inside: for a command of the container.
+mount_opts() { echo "awk '\$2 == \"$1\" { o = \$4 } END { print o }' /proc/self/mounts | tr , '\\n' | grep -xE '$2'"; }
+
+# bats test_tags=once
+@test "escape 9, a setuid program in a --bind folder: with --privileged a user inside runs it as root; without, the folder is nosuid,nodev" {
+	local dir
+	dir=$(user_dir)
+	! on_nosuid_mount "$dir" || skip "$dir is on a nosuid mount: no setuid program runs from there anyway"
+	cp "$PROBE" "$dir/suid"
+	chmod 4755 "$dir/suid"
+	# uid and gid 65534 mapped too, so that root inside can become nobody
+	local as_nobody='su -s /bin/sh nobody -c "/mnt/suid euid"'
+	local maps=(--uid-map 0:0:1 --uid-map 65534:65534:1 --gid-map 0:0:1 --gid-map 65534:65534:1)
+	run -0 "$MB_REAL" --privileged "${maps[@]}" --bind "$dir:/mnt:ro" sh -c "$as_nobody"
+	assert_output "euid 0"
+	run -0 "$MB_REAL" "${maps[@]}" --bind "$dir:/mnt:ro" sh -c "$as_nobody; $(mount_opts /mnt 'nosuid|nodev')"
+	assert_output $'euid 65534\nnosuid\nnodev'
+	run -0 "$MB_REAL" --privileged --bind "$dir:/mnt" sh -c "$(mount_opts /mnt 'nosuid|nodev') || echo none"
+	assert_output none
+}
+
+@test "escape 10, no limits: by default /tmp and /dev/shm hold 64 MiB, /dev 64 KiB; each size can be given; --privileged mounts them as chapter 09 did" {
+	local sizes='for m in /tmp /dev /dev/shm; do echo "$m $(awk -v m=$m '\''$2 == m { print $4 }'\'' /proc/self/mounts | tr , "\n" | grep "^size=")"; done'
+	run -0 "$MINIBOX" sh -c "$sizes"
+	assert_output $'/tmp size=65536k\n/dev size=64k\n/dev/shm size=65536k'
+	run -0 "$MINIBOX" --tmp-size 1M --dev-size 128K --shm-size 2m sh -c "$sizes"
+	assert_output $'/tmp size=1024k\n/dev size=128k\n/dev/shm size=2048k'
+	# a tmpfs without size= holds half the RAM: the kernel's default
+	run -0 "$MINIBOX" --privileged sh -c "$sizes"
+	refute_output --partial 'size=65536k'
+	refute_output --partial 'size=64k'
+	run -0 "$MINIBOX" sh -c "$ROOTFS_ONLY"'head -c 200000 /dev/zero >/dev/filler 2>/dev/null; echo "head: $?"
+		[ "$(wc -c </dev/filler)" -le 65536 ] && echo "/dev/filler: 64 KiB at most"; rm -f /dev/filler'
+	assert_output $'head: 1\n/dev/filler: 64 KiB at most'
+}
+
+# bats test_tags=once
+@test "escape 10: as root the container gets pids.max 2048 without --pids, --pids N as given; --privileged no limit; -v shows each limit" {
+	local dir=/sys/fs/cgroup
+	[ -d "$dir/pids" ] && dir=$dir/pids # cgroup v1
+	run -0 "$MB_REAL" cat "$dir/pids.max"
+	assert_output 2048
+	run -0 "$MB_REAL" --pids 100 cat "$dir/pids.max"
+	assert_output 100
+	run -0 "$MB_REAL" --privileged cat "$dir/pids.max"
+	assert_output max
+	run -0 --separate-stderr "$MB_REAL" -v true
+	assert_stderr_regex '^minibox: write\(/sys/fs/cgroup/.*minibox-[0-9a-f]{12}/pids.max, "2048"\)$'
+	assert_stderr_regex '^minibox: child: mount\(NULL, \./tmp, NULL, MS_NOSUID\|MS_NODEV\|MS_REMOUNT, size=67108864\) = 0$'
+	assert_stderr_regex '^minibox: child: mount\(NULL, \./dev, NULL, MS_NOSUID\|MS_REMOUNT, size=65536\) = 0$'
+	assert_stderr_regex '^minibox: child: mount\(NULL, \./dev/shm, NULL, MS_NOSUID\|MS_NODEV\|MS_REMOUNT, size=67108864\) = 0$'
+}
+
+@test "escape 10: bad sizes give 125 and one line each" {
+	local opt
+	for opt in --tmp-size --dev-size --shm-size; do
+		run -125 --separate-stderr "$MINIBOX" "$opt" 0 true
+		assert_error_line "minibox: $opt 0: expected a size above 0, in bytes or with K, M or G, e.g. 64M"
+		run -125 --separate-stderr "$MINIBOX" "$opt" 5X true
+		assert_error_line "minibox: $opt 5X: expected a size above 0, in bytes or with K, M or G, e.g. 64M"
+	done
+}
+
+@test "escape 11, the host's device inodes: chmod, chown and touch of /dev/full and of a masked /proc file are refused inside; the devices still read and write" {
+	# the mode and owner they have already: were the change let through, only the ctime would move
+	run -0 "$MINIBOX" sh -c 'chmod "$(stat -c %a /dev/full)" /dev/full 2>&1
+		chown "$(stat -c %u:%g /dev/full)" /dev/full 2>&1
+		touch -c -r /dev/full /dev/full 2>&1
+		touch -c -r /proc/keys /proc/keys 2>&1
+		echo written >/dev/null && head -c 3 /dev/zero | wc -c'
+	assert_output $'chmod: /dev/full: Read-only file system\nchown: /dev/full: Read-only file system\ntouch: /dev/full: Read-only file system\ntouch: /proc/keys: Read-only file system\n3'
+}
+
+# bats test_tags=once
+@test "escape 12, device nodes in the rootfs or a :ro --bind folder: with --privileged they open for writing; without, the rootfs and the folders are nodev" {
+	local dir
+	dir=$(user_dir)
+	cp -a "$REPO/rootfs" "$dir/rootfs"
+	mkdir "$dir/folder"
+	# /dev/null's numbers (1, 3): a harmless device, and the probe only opens it
+	mknod "$dir/rootfs/mbtest-null" c 1 3
+	mknod "$dir/folder/mbtest-null" c 1 3
+	local run=(--rootfs "$dir/rootfs" --bind "$dir/folder:/mnt:ro" "${OPT[@]}" /opt/escprobe openw /mbtest-null /mnt/mbtest-null)
+	run -0 "$MB_REAL" --privileged "${run[@]}"
+	assert_output $'/mbtest-null: writable\n/mnt/mbtest-null: writable'
+	run -0 "$MB_REAL" "${run[@]}"
+	assert_output $'/mbtest-null: Permission denied\n/mnt/mbtest-null: Permission denied'
+}
+
 # bats test_tags=once
 @test "a rootfs on a nosuid,nodev mount is made read-only too: the flags the kernel locked stay" {
 	local dir

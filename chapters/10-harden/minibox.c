@@ -60,6 +60,8 @@
 #define OPEN_TREE_CLOEXEC O_CLOEXEC
 #define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
 #define MOUNT_ATTR_RDONLY 0x00000001
+#define MOUNT_ATTR_NOSUID 0x00000002
+#define MOUNT_ATTR_NODEV 0x00000004
 struct mount_attr {
 	unsigned long long attr_set, attr_clr, propagation, userns_fd;
 };
@@ -84,6 +86,9 @@ enum {
 #define NAME_LEN_MAX 64
 /* The kernel keeps a shifted clock below KTIME_SEC_MAX / 2 seconds (146 years). */
 #define CLOCK_SEC_MAX 4611686018LL
+#define MAX_ENV 32 /* --env, at most */
+#define DEFAULT_PIDS 2048 /* as root, without --pids: podman's default */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 /* The v1 hierarchies minibox uses: one per controller (cpuacct counts the
  * CPU time that cpu limits). On v2 there is a single tree. */
@@ -145,6 +150,9 @@ static struct options {
 	int time_ns;               /* --uptime-offset given: a time namespace */
 	long long uptime_offset;   /* its SECONDS */
 	int privileged;            /* --privileged: none of chapter 10's layers */
+	const char *env[MAX_ENV];  /* --env NAME=VALUE, as given */
+	int nenv;
+	unsigned long long tmp_size, dev_size, shm_size; /* bytes of each tmpfs */
 	char **command;
 } opt = { .hostname = "minibox", .rootfs = DEFAULT_ROOTFS };
 
@@ -178,7 +186,8 @@ static const struct flag_name clone_flags[] = {
 static const struct flag_name mount_flags[] = {
 	{ MS_RDONLY, "MS_RDONLY" },   { MS_NOSUID, "MS_NOSUID" }, { MS_NODEV, "MS_NODEV" },
 	{ MS_NOEXEC, "MS_NOEXEC" },   { MS_BIND, "MS_BIND" },
-	{ MS_REC, "MS_REC" },         { MS_PRIVATE, "MS_PRIVATE" }, { 0, NULL },
+	{ MS_REC, "MS_REC" },         { MS_PRIVATE, "MS_PRIVATE" }, { MS_REMOUNT, "MS_REMOUNT" },
+	{ 0, NULL },
 };
 
 /* Spell out FLAGS for -v, e.g. "CLONE_NEWUTS|CLONE_NEWPID". */
@@ -651,6 +660,7 @@ static void make_read_only(const char *path, int recursive)
 }
 
 static void harden_mounts(void); /* chapter 10's, below */
+static void limit_tmpfs_sizes(void);
 
 /* /sys: sysfs, read-only, so the container may look but not touch. */
 static void mount_sys(void)
@@ -870,12 +880,10 @@ static void setup_mounts(const struct child_args *args)
 	populate_dev();
 	mount_mqueue();
 	bind_folders();
+	limit_tmpfs_sizes();
 	/* Read-only last: until now we made mount points in the rootfs. */
 	harden_mounts();
 	enter_new_root();
-	/* The host's PATH names the host's directories: use the usual one. */
-	if (setenv("PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", 1) == -1)
-		die("setenv(PATH)");
 }
 
 /* ------------------------------------------------------------ hardening */
@@ -891,6 +899,85 @@ static void setup_mounts(const struct child_args *args)
  * the refused system calls, new_session(), drop_capabilities(),
  * restrict_syscalls(). */
 #include "layers.h"
+
+/* mount_setattr(2): add ATTRS (NAMES spells them for -v) to the mount at
+ * PATH, and with RECURSIVE to the mounts below it. A flag may be added to
+ * any mount, one the kernel locked too: only taking one away is refused. */
+static void add_mount_flags(const char *path, int recursive, unsigned long long attrs,
+			    const char *names)
+{
+	struct mount_attr attr = { .attr_set = attrs };
+
+	if (syscall(SYS_mount_setattr, AT_FDCWD, path, recursive ? AT_RECURSIVE : 0, &attr,
+		    sizeof(attr)) == -1)
+		die("mount_setattr(%s, %s)", path, names);
+	narrate("child: mount_setattr(%s, %s, %s) = 0", path, recursive ? "AT_RECURSIVE" : "0", names);
+}
+
+/* The devices in /dev are bind mounts of the host's own inodes: chmod,
+ * chown or touch inside would change the host's /dev/null (chmod 000 and
+ * the host's programs that write to it fail). Each bind read-only: the
+ * inode cannot change, and the device is read and written as before.
+ * Before the masks, which bind /dev/null again: a bind keeps the flags of
+ * the mount it copies. */
+static void protect_host_devices(void)
+{
+	char path[PATH_MAX];
+	struct dirent *e;
+	struct stat st;
+	DIR *dev = opendir(in_rootfs("/dev"));
+
+	if (!dev)
+		die("opendir(%s)", in_rootfs("/dev"));
+	while ((e = readdir(dev))) {
+		snprintf(path, sizeof(path), "./dev/%s", e->d_name);
+		if (lstat(path, &st) == 0 && (S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode)))
+			make_read_only(path, 0);
+	}
+	closedir(dev);
+}
+
+/* A device node opens the device it names, wherever it lies: one that an
+ * image ships in the rootfs, or that a host user leaves in a --bind folder
+ * (mknod disk b 7 0: a loop device, the host's disk), would let the
+ * container read and write the host's devices. Only /dev's binds may be
+ * opened: nodev on the rootfs and on every --bind folder. And nosuid on
+ * the folders: a setuid program in one, the host's or planted there, does
+ * not raise the rights of a process inside. (Runtimes do so with volumes;
+ * the rootfs keeps its setuid programs, which no_new_privs disarms.) */
+static void no_devices_outside_dev(void)
+{
+	int i;
+
+	add_mount_flags(".", 0, MOUNT_ATTR_NODEV, "MOUNT_ATTR_NODEV");
+	for (i = 0; i < opt.nbinds; i++)
+		add_mount_flags(in_rootfs(opt.binds[i].container), 1,
+				MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV, "MOUNT_ATTR_NOSUID|MOUNT_ATTR_NODEV");
+}
+
+/* Each tmpfs holds at most half the host's memory unless told less, and
+ * /tmp, /dev and /dev/shm are the container's to fill: three halves of
+ * the RAM. Remount each with its size (MS_REMOUNT changes the size of a
+ * tmpfs, and sets the mount's flags: the same ones again). A size of 0:
+ * as mounted (--privileged, unless given). */
+static void limit_tmpfs_sizes(void)
+{
+	static const struct {
+		const char *path;
+		unsigned long flags;
+	} tmpfs[] = { { "./tmp", MS_NOSUID | MS_NODEV }, { "./dev", MS_NOSUID },
+		      { "./dev/shm", MS_NOSUID | MS_NODEV } };
+	unsigned long long sizes[] = { opt.tmp_size, opt.dev_size, opt.shm_size };
+	char data[32];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(tmpfs); i++) {
+		if (!sizes[i])
+			continue;
+		snprintf(data, sizeof(data), "size=%llu", sizes[i]);
+		mount_or_die(NULL, tmpfs[i].path, NULL, MS_REMOUNT | tmpfs[i].flags, data);
+	}
+}
 
 /* Hide what the host's /proc tells too much about, as Docker does: a file
  * gets /dev/null on top, a folder an empty read-only tmpfs. And make the
@@ -912,6 +999,7 @@ static void harden_mounts(void)
 
 	if (opt.privileged)
 		return;
+	protect_host_devices();
 	/* LAB 10: mask each path of masked[] that this kernel has (a file: bind the
 	 * container's ./dev/null on it; a folder: an empty read-only tmpfs); bind each
 	 * of read_only[] on itself (MS_BIND | MS_REC), then make_read_only(path, 1);
@@ -939,6 +1027,7 @@ static void harden_mounts(void)
 	 * (/proc, /tmp, /dev, the --bind folders) keep their own flags */
 	make_read_only(".", 0);
 	/* END LAB 10 */
+	no_devices_outside_dev();
 }
 
 /* The layers that belong to the process, in an order that works: the
@@ -954,6 +1043,69 @@ static void harden(void)
 	new_session();
 	drop_capabilities();
 	restrict_syscalls();
+}
+
+/* Put NAME=VALUE into ENV, N variables so far: in the place of NAME's
+ * variable if there is one. Returns how many there are now. */
+static int set_variable(const char **env, int n, const char *var)
+{
+	size_t len = strcspn(var, "=") + 1; /* "NAME=" */
+	int i;
+
+	for (i = 0; i < n && strncmp(env[i], var, len) != 0; i++)
+		;
+	env[i] = var;
+	return i == n ? n + 1 : n;
+}
+
+/* The command's environment, into ENV (NULL at the end); how many. The
+ * caller's environment holds what the container has no business seeing
+ * (tokens, an SSH agent's socket, cloud credentials), so the command
+ * starts from what docker run gives: PATH, HOME, HOSTNAME, and TERM where
+ * there is a terminal (docker run -t); then each --env, which may replace
+ * one of those. The record (--name) holds the same, for minibox-exec. */
+static int container_environment(const char *env[MAX_ENV + 5])
+{
+	static char hostname[sizeof("HOSTNAME=") + HOST_NAME_MAX];
+	int n = 0, i;
+
+	env[n++] = "PATH=" DEFAULT_PATH; /* the host's names the host's folders */
+	env[n++] = "HOME=/root";         /* the container's root's, as its passwd says */
+	snprintf(hostname, sizeof(hostname), "HOSTNAME=%s", opt.hostname);
+	env[n++] = hostname;
+	if (isatty(STDIN_FILENO))
+		env[n++] = "TERM=xterm";
+	for (i = 0; i < opt.nenv; i++)
+		n = set_variable(env, n, opt.env[i]);
+	env[n] = NULL;
+	return n;
+}
+
+/* The command, and --init, run with that environment and no other:
+ * execvp() hands environ on. */
+static void set_environment(void)
+{
+	static const char *env[MAX_ENV + 5];
+	char names[256] = "";
+	int i, n = container_environment(env);
+
+	for (i = 0; i < n; i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names), " %.*s",
+			 (int)strcspn(env[i], "="), env[i]);
+	environ = (char **)env;
+	narrate("child: the command's environment:%s; none of the caller's", names);
+}
+
+/* --name: the record holds the same environment, so that minibox-exec
+ * gives its command what minibox gave the container's, not what the
+ * container's memory says now (docker exec reads the container's config). */
+static void append_environment(struct record_data *data)
+{
+	const char *env[MAX_ENV + 5];
+	int i, n = container_environment(env);
+
+	for (i = 0; i < n; i++)
+		data->env_len += sprintf(data->env + data->env_len, "%s", env[i]) + 1;
 }
 
 /* Replace this process with the command. Only returns on failure. */
@@ -1054,6 +1206,8 @@ static void __attribute__((noreturn)) child_main(struct child_args *args)
 	/* The mounts last: after pivot_root() the host's paths (its devices,
 	 * the --bind folders) are out of reach. */
 	setup_mounts(args);
+	/* The command's environment: a clean one, nothing of the caller's. */
+	set_environment();
 	/* Last, after every step that needed root's full power, and before
 	 * the command (or --init) runs a single instruction of its own. */
 	harden();
@@ -1903,6 +2057,7 @@ static void write_record(const struct record *r, pid_t pid, const struct cgroup 
 		fail("/proc/%d/stat: no start time for the container's PID 1", pid);
 	snprintf(data.rootfs, sizeof(data.rootfs), "%s", opt.rootfs);
 	data.privileged = opt.privileged;
+	append_environment(&data);
 	for (i = 0; i < cg->ndirs; i++) {
 		if (cg->fds[i] >= 0) /* one line per directory, not per controller */
 			snprintf(data.cgroups[data.ncgroups++], PATH_MAX, "%s", cg->dirs[i]);
@@ -2010,6 +2165,11 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 	      "  --privileged     none of chapter 10's layers: all capabilities, no\n"
 	      "                   seccomp filter, a writable rootfs and /proc, the\n"
 	      "                   caller's session and keyring (to show the escapes)\n"
+	      "  --env NAME=VALUE set a variable in the command's environment, which\n"
+	      "                   starts clean: PATH, HOME, HOSTNAME (repeatable)\n"
+	      "  --tmp-size SIZE, --dev-size SIZE, --shm-size SIZE\n"
+	      "                   the size of the tmpfs at /tmp, /dev and /dev/shm\n"
+	      "                   (default 64M, 64K and 64M; --privileged: half the RAM)\n"
 	      "  -v, --verbose  narrate each kernel call on stderr\n"
 	      "  --timings      the same, each line stamped in milliseconds\n"
 	      "  -h, --help     show this help\n"
@@ -2204,8 +2364,9 @@ static void parse_ip(const char *arg)
 	opt.prefix = prefix;
 }
 
-/* --memory SIZE: bytes, or with a K, M or G suffix (powers of 1024). */
-static unsigned long long parse_size(const char *arg)
+/* --memory SIZE (and chapter 10's sizes of /tmp, /dev, /dev/shm): bytes,
+ * or with a K, M or G suffix (powers of 1024). */
+static unsigned long long parse_size(const char *option, const char *arg)
 {
 	unsigned long long n, unit = 1;
 	char *end;
@@ -2222,8 +2383,8 @@ static unsigned long long parse_size(const char *arg)
 		end++;
 	if (errno || end == arg || *end || !isdigit((unsigned char)arg[0]) || n == 0 ||
 	    n > (1ULL << 50) / unit)
-		fail("--memory %s: expected a size above 0, in bytes or with K, M or G, e.g. 64M", arg);
-	if (n * unit < (1ULL << 20))
+		fail("%s %s: expected a size above 0, in bytes or with K, M or G, e.g. 64M", option, arg);
+	if (strcmp(option, "--memory") == 0 && n * unit < (1ULL << 20))
 		fail("--memory %s: too small to start a process, give at least 1M", arg);
 	return n * unit;
 }
@@ -2299,6 +2460,76 @@ static long long parse_offset(const char *arg)
 	return n;
 }
 
+/* --env NAME=VALUE: NAME as a shell takes it (a letter or "_" first, then
+ * letters, digits and "_"), so that the command can read it. No newline,
+ * and a line's length at most: a record (--name) holds one variable a line. */
+static void add_env(const char *arg)
+{
+	size_t name = strcspn(arg, "=");
+
+	if (opt.nenv == MAX_ENV)
+		fail("--env %s: at most %d of them", arg, MAX_ENV);
+	if (name == 0 || !arg[name] || isdigit((unsigned char)arg[0]) ||
+	    strspn(arg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_") != name)
+		fail("--env %s: expected NAME=VALUE, a NAME of letters, digits and \"_\","
+		     " not a digit first", arg);
+	if (strchr(arg, '\n'))
+		fail("--env %.*s: a newline in the value; a record holds one variable a line",
+		     (int)name, arg);
+	if (strlen(arg) >= PATH_MAX)
+		fail("--env %.*s: %zu bytes, the limit is %d", (int)name, arg, strlen(arg), PATH_MAX - 1);
+	opt.env[opt.nenv++] = arg;
+}
+
+/* Has this host a pids controller? On v2 the root's cgroup.controllers
+ * names it; on v1 it is a hierarchy of its own. */
+static int host_has_pids_controller(void)
+{
+	char line[256] = "", words[260];
+	FILE *f = fopen(CGROUP_ROOT "/cgroup.controllers", "r");
+
+	if (!f) /* cgroup v1 */
+		return access(CGROUP_ROOT "/pids/cgroup.procs", F_OK) == 0;
+	if (!fgets(line, sizeof(line), f))
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(words, sizeof(words), " %s ", line);
+	return strstr(words, " pids ") != NULL;
+}
+
+/* Limits a container gets without asking, as runtimes give them: a fork
+ * bomb or a full /tmp must not take the host down. The pids limit needs a
+ * cgroup, which minibox makes as root (an ordinary user's only with a
+ * limit asked for, chapter 07), and a pids controller. --privileged: none,
+ * as in chapter 09. */
+static void default_limits(void)
+{
+	if (opt.privileged)
+		return;
+	if (!opt.pids && geteuid() == 0 && host_has_pids_controller())
+		opt.pids = DEFAULT_PIDS;
+	if (!opt.tmp_size)
+		opt.tmp_size = 64ULL << 20;
+	if (!opt.dev_size)
+		opt.dev_size = 64ULL << 10; /* empty files and links: nothing to hold */
+	if (!opt.shm_size)
+		opt.shm_size = 64ULL << 20; /* docker run's --shm-size */
+}
+
+/* The whole environment must fit in a record: ENV_MAX bytes. */
+static void check_environment(void)
+{
+	const char *env[MAX_ENV + 5];
+	size_t total = 0;
+	int i, n = container_environment(env);
+
+	for (i = 0; i < n; i++)
+		total += strlen(env[i]) + 1;
+	if (total > ENV_MAX)
+		fail("--env: %zu bytes in all, the limit is %d", total, ENV_MAX);
+}
+
 static void parse_options(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -2315,6 +2546,10 @@ static void parse_options(int argc, char **argv)
 		{ "name", required_argument, NULL, 'n' },
 		{ "uptime-offset", required_argument, NULL, 'T' },
 		{ "privileged", no_argument, NULL, 'X' },
+		{ "env", required_argument, NULL, 'e' },
+		{ "tmp-size", required_argument, NULL, 'm' },
+		{ "dev-size", required_argument, NULL, 'd' },
+		{ "shm-size", required_argument, NULL, 's' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "timings", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
@@ -2334,12 +2569,16 @@ static void parse_options(int argc, char **argv)
 		case 'U': add_map("--uid-map", optarg, opt.uid_maps, &opt.nuid_maps); break;
 		case 'G': add_map("--gid-map", optarg, opt.gid_maps, &opt.ngid_maps); break;
 		case 'P': parse_ip(optarg); break;
-		case 'M': opt.memory = parse_size(optarg); break;
+		case 'M': opt.memory = parse_size("--memory", optarg); break;
 		case 'N': opt.pids = parse_count(optarg); break;
 		case 'C': opt.cpus = parse_cpus(optarg); break;
 		case 'n': check_name(optarg); opt.name = optarg; break;
 		case 'T': opt.uptime_offset = parse_offset(optarg); opt.time_ns = 1; break;
 		case 'X': opt.privileged = 1; break;
+		case 'e': add_env(optarg); break;
+		case 'm': opt.tmp_size = parse_size("--tmp-size", optarg); break;
+		case 'd': opt.dev_size = parse_size("--dev-size", optarg); break;
+		case 's': opt.shm_size = parse_size("--shm-size", optarg); break;
 		case 'v': opt.verbose = 1; break;
 		case 't': opt.timings = 1; clock_gettime(CLOCK_REALTIME, &opt.started); break;
 		case 'h': usage(stdout, 0);
@@ -2363,6 +2602,8 @@ static void parse_options(int argc, char **argv)
 			  "--ip %s: needs root: the host end of the veth pair lives in the host's"
 			  " network namespace, where an ordinary user may not create interfaces",
 			  opt.ip);
+	check_environment();
+	default_limits();
 }
 
 int main(int argc, char **argv)

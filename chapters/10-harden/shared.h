@@ -215,7 +215,9 @@ static void take_root_ids(void)
  * format_record(), minibox-exec reads it with read_record(): the format is
  * written down once, here, writer beside reader. */
 #define MAX_CGROUPS 8
-#define RECORD_MAX ((MAX_CGROUPS + 6) * (PATH_MAX + 16))
+#define ENV_MAX 16384 /* bytes of the command's environment, NUL after each variable */
+/* a line "env NAME=VALUE" takes at most 3 times the bytes of "N=\0" */
+#define RECORD_MAX ((MAX_CGROUPS + 6) * (PATH_MAX + 16) + 3 * ENV_MAX)
 struct record_data {
 	pid_t pid;                 /* its PID 1, as the host numbers it */
 	unsigned long long start;  /* when that process started: PIDs are reused */
@@ -224,6 +226,8 @@ struct record_data {
 	int privileged;            /* minibox --privileged: none of chapter 10's layers */
 	char cgroups[MAX_CGROUPS][PATH_MAX]; /* its cgroup directories */
 	int ncgroups;
+	char env[ENV_MAX];         /* the command's environment: NAME=VALUE, NUL, ... */
+	size_t env_len;
 };
 
 /* Where the records live: /run/minibox for root. An ordinary user may not
@@ -279,6 +283,8 @@ static int __attribute__((unused)) format_record(char *text, size_t size, const 
 	for (i = 0; i < r->ncgroups; i++)
 		len += snprintf(text + len, size - len, "cgroup %s\n", r->cgroups[i]);
 	/* END LAB 08 */
+	for (i = 0; i < (int)r->env_len; i += strlen(r->env + i) + 1)
+		len += snprintf(text + len, size - len, "env %s\n", r->env + i);
 	return len;
 }
 
@@ -306,5 +312,8 @@ static void __attribute__((unused)) read_record(FILE *f, struct record_data *r)
 			r->privileged = atoi(value) == 1;
 		else if (strcmp(line, "cgroup") == 0 && r->ncgroups < MAX_CGROUPS)
 			snprintf(r->cgroups[r->ncgroups++], PATH_MAX, "%s", value);
+		else if (strcmp(line, "env") == 0 && value[0] != '=' && strchr(value, '=') &&
+			 r->env_len + strlen(value) + 1 <= sizeof(r->env))
+			r->env_len += sprintf(r->env + r->env_len, "%s", value) + 1;
 	}
 }
