@@ -1585,12 +1585,18 @@ static int container_environment(const char *env[MAX_ENV + 5])
 }
 
 /* The command, and --init, run with that environment and no other:
- * execvp() hands environ on. */
+ * execvp() hands environ on. An --init PID 1 never execs, though, and the
+ * kernel shows /proc/1/environ from its memory: the strings minibox was
+ * started with, the caller's, which the container's processes may read
+ * (and minibox-exec, joining by PID, would hand on). Zero them first. */
 static void set_environment(void)
 {
 	static const char *env[MAX_ENV + 5];
 	char names[256] = "";
 	int i, n = container_environment(env);
+
+	for (i = 0; environ && environ[i]; i++)
+		memset(environ[i], 0, strlen(environ[i]));
 
 	for (i = 0; i < n; i++)
 		snprintf(names + strlen(names), sizeof(names) - strlen(names), " %.*s",

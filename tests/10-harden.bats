@@ -471,6 +471,20 @@ USUAL_PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 	assert_output "$(echo "PATH=$USUAL_PATH" | od -An -c | tr -s " \n" " ")"
 }
 
+# An --init PID 1 never execs: /proc/1/environ would show what minibox was
+# started with, to the container's processes, and to minibox-exec joining
+# by PID.
+@test "escape 8, --init: /proc/1/environ inside holds nothing of the caller's, and minibox-exec joining it by PID hands nothing on" {
+	local canary=MB_CANARY_TOKEN=mbtest-$MB_TAG
+	run -0 env "$canary" "$MINIBOX" --init sh -c 'tr "\0" "\n" </proc/1/environ'
+	refute_output --partial "mbtest-$MB_TAG"
+	export MB_CANARY_TOKEN=mbtest-$MB_TAG # bats runs each test in a subshell of its own
+	start_container --init sh -c 'echo ready; exec sleep 60'
+	unset MB_CANARY_TOKEN
+	run -0 "$MINIBOX_EXEC" "$CT_PID" env
+	refute_output --partial "mbtest-$MB_TAG"
+}
+
 @test "escape 8: bad --env values give 125 and one line each" {
 	local bad
 	for bad in =x 1A=b A-B=c NOEQUALS; do
