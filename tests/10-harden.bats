@@ -461,16 +461,3 @@ SEALED=$'/proc/PID/exe opened: /memfd:minibox-exec (deleted)\n/memfd:minibox-exe
 	run -0 "$MINIBOX" true
 	assert_host_clean
 }
-
-# ---- issue 25's mutation hunt: what its survivors showed untested
-
-# minibox-exec runs from a sealed copy, executed through its descriptor:
-# the kernel names such a process after the descriptor's number ("3").
-# ps, pgrep and killall look for minibox-exec.
-@test "minibox-exec, run from its sealed copy, is still named minibox-exec (/proc/PID/comm), not its descriptor's number" {
-	start_container --name "$NAME" sh -c 'echo ready; exec sleep 60'
-	: >"$BATS_TEST_TMPDIR/ct.out" # the container's "ready" is there already
-	start_binary "$MINIBOX_EXEC" "$NAME" sh -c 'echo ready; exec sleep 60'
-	run -0 cat "/proc/$MB_PID/comm"
-	assert_output minibox-exec
-}
