@@ -448,6 +448,107 @@ said_or_ended() { grep -qx "$1" "$BATS_TEST_TMPDIR/ct.out" || ended "$EXEC_PID";
 	[ -n "$before" ] && assert_equal "$after" "$before"
 }
 
+# ---- issue 25's mutation hunt: what its survivors showed untested
+
+# minibox-exec compares the start time with the process's own: a record
+# without the real one would let a reused PID pass for the container.
+@test "the record gives the start time of the container's PID 1: field 22 of its /proc/PID/stat" {
+	start_named
+	local start
+	# after "(comm) ", the fields start at 3 (the state): field 22 is the 20th
+	start=$(sed 's/^.*) //' "/proc/$CT_PID/stat" | cut -d' ' -f20)
+	run -0 grep '^start ' "$(records_dir)/$NAME"
+	assert_output "start $start"
+}
+
+# bats test_tags=once
+@test "a host PID in no namespace of its own is no container: 125 and one line" {
+	# this shell: the host's namespaces, root's process, like the test's user
+	run -125 --separate-stderr "$MB_EXEC_REAL" "$$" true
+	assert_error_line "minibox-exec: $$: process $$ is in no namespace of its own: not a container"
+}
+
+@test "TARGET's limits, just inside and just outside: 9 digits are a PID, 10 are not; a NAME of 64 characters is looked up, one of 65 is refused" {
+	run -125 --separate-stderr "$MINIBOX_EXEC" 999999999 true
+	assert_error_line "minibox-exec: 999999999: no such process"
+	run -125 --separate-stderr "$MINIBOX_EXEC" 1000000000 true
+	assert_error_line "minibox-exec: 1000000000: not a host PID (1 to 999999999), and a NAME is not only digits"
+	local long=$NAME-none-
+	while [ "${#long}" -lt 64 ]; do long+=x; done
+	run -125 --separate-stderr "$MINIBOX_EXEC" "$long" true
+	assert_error_line "minibox-exec: $long: no container of that name (no $(records_dir)/$long)"
+	run -125 --separate-stderr "$MINIBOX_EXEC" "${long}x" true
+	assert_error_line "minibox-exec: ${long}x: expected the NAME of a container (minibox --name) or a host PID"
+}
+
+# In a /run/minibox of its own, as the tests of planted records: names this
+# short could meet another suite's.
+# bats test_tags=once
+@test "a name of one character, or one that starts with a digit, is taken: 0 and nothing on stderr" {
+	local name
+	for name in x 7x 0-box; do
+		# shellcheck disable=SC2016 # expanded by the inner shell
+		run --separate-stderr unshare --mount sh -c '
+			mount -t tmpfs -o mode=755 minibox-test /run/minibox || exit 1
+			"$1" --name "$2" true' sh "$MB_REAL" "$name"
+		assert_equal "$name: $status $stderr" "$name: 0 "
+	done
+}
+
+# A link in the records' folder could make one name open another's record,
+# or a file that is no record at all.
+# bats test_tags=once
+@test "a record that is a symbolic link is not followed: 125 and one line" {
+	mkdir -p /run/minibox
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run -125 --separate-stderr unshare --mount sh -c '
+		mount -t tmpfs -o mode=755 minibox-test /run/minibox || exit 1
+		printf "pid %d\nstart 1\nuid 0\n" "$1" >/run/minibox/elsewhere
+		ln -s elsewhere "/run/minibox/$2"
+		exec 9</run/minibox/elsewhere
+		flock --exclusive 9
+		"$3" "$2" true 9<&-' sh "$$" "$NAME" "$MB_EXEC_REAL"
+	assert_error_line "minibox-exec: open(/run/minibox/$NAME): Too many levels of symbolic links"
+}
+
+# $XDG_RUNTIME_DIR comes from the environment: after su or sudo -u it may
+# still be another user's folder, and it may be relative (to whatever the
+# working directory is). -v says where minibox creates the record.
+# bats test_tags=once
+@test "an ordinary user's XDG_RUNTIME_DIR that is not the user's own folder, or not an absolute path, is passed over: the records go to /tmp/minibox-UID" {
+	local xdg dir env
+	xdg=$(mktemp -d /tmp/minibox-test.XXXXXX) # root's
+	echo "$xdg" >>"$BATS_TEST_TMPDIR/user-dirs"
+	chmod 0755 "$xdg"
+	dir=$(MB_UID=$MB_USER_UID MB_GID=$MB_USER_GID user_dir) # the user's: a relative "." names it
+	for env in "$xdg" .; do
+		run -0 --separate-stderr sh -c 'cd "$1" && XDG_RUNTIME_DIR="$2" "$3" -v --rootfs "$4" --name "$5" true' sh \
+			"$dir" "$env" "$REPO/tests/as-user" "$MB_USER_TREE/rootfs" "$NAME"
+		assert_stderr_regex "^minibox: open\(/tmp/minibox-$MB_USER_UID/$NAME, O_CREAT\|O_EXCL\) = [0-9]+, "
+	done
+	[ ! -e "$xdg/minibox" ] && [ ! -e "$dir/minibox" ] || fail "a records folder was made in $xdg or $dir"
+}
+
+# bats test_tags=once
+@test "an ordinary user's records folder is made the user's alone: mode 700" {
+	local xdg
+	xdg=$(mktemp -d /tmp/minibox-test.XXXXXX)
+	echo "$xdg" >>"$BATS_TEST_TMPDIR/user-dirs"
+	chown "$MB_USER_UID:$MB_USER_GID" "$xdg"
+	chmod 0700 "$xdg"
+	run -0 --separate-stderr sh -c 'umask 022 && XDG_RUNTIME_DIR="$1" "$2" --name "$3" true' sh "$xdg" "$REPO/tests/as-user" "$NAME"
+	run -0 stat -c '%a %u' "$xdg/minibox"
+	assert_output "700 $MB_USER_UID"
+}
+
+# The child dies before it says it is set up: minibox still publishes and
+# lets it go, into a pipe nobody reads any more (EPIPE, not an error).
+@test "with --name, a container that fails to set up gives 125 and the child's one line, and leaves no record" {
+	run -125 --separate-stderr "$MINIBOX" --name "$NAME" --bind "$(user_dir):/etc/minibox-release" true
+	assert_error_line "minibox: /etc/minibox-release in the rootfs: a symlink or not a folder; minibox follows no link there (give the path it points to)"
+	[ ! -e "$(records_dir)/$NAME" ] || fail "the record of $NAME is still there"
+}
+
 @test "the host is left clean: no process, mount, interface, cgroup or record" {
 	# teardown kills minibox with SIGKILL: the next minibox sweeps its record
 	run -0 "$MINIBOX" true

@@ -92,7 +92,8 @@ assert_shifted() {
 
 @test "an offset that is not a number, or would take a clock below zero or past the kernel's limit: 125 and one line" {
 	local bad
-	for bad in x 1.5 "" " 5" +5 - 12s 0x10; do
+	# past 64 bits too (strtoll says ERANGE): no number to compare with the limits
+	for bad in x 1.5 "" " 5" +5 - 12s 0x10 99999999999999999999 -99999999999999999999; do
 		run -125 --separate-stderr "$MINIBOX" --uptime-offset "$bad" true
 		assert_error_line "minibox: --uptime-offset $bad: expected a whole number of seconds, e.g. 86400 for a day"
 	done
@@ -110,6 +111,65 @@ assert_shifted() {
 	assert_stderr_regex '^minibox: child: unshare\(CLONE_NEWTIME\) = 0: a time namespace for our children, not for us$'
 	assert_stderr_regex "^minibox: child: write\(/proc/self/timens_offsets, \"monotonic $OFFSET 0\\\\nboottime $OFFSET 0\"\)\$"
 	assert_stderr_regex '^minibox: child: setns\(/proc/self/ns/time_for_children, CLONE_NEWTIME\) = 0: in it, still PID 1$'
+}
+
+# ---- issue 25's mutation hunt: each limit just inside and just outside
+
+# The whole seconds of the two clocks minibox checks the offset against,
+# as the host reads them: CLOCK_MONOTONIC ("now at" in /proc/timer_list,
+# ktime_get()), CLOCK_BOOTTIME (the uptime, which counts suspend too).
+monotonic_seconds() { awk '/^now at / { print int($3 / 1000000000); exit }' /proc/timer_list; }
+boottime_seconds() { seconds "$(cat /proc/uptime)"; }
+# Run minibox with --uptime-offset (clock $1, offset $2 added to its
+# seconds) until that clock's second did not turn meanwhile (minibox then
+# read the same second as we did): the edge is exact. At most 3 tries.
+run_at_edge() {
+	local clock=$1 add=$2 try before after
+	shift 2
+	for try in 1 2 3; do
+		before=$("${clock}_seconds")
+		EDGE=$((add - before)) # -seconds + add for the lower limit, limit - seconds for the upper
+		[ "$clock" = monotonic ] && EDGE=$((-before - add))
+		run --separate-stderr "$MINIBOX" --uptime-offset "$EDGE" "$@"
+		after=$("${clock}_seconds")
+		[ "$after" != "$before" ] || return 0
+	done
+	fail "the second of $clock turned during each of 3 tries"
+}
+
+@test "the lower limit, just inside: minus CLOCK_MONOTONIC's seconds is taken, 0 and nothing on stderr" {
+	run_at_edge monotonic 0 true
+	assert_equal "$status $stderr" "0 "
+}
+
+@test "the lower limit, just outside: one second more below is refused, 125 and one line" {
+	run_at_edge monotonic 1 true
+	assert_equal "$status" 125
+	assert_error_line "minibox: --uptime-offset $EDGE: the clocks would go below zero (CLOCK_MONOTONIC is at $((-EDGE - 1)) s)"
+}
+
+@test "the upper limit, just inside: the kernel's limit minus CLOCK_BOOTTIME's seconds is taken, the uptime inside reads the limit, 4611686018 s" {
+	run_at_edge boottime 4611686018 cat /proc/uptime
+	assert_equal "$status $stderr" "0 "
+	assert_equal "$(seconds "$output")" 4611686018
+}
+
+@test "the upper limit, just outside: one second more is refused before the container starts, 125 and one line" {
+	run_at_edge boottime 4611686019 true
+	assert_equal "$status" 125
+	assert_error_line "minibox: --uptime-offset $EDGE: the clocks would pass the kernel's limit, 4611686018 s"
+}
+
+# A host that has been suspended: CLOCK_BOOTTIME (the uptime) is ahead of
+# CLOCK_MONOTONIC, which stops meanwhile. A time namespace of the test's own
+# makes one, the uptime 1000 s ahead. The kernel refuses an offset that takes
+# either clock below zero: the lower limit is CLOCK_MONOTONIC's.
+@test "on a host that has been suspended (the uptime ahead of CLOCK_MONOTONIC), an offset below minus CLOCK_MONOTONIC is refused before the container starts: 125 and one line" {
+	local bad
+	bad=-$(($(monotonic_seconds) + 500))
+	run -125 --separate-stderr unshare --time --boottime 1000 "$MINIBOX" --uptime-offset "$bad" true
+	[[ $stderr =~ ^minibox:\ --uptime-offset\ $bad:\ the\ clocks\ would\ go\ below\ zero\ \(CLOCK_MONOTONIC\ is\ at\ [0-9]+\ s\)$ ]] ||
+		fail "stderr is not the one line expected: $stderr"
 }
 
 @test "the host is left clean: no process, mount, interface, cgroup or record" {
