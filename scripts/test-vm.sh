@@ -198,6 +198,12 @@ run_arm64() {
 
 status=0
 for vm in "${vms[@]}"; do
+	# (scripts/test.sh installed them already: then this is silent)
+	if ! scripts/install-deps.sh "$([ "$vm" = v2 ] && echo --vm || echo --arm64)" >&2; then
+		echo "not ok - $vm vm: could not install what it needs"
+		status=1
+		continue
+	fi
 	if ! fetch "$vm"; then
 		echo "not ok - $vm vm: could not fetch what it boots"
 		status=1
