@@ -139,10 +139,10 @@ boot() { # VM LOG SECONDS qemu-command...
 	shift 3
 	timeout "$limit" "$@" </dev/null 2>&1 |
 		sed -u 's/\x1b[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g; s/\r//g' >"$log"
-	# test.sh's lines: "ok    X", "FAIL  X", "skip  X (reason)", "      # ..."
+	# test.sh's lines (MB_VM_RUN): "ok    X", "FAIL  X", "skip  X # skip reason", "      # ..."
 	sed -n -e "s/^.*ok    \(.*\)$/ok - $vm vm: \1/p" \
 		-e "s/^.*FAIL  \(.*\)$/not ok - $vm vm: \1/p" \
-		-e "s/^.*skip  \(.*\) (\(.*\))$/ok - $vm vm: \1 # skip \2/p" \
+		-e "s/^.*skip  \(.*\) # skip \(.*\)$/ok - $vm vm: \1 # skip \2/p" \
 		-e 's/^      \(# .*\)$/\1/p' "$log"
 	summary=$(sed -n 's/^.*vm: \([0-9]* passed, [0-9]* failed, [0-9]* skipped\)$/\1/p' "$log" | tail -n 1)
 	if [ -z "$summary" ]; then

@@ -118,7 +118,12 @@ count_tap() {
 		"ok "*"# skip"*)
 			skipped=$((skipped + 1)) failing=0 results=$((results + 1))
 			line=${line#ok * }
-			echo "skip  $label${line%% # skip*} (${line#* # skip })" ;;
+			# (in the v2 VM, for scripts/test-vm.sh: the reason may hold parentheses)
+			if [ -n "$VM_RUN" ]; then
+				echo "skip  $label${line%% # skip*} # skip ${line#* # skip }"
+			else
+				echo "skip  $label${line%% # skip*} (${line#* # skip })"
+			fi ;;
 		"ok "*)
 			passed=$((passed + 1)) failing=0 results=$((results + 1))
 			echo "ok    $label${line#ok * }" ;;
