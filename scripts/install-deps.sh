@@ -5,15 +5,22 @@
 #
 #   scripts/install-deps.sh          build, tests, demo, diagrams
 #   scripts/install-deps.sh --lint   also clang and cppcheck, for `make lint`
-#   scripts/install-deps.sh --vm     also qemu and a kernel image, for `make test-vm`
+#   scripts/install-deps.sh --vm     also qemu (x86_64), for the cgroup v2 VM (`make test-vm`)
+#   scripts/install-deps.sh --arm64  also qemu (aarch64) and the arm64 cross compiler, for the
+#                                    arm64 VM (`make test-arm64`); adds dpkg's arm64 architecture
+#                                    (apt then knows arm64 packages; none is installed)
+# scripts/test.sh asks for --vm and --arm64 only when the suite boots those
+# VMs (not with MB_SKIP_VM=1). Their kernels and arm64 busybox are not
+# installed but downloaded into build/vm/ (scripts/test-vm.sh, announced).
 #   scripts/install-deps.sh --bench  also bwrap, crun and strace, the tools `make bench` compares with
 set -euo pipefail
 
-want_lint=0 want_vm=0 want_bench=0
+want_lint=0 want_vm=0 want_arm64=0 want_bench=0
 for arg in "$@"; do
 	case $arg in
 	--lint) want_lint=1 ;;
 	--vm) want_vm=1 ;;
+	--arm64) want_arm64=1 ;;
 	--bench) want_bench=1 ;;
 	-h | --help) sed -n '2,/^[^#]/s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "install-deps: unknown option: $arg" >&2; exit 2 ;;
@@ -38,6 +45,11 @@ needs=(
 )
 [ "$want_lint" = 1 ] && needs+=("clang|clang|clang|clang|clang" "cppcheck|cppcheck|cppcheck|cppcheck|cppcheck")
 [ "$want_bench" = 1 ] && needs+=("bwrap|bubblewrap|bubblewrap|bubblewrap|bubblewrap" "crun|crun|crun|crun|crun" "strace|strace|strace|strace|strace")
+[ "$want_arm64" = 1 ] && needs+=("qemu-system-aarch64|qemu-system-arm|qemu-system-aarch64|qemu-system-aarch64|qemu-system-aarch64"
+	"aarch64-linux-gnu-gcc|gcc-aarch64-linux-gnu|gcc-aarch64-linux-gnu|gcc-aarch64|aarch64-linux-gnu-gcc"
+	"/usr/aarch64-linux-gnu/lib/libc.a|libc6-dev-arm64-cross|-|-|-"
+	"arm-linux-gnueabihf-as|binutils-arm-linux-gnueabihf|binutils-arm-linux-gnu|binutils-armhf|arm-linux-gnueabihf-binutils"
+	"gzip|gzip|gzip|gzip|gzip" "dpkg-deb|dpkg|-|-|-")
 [ "$want_vm" = 1 ] && needs+=("qemu-system-x86_64|qemu-system-x86|qemu-system-x86|qemu-system-x86_64|qemu-system-x86" "gzip|gzip|gzip|gzip|gzip" "dpkg-deb|dpkg|-|-|-")
 
 # The bats helper libraries live under a lib dir, not on PATH.
@@ -76,6 +88,17 @@ elif command -v pacman >/dev/null; then col=5
 else col=0
 fi
 
+# Debian's arm64 kernel and busybox are fetched with apt (scripts/test-vm.sh):
+# apt must know the arm64 architecture.
+if [ "$want_arm64" = 1 ] && [ "$col" = 2 ] && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+	if [ "$(id -u)" != 0 ]; then
+		echo "install-deps: apt does not know arm64 packages; run as root (sudo $0 --arm64)" >&2
+		exit 1
+	fi
+	echo "install-deps: adding the arm64 architecture to dpkg (for the arm64 VM's kernel; nothing arm64 is installed)"
+	dpkg --add-architecture arm64 && apt-get update -qq
+fi
+
 missing=() unknown=()
 for row in "${needs[@]}"; do
 	IFS='|' read -r -a f <<<"$row"
@@ -92,7 +115,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 		echo "install-deps: missing: ${missing[*]}; run as root (sudo $0) to install them" >&2
 		exit 1
 	fi
-	echo "install-deps: installing ${missing[*]}"
+	why=()
+	[ "$want_vm" = 0 ] || why+=("--vm: the cgroup v2 VM")
+	[ "$want_arm64" = 0 ] || why+=("--arm64: the arm64 VM")
+	echo "install-deps: installing ${missing[*]}${why:+ (with ${why[*]})}"
 	case $col in
 	2) export DEBIAN_FRONTEND=noninteractive
 	   # A fresh machine has no package lists yet; refresh them once.

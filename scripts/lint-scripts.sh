@@ -6,7 +6,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
 files=()
-for f in scripts/*.sh scripts/nsgraph tests/*.bash tests/as-user tests/as-user-exec tests/vm/init .ci/run; do
+for f in scripts/*.sh scripts/nsgraph tests/*.bash tests/as-user tests/as-user-exec tests/vm/boot tests/vm/v2 tests/vm/arm64 .ci/run; do
 	[ -f "$f" ] && files+=("$f")
 done
 out=$(shellcheck -f gcc "${files[@]}" 2>&1)

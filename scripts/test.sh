@@ -10,7 +10,8 @@
 #   sudo CH=03 MINIBOX=lab/03-mount/minibox ./scripts/test.sh    grade a lab (scripts/grade.sh)
 #   sudo MB_JOBS=1 ./scripts/test.sh                 one job at a time
 #   sudo MB_LADDER=full ./scripts/test.sh            every binary against every earlier chapter's tests
-#   sudo MB_SKIP_VM=1 ./scripts/test.sh              without the cgroup v2 VM (no kernel download)
+#   sudo MB_SKIP_VM=1 ./scripts/test.sh              without the VMs (no download, no qemu)
+#   sudo MB_VM_LADDER=full ./scripts/test.sh         the whole ladder in the cgroup v2 VM (.ci/run)
 #
 # Each bats file, mutation check and README is a job; MB_JOBS (default 4)
 # run side by side: they mostly wait, and each sees only what it created
@@ -36,9 +37,38 @@ if [ -n "$MINIBOX" ] && [ -z "$CH" ]; then
 	echo "test: MINIBOX= needs CH= to say which chapter it is, e.g. CH=03" >&2
 	exit 2
 fi
-scripts/install-deps.sh || exit 1
-scripts/check-env.sh --brief || exit 1
-make -s -j"$(nproc)" all rootfs probes || exit 1 # the chapters build side by side
+# The VMs of a whole run (not of CH=NN, nor of a grading): tests/vm/ says
+# what each does. VM_V2 and VM_ARM64 are "run", or why not (a skip reason).
+VM_V2='' VM_ARM64=''
+if [ -z "$CH" ] && [ -z "${MB_VM_RUN:-}" ]; then
+	VM_V2=run VM_ARM64=run
+	if [ -n "${MB_SKIP_VM:-}" ]; then
+		VM_V2="MB_SKIP_VM is set: sudo make test-vm runs it" VM_ARM64="MB_SKIP_VM is set: sudo make test-arm64 runs it"
+	elif ! command -v apt-get >/dev/null; then
+		VM_V2="it fetches Debian's kernel with apt, which this host lacks" VM_ARM64=$VM_V2
+	else
+		if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
+			VM_V2="this host is cgroup v2: chapters 07 on ran on v2 here"
+		elif [ "$(uname -m)" != x86_64 ]; then
+			VM_V2="it boots an x86_64 kernel, this is $(uname -m)"
+		fi
+		[ "$(uname -m)" = x86_64 ] || VM_ARM64="it cross-builds with Debian's x86_64 packages, this is $(uname -m)"
+	fi
+fi
+vm_wanted() { # install-deps' options for the VMs this run boots
+	[ "$VM_V2" != run ] || echo --vm
+	[ "$VM_ARM64" != run ] || echo --arm64
+}
+
+# MB_VM_RUN=v2: this is the cgroup v2 VM's run (tests/vm/v2), on the host's
+# files and binaries, already built: only the bats files of MB_VM_LADDER.
+VM_RUN=${MB_VM_RUN:-}
+if [ -z "$VM_RUN" ]; then
+	mapfile -t vm_deps < <(vm_wanted)
+	scripts/install-deps.sh "${vm_deps[@]}" || exit 1
+	scripts/check-env.sh --brief || exit 1
+	make -s -j"$(nproc)" all rootfs probes || exit 1 # the chapters build side by side
+fi
 # A program under grading (MINIBOX=lab/...): one grader, the same as
 # `make progress` and a handout's ./grade. It rebuilds the program from what
 # the student wrote (never graded stale), runs the tests of chapters 00..CH
@@ -88,7 +118,12 @@ count_tap() {
 		"ok "*"# skip"*)
 			skipped=$((skipped + 1)) failing=0 results=$((results + 1))
 			line=${line#ok * }
-			echo "skip  $label${line%% # skip*} (${line#* # skip })" ;;
+			# (in the v2 VM, for scripts/test-vm.sh: the reason may hold parentheses)
+			if [ -n "$VM_RUN" ]; then
+				echo "skip  $label${line%% # skip*} # skip ${line#* # skip }"
+			else
+				echo "skip  $label${line%% # skip*} (${line#* # skip })"
+			fi ;;
 		"ok "*)
 			passed=$((passed + 1)) failing=0 results=$((results + 1))
 			echo "ok    $label${line#ok * }" ;;
@@ -111,9 +146,9 @@ count_tap() {
 # A job: a label for its lines, a group for the time per chapter, and a
 # command. job_add queues it; the jobs run in the order given by their
 # priority (longest first), and print in the order they were queued.
-labels=() groups=() cmds=() prios=()
-job_add() { # priority group label command...
-	prios+=("$1") groups+=("$2") labels+=("$3")
+labels=() groups=() cmds=() prios=() tmos=()
+job_add() { # priority group label command... (job_timeout=N job_add ...: its own time limit)
+	prios+=("$1") groups+=("$2") labels+=("$3") tmos+=("${job_timeout:-$JOB_TIMEOUT}")
 	shift 3
 	cmds+=("$(printf '%q ' "$@")")
 }
@@ -125,6 +160,8 @@ add_tests() {
 	[ -f "tests/$tests.bats" ] || return 0
 	# tests tagged "once" say themselves who runs minibox: one pass will do
 	[ -n "$rootless" ] && filter=(--filter-tags '!once')
+	# add_filter=REGEX add_tests ...: only the tests whose names match
+	[ -n "${add_filter:-}" ] && filter+=(--filter "$add_filter")
 	job_add 1 "$group" "$label" env MB_ROOTLESS="$rootless" MINIBOX="$binary" \
 		bats --formatter tap "${filter[@]}" "tests/$tests.bats"
 }
@@ -150,7 +187,32 @@ add_ladder() {
 	done
 }
 
-if [ -n "$CH" ]; then
+if [ -n "$VM_RUN" ]; then
+	# In the v2 VM, under software emulation (TCG: some 20 times slower
+	# than here). MB_VM_LADDER=full (.ci/run): the cgroup chapters (07 on)
+	# against their own binaries and every test file against the last
+	# chapter's, as root and as the ordinary user, and the clean-host check.
+	# The default subset, where the v2 paths differ from v1: chapter 07's
+	# tests against its binary, as root, and the cgroup tests of 08 on
+	# (minibox-exec's clone3(CLONE_INTO_CGROUP)) against their own.
+	for chapter in "${chapters[@]}"; do
+		[ "$((10#${chapter%%-*}))" -ge 7 ] || continue
+		binary=$PWD/$BINDIR/$chapter/minibox
+		if [ "${MB_VM_LADDER:-subset}" != full ]; then
+			if [ "${chapter%%-*}" = 07 ]; then
+				add_tests "$chapter" "$binary" "$chapter on $BINDIR/$chapter/minibox: " "$chapter"
+			else
+				add_filter=cgroup add_tests "$chapter" "$binary" "$chapter (its cgroup tests) on $BINDIR/$chapter/minibox: " "$chapter"
+			fi
+		elif [ "$chapter" = "${chapters[-1]}" ]; then
+			add_ladder "$chapter" "$binary" full
+			job_add 1 checks "clean-host on $chapter: " env MINIBOX="$binary" bats --formatter tap tests/clean-host.bats
+		else
+			add_tests "$chapter" "$binary" "$chapter on $BINDIR/$chapter/minibox: " "$chapter"
+			add_tests "$chapter" "$binary" "$chapter as $MB_USER_LABEL on $BINDIR/$chapter/minibox: " "$chapter" rootless
+		fi
+	done
+elif [ -n "$CH" ]; then
 	chapter=$(printf '%s\n' "${chapters[@]}" | grep "^$CH-" | head -n 1)
 	[ -n "$chapter" ] || { echo "test: no chapter $CH in chapters/" >&2; exit 2; }
 	binary=$BINDIR/$chapter/minibox
@@ -187,16 +249,18 @@ else
 		job_add 0 checks "" scripts/lint-scripts.sh
 		job_add 1 checks "lab round trip: " scripts/lab-roundtrip.sh 01
 		# Chapter 07's tests run on this host's cgroups. If they are not pure
-		# v2, a VM that is runs the v2 checks: it shares nothing with the tests here.
-		if [ -d chapters/07-cgroup ]; then
-			if [ -n "${MB_SKIP_VM:-}" ]; then
-				job_add 0 checks "" echo "ok - vm: cgroup v2 checks # skip MB_SKIP_VM is set: sudo make test-vm runs them"
-			elif [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then
-				job_add 0 checks "" echo "ok - vm: cgroup v2 checks # skip this host is cgroup v2: chapter 07's tests ran on v2 here"
-			else
-				job_add 3 checks "" scripts/test-vm.sh
-			fi
+		# v2, a VM that is runs the v2 paths (MB_VM_LADDER: the subset or the
+		# full ladder there); another VM runs the arm64 builds. Each shares
+		# nothing with the tests here; they boot one after the other.
+		if [ "$VM_V2" = run ] || [ "$VM_ARM64" = run ]; then
+			vms=()
+			[ "$VM_V2" = run ] && vms+=(v2)
+			[ "$VM_ARM64" = run ] && vms+=(arm64)
+			# (under TCG, the full ladder takes minutes: its own time limit)
+			job_timeout=${MB_VM_TIMEOUT:-2400} job_add 3 vm "" scripts/test-vm.sh "${vms[@]}"
 		fi
+		[ "$VM_V2" = run ] || job_add 0 vm "" echo "ok - v2 vm: the whole ladder on pure cgroup v2 # skip $VM_V2"
+		[ "$VM_ARM64" = run ] || job_add 0 vm "" echo "ok - arm64 vm: every chapter's smoke checks on arm64 # skip $VM_ARM64"
 	fi
 fi
 
@@ -224,7 +288,7 @@ while [ "$printed" -lt "$n" ]; do
 		next=$((next + 1))
 		began[j]=${EPOCHREALTIME/./}
 		# timeout puts the job in a process group of its own, and ends it all
-		eval "MB_RUN_ID=$suite_id-$j timeout --kill-after=10 $JOB_TIMEOUT ${cmds[j]}" >"$tmp/$j.tap" 2>&1 </dev/null &
+		eval "MB_RUN_ID=$suite_id-$j timeout --kill-after=10 ${tmos[j]} ${cmds[j]}" >"$tmp/$j.tap" 2>&1 </dev/null &
 		job_of[$!]=$j
 		running[j]=$!
 		active=$((active + 1))
@@ -256,6 +320,9 @@ line=
 for g in "${group_order[@]}"; do
 	line+="$g $(((group_ms[$g] + 500) / 1000)) s, "
 done
+# The VMs' own counts (in the totals below too), from their jobs' output.
+vm_line=$(cat "$tmp"/*.tap 2>/dev/null | sed -n 's/^# \(.* vm\): \([0-9]* passed, .*\)$/\1 \2/p' | paste -sd ';' | sed 's/;/; /g')
+[ -z "$vm_line" ] || echo "vms: $vm_line"
 echo "time: ${line}wall $((SECONDS - start)) s, $JOBS jobs at a time"
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" = 0 ]

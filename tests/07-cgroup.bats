@@ -119,7 +119,8 @@ inside_dir() { if cgroup_v2_host; then echo /sys/fs/cgroup; else echo "/sys/fs/c
 	local dir file t0 t1 u0 u1 share
 	if cgroup_v2_host; then
 		dir=$(cgroup_dir_of "$CT_PID" cpu)
-		usage() { awk '$1 == "usage_usec" { print $2 * 1000 }' "$dir/cpu.stat"; }
+		# (in the shell: awk prints a product above 2^31 as 9.16123e+09)
+		usage() { echo "$(($(awk '$1 == "usage_usec" { print $2 }' "$dir/cpu.stat") * 1000))"; }
 	else
 		dir=$(cgroup_dir_of "$CT_PID" cpuacct)
 		usage() { cat "$dir/cpuacct.usage"; }
