@@ -3,7 +3,8 @@
 # transcripts must be its output: the prose cannot drift from the program.
 #
 #   scripts/listings.sh --check [NN...]     every ```c block of each chapter README is
-#       an excerpt of that chapter's programs (minibox.c, minibox-exec.c, layers.h):
+#       an excerpt of that chapter's files (minibox.c, from 08 on minibox-exec.c and
+#       shared.h, in 10 layers.h):
 #       its lines stand there in a row, as written; a line "..." between two runs
 #       leaves lines out. In a ```diff block, the lines marked " " and "+" are
 #       the chapter's in that way, and those marked " " and "-" the chapter
