@@ -451,7 +451,7 @@ said_or_ended() { grep -qx "$1" "$BATS_TEST_TMPDIR/ct.out" || ended "$EXEC_PID";
 	[ -n "$before" ] && assert_equal "$after" "$before"
 }
 
-# ---- issue 25's mutation hunt: what its survivors showed untested
+# ---- a mutation hunt in 08-10: what its survivors showed untested
 
 # minibox-exec compares the start time with the process's own: a record
 # without the real one would let a reused PID pass for the container.

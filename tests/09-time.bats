@@ -113,7 +113,7 @@ assert_shifted() {
 	assert_stderr_regex '^minibox: child: setns\(/proc/self/ns/time_for_children, CLONE_NEWTIME\) = 0: in it, still PID 1$'
 }
 
-# ---- issue 25's mutation hunt: each limit just inside and just outside
+# ---- each limit just inside and just outside (found by a mutation hunt)
 
 # The whole seconds of the two clocks minibox checks the offset against,
 # as the host reads them: CLOCK_MONOTONIC ("now at" in /proc/timer_list,
