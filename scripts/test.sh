@@ -108,8 +108,8 @@ start=$SECONDS
 
 # Read TAP on stdin: count each result and print it on one line, labelled.
 # A last line "exit N" is the producer's exit status.
-count_tap() {
-	local label=$1 line failing=0 results=0 status=0 failures=0
+count_tap() { # label, the job's time limit in seconds
+	local label=$1 limit=$2 line failing=0 results=0 status=0 failures=0
 	while IFS= read -r line; do
 		case $line in
 		"not ok "*)
@@ -135,7 +135,7 @@ count_tap() {
 	# even load, a VM whose report is garbled, a job out of time) is a failure too.
 	if [ "$status" = 124 ]; then
 		failed=$((failed + 1))
-		echo "FAIL  ${label}timed out after $JOB_TIMEOUT s ($results results)"
+		echo "FAIL  ${label}timed out after $limit s ($results results)"
 	elif [ "$status" != 0 ] && [ "$failures" = 0 ]; then
 		failed=$((failed + 1))
 		echo "FAIL  ${label}failed without a failing test (exit $status, $results results)"
@@ -277,7 +277,7 @@ next=0 printed=0 active=0
 # Print every finished job whose turn it is (ladder order).
 print_ready() {
 	while [ "$printed" -lt "$n" ] && [ -n "${status[printed]:-}" ]; do
-		count_tap "${labels[printed]}" < <(cat "$tmp/$printed.tap"; echo "exit ${status[printed]}")
+		count_tap "${labels[printed]}" "${tmos[printed]}" < <(cat "$tmp/$printed.tap"; echo "exit ${status[printed]}")
 		printed=$((printed + 1))
 	done
 }
