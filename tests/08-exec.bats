@@ -561,7 +561,7 @@ PROBE=$REPO/tests/probes/escprobe
 @test "on a hybrid host, the v2 path: the joined command is born in the container's cgroup (CLONE_INTO_CGROUP), by name and by PID, and sees it as its root" {
 	make_v2_view
 	start_binary "${V2_VIEW[@]}" "$MB_REAL" --name "$NAME" sh -c 'echo ready; exec sleep 60'
-	local ct=$CT_PID cgroup target
+	local ct=$CT_PID mb=$MB_PID cgroup target
 	cgroup=$(v2_cgroup_of "$ct")
 	[[ $cgroup == /minibox/minibox-* ]] || fail "the container is not in a minibox-ID cgroup of the v2 tree: 0::$cgroup"
 	run -0 --separate-stderr "${V2_VIEW[@]}" "$MB_EXEC_REAL" -v "$NAME" true
@@ -572,6 +572,9 @@ PROBE=$REPO/tests/probes/escprobe
 		run -0 cat "$BATS_TEST_TMPDIR/ct.out"
 		assert_equal "$target: $output" "$target: 0::/"$'\n'ready
 	done
+	kill -KILL "$ct"
+	MB_PID=$mb wait_for_minibox
+	[ ! -e "/sys/fs/cgroup/unified$cgroup" ] || fail "left behind: /sys/fs/cgroup/unified$cgroup"
 }
 
 # Records and parallel sweeps, each race made to happen at its moment: the

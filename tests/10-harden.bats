@@ -623,13 +623,16 @@ mount_opts() { echo "awk '\$2 == \"$1\" { o = \$4 } END { print o }' /proc/self/
 	assert_stderr_regex '^minibox: statfs\(/sys/fs/cgroup\) = cgroup2: cgroup v2$'
 	[[ $stderr != *pids* ]] || fail "a pids limit on a v2 tree without a pids controller: $(grep pids <<<"$stderr")"
 	start_binary "${V2_VIEW[@]}" "$MB_REAL" --name "$NAME" sh -c 'echo ready; exec sleep 60'
-	local ct=$CT_PID cgroup
+	local ct=$CT_PID mb=$MB_PID cgroup
 	cgroup=$(v2_cgroup_of "$ct")
 	[[ $cgroup == /minibox/minibox-* ]] || fail "the container is not in a minibox-ID cgroup of the v2 tree: 0::$cgroup"
 	start_binary "${V2_VIEW[@]}" "$MB_EXEC_REAL" "$NAME" sh -c "$SHOW_LAYERS; echo ready; exec sleep 60"
 	assert_equal "cgroup $(v2_cgroup_of "$CT_PID")" "cgroup $cgroup"
 	run -0 cat "$BATS_TEST_TMPDIR/ct.out"
 	assert_output "$HARDENED"$'\nready'
+	kill -KILL "$ct"
+	MB_PID=$mb wait_for_minibox
+	[ ! -e "/sys/fs/cgroup/unified$cgroup" ] || fail "left behind: /sys/fs/cgroup/unified$cgroup"
 }
 
 @test "the host is left clean: no process, mount, interface, cgroup or record" {

@@ -336,8 +336,27 @@ make_v2_view() {
 	V2_VIEW=(nsenter --mount --target "$V2_NS_PID" --wd="$PWD" --)
 }
 v2_view_ready() { ! gone "$V2_NS_PID" && [ "$(cat "/proc/$V2_NS_PID/comm" 2>/dev/null)" = sleep ]; }
-# The v2 cgroup of process $1, as the host names it ("/minibox/minibox-ID").
-v2_cgroup_of() { sed -n 's/^0:://p' "/proc/$1/cgroup"; }
+# The v2 cgroup of process $1, as the host names it ("/minibox/minibox-ID"),
+# noted for teardown: after a failed test, where teardown killed minibox,
+# only a minibox in a v2 view would sweep the host's v2 tree.
+v2_cgroup_of() {
+	local cgroup
+	cgroup=$(sed -n 's/^0:://p' "/proc/$1/cgroup")
+	[[ $cgroup != /minibox/minibox-* ]] || echo "$cgroup" >>"$BATS_TEST_TMPDIR/v2-cgroups"
+	echo "$cgroup"
+}
+v2_cgroup_removed() { rmdir "/sys/fs/cgroup/unified$1" 2>/dev/null; [ ! -d "/sys/fs/cgroup/unified$1" ]; }
+# Remove the v2 cgroups the test noted, once their processes are gone.
+remove_v2_cgroups() {
+	local dir
+	[ -f "$BATS_TEST_TMPDIR/v2-cgroups" ] || return 0
+	sort -u "$BATS_TEST_TMPDIR/v2-cgroups" | while read -r dir; do
+		wait_until v2_cgroup_removed "$dir" || true
+	done
+	rm -f "$BATS_TEST_TMPDIR/v2-cgroups"
+	rmdir /sys/fs/cgroup/unified/minibox 2>/dev/null # as minibox does: not while another uses it
+	return 0
+}
 
 # Set STATUS to the exit status of the minibox started by start_container,
 # once it ends. A test must not hang: give up after $PATIENCE seconds.
@@ -444,6 +463,7 @@ mb_teardown() {
 		show_minibox_said
 	fi
 	stop_containers
+	remove_v2_cgroups
 	if [ -f "$BATS_TEST_TMPDIR/user-dirs" ]; then
 		xargs rm -rf <"$BATS_TEST_TMPDIR/user-dirs"
 		rm -f "$BATS_TEST_TMPDIR/user-dirs"
