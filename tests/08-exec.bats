@@ -552,6 +552,79 @@ said_or_ended() { grep -qx "$1" "$BATS_TEST_TMPDIR/ct.out" || ended "$EXEC_PID";
 	[ ! -e "$(records_dir)/$NAME" ] || fail "the record of $NAME is still there"
 }
 
+PROBE=$REPO/tests/probes/escprobe
+
+# On a hybrid host the tests above run the v1 path. A command born outside
+# the container's cgroup (a fork(), then nothing: v2 has no cgroup.procs
+# to write, as v1 has) would pass them all.
+# bats test_tags=once
+@test "on a hybrid host, the v2 path: the joined command is born in the container's cgroup (CLONE_INTO_CGROUP), by name and by PID, and sees it as its root" {
+	make_v2_view
+	start_binary "${V2_VIEW[@]}" "$MB_REAL" --name "$NAME" sh -c 'echo ready; exec sleep 60'
+	local ct=$CT_PID mb=$MB_PID cgroup target
+	cgroup=$(v2_cgroup_of "$ct")
+	[[ $cgroup == /minibox/minibox-* ]] || fail "the container is not in a minibox-ID cgroup of the v2 tree: 0::$cgroup"
+	run -0 --separate-stderr "${V2_VIEW[@]}" "$MB_EXEC_REAL" -v "$NAME" true
+	assert_stderr_regex '^minibox-exec: clone3\(flags=CLONE_INTO_CGROUP, exit_signal=SIGCHLD\) = [0-9]+ \(host pid\)$'
+	for target in "$NAME" "$ct"; do
+		start_binary "${V2_VIEW[@]}" "$MB_EXEC_REAL" "$target" sh -c 'grep "^0::" /proc/self/cgroup; echo ready; exec sleep 60'
+		assert_equal "$target: 0::$(v2_cgroup_of "$CT_PID")" "$target: 0::$cgroup"
+		run -0 cat "$BATS_TEST_TMPDIR/ct.out"
+		assert_equal "$target: $output" "$target: 0::/"$'\n'ready
+	done
+	kill -KILL "$ct"
+	MB_PID=$mb wait_for_minibox
+	[ ! -e "/sys/fs/cgroup/unified$cgroup" ] || fail "left behind: /sys/fs/cgroup/unified$cgroup"
+}
+
+# Records and parallel sweeps, each race made to happen at its moment: the
+# probe holds minibox's open(2) of the record (fanotify) while it plays the
+# other minibox. In a /run/minibox of the test's own.
+# bats test_tags=once
+@test "a name whose record another minibox's sweep holds for a moment is looked at again, then taken: 0, not refused" {
+	mkdir -p /run/minibox
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run -0 --separate-stderr unshare --mount sh -c '
+		mount -t tmpfs -o mode=755 minibox-test /run/minibox || exit 1
+		"$1" record-held "/run/minibox/$2" "$3" --name "$2" true' sh "$PROBE" "$NAME" "$MB_REAL"
+	assert_equal "stderr: $stderr" "stderr: "
+}
+
+# bats test_tags=once
+@test "a sweep removes only the stale record it locked: one that took the name meanwhile, held, stays" {
+	mkdir -p /run/minibox
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run -0 unshare --mount sh -c '
+		mount -t tmpfs -o mode=755 minibox-test /run/minibox || exit 1
+		"$1" record-replaced "/run/minibox/$2" "$3" true' sh "$PROBE" "$NAME" "$MB_REAL"
+	assert_output "/run/minibox/$NAME: still there"
+}
+
+# bats test_tags=once
+@test "a record that another minibox's sweep removes between its creation and its lock is made again: 0, nothing on stderr, none left" {
+	mkdir -p /run/minibox
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	run -0 --separate-stderr unshare --mount sh -c '
+		mount -t tmpfs -o mode=755 minibox-test /run/minibox || exit 1
+		"$1" record-swept /run/minibox "$3" --name "$2" true && ls -A /run/minibox' sh "$PROBE" "$NAME" "$MB_REAL"
+	assert_equal "stderr: $stderr" "stderr: "
+	assert_output ""
+}
+
+# minibox-exec's child watches a pipe for the hang-up that says minibox-exec
+# died before the child asked to die with it. A copy of the write end in the
+# child itself would keep that hang-up from ever coming. The probe looks at
+# the child's descriptors as it execs the command (fanotify holds the exec).
+# bats test_tags=once
+@test "minibox-exec's child holds only the read end of the pipe it watches minibox-exec by, up to its exec" {
+	local dir
+	dir=$(user_dir)
+	cp "$REPO/rootfs/bin/busybox" "$dir/true"
+	start_binary "$MB_REAL" --name "$NAME" --bind "$dir:/opt:ro" sh -c 'echo ready; exec sleep 60'
+	run -0 "$PROBE" exec-fds "$dir/true" "$MB_EXEC_REAL" "$NAME" /opt/true </dev/null
+	assert_output "exec: no pipe held at both ends"
+}
+
 @test "the host is left clean: no process, mount, interface, cgroup or record" {
 	# teardown kills minibox with SIGKILL: the next minibox sweeps its record
 	run -0 "$MINIBOX" true

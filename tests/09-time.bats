@@ -172,6 +172,26 @@ run_at_edge() {
 		fail "stderr is not the one line expected: $stderr"
 }
 
+# On a hybrid host the tests above run the v1 path. On v2, minibox-exec's
+# command is born in the container's cgroup (clone3 with CLONE_INTO_CGROUP),
+# and in its time namespace all the same.
+# bats test_tags=once
+@test "on a hybrid host, the v2 path: minibox-exec's command, born in the container's cgroup (CLONE_INTO_CGROUP), lives in its time namespace and sees the shifted clock" {
+	make_v2_view
+	start_binary "${V2_VIEW[@]}" "$MB_REAL" --name "$NAME" --uptime-offset "$OFFSET" sh -c 'echo ready; exec sleep 60'
+	local ct=$CT_PID mb=$MB_PID cgroup before
+	cgroup=$(v2_cgroup_of "$ct")
+	[[ $cgroup == /minibox/minibox-* ]] || fail "the container is not in a minibox-ID cgroup of the v2 tree: 0::$cgroup"
+	before=$(seconds "$(cat /proc/uptime)")
+	start_binary "${V2_VIEW[@]}" "$MB_EXEC_REAL" "$NAME" sh -c 'cat /proc/uptime; echo ready; exec sleep 60'
+	assert_equal "cgroup $(v2_cgroup_of "$CT_PID")" "cgroup $cgroup"
+	assert_equal "$(readlink "/proc/$CT_PID/ns/time")" "$(readlink "/proc/$ct/ns/time")"
+	assert_shifted "$before" "$(seconds "$(head -n 1 "$BATS_TEST_TMPDIR/ct.out")")"
+	kill -KILL "$ct"
+	MB_PID=$mb wait_for_minibox
+	[ ! -e "/sys/fs/cgroup/unified$cgroup" ] || fail "left behind: /sys/fs/cgroup/unified$cgroup"
+}
+
 @test "the host is left clean: no process, mount, interface, cgroup or record" {
 	# teardown kills minibox with SIGKILL: the next minibox sweeps its record
 	run -0 "$MINIBOX" true

@@ -613,6 +613,28 @@ mount_opts() { echo "awk '\$2 == \"$1\" { o = \$4 } END { print o }' /proc/self/
 	assert_output "touch: /mbtest-file: Read-only file system"
 }
 
+# On a hybrid host the tests above run the v1 path. In the v2 view the v2
+# tree has no pids controller (they are all on v1): the default limit is
+# for a host that has one, and minibox must not fail for the want of it.
+# bats test_tags=once
+@test "on a hybrid host, the v2 path: with no pids controller on v2 the container starts without the default limit; minibox-exec's command is born in its cgroup (CLONE_INTO_CGROUP), with the layers" {
+	make_v2_view
+	run -0 --separate-stderr "${V2_VIEW[@]}" "$MB_REAL" -v true
+	assert_stderr_regex '^minibox: statfs\(/sys/fs/cgroup\) = cgroup2: cgroup v2$'
+	[[ $stderr != *pids* ]] || fail "a pids limit on a v2 tree without a pids controller: $(grep pids <<<"$stderr")"
+	start_binary "${V2_VIEW[@]}" "$MB_REAL" --name "$NAME" sh -c 'echo ready; exec sleep 60'
+	local ct=$CT_PID mb=$MB_PID cgroup
+	cgroup=$(v2_cgroup_of "$ct")
+	[[ $cgroup == /minibox/minibox-* ]] || fail "the container is not in a minibox-ID cgroup of the v2 tree: 0::$cgroup"
+	start_binary "${V2_VIEW[@]}" "$MB_EXEC_REAL" "$NAME" sh -c "$SHOW_LAYERS; echo ready; exec sleep 60"
+	assert_equal "cgroup $(v2_cgroup_of "$CT_PID")" "cgroup $cgroup"
+	run -0 cat "$BATS_TEST_TMPDIR/ct.out"
+	assert_output "$HARDENED"$'\nready'
+	kill -KILL "$ct"
+	MB_PID=$mb wait_for_minibox
+	[ ! -e "/sys/fs/cgroup/unified$cgroup" ] || fail "left behind: /sys/fs/cgroup/unified$cgroup"
+}
+
 @test "the host is left clean: no process, mount, interface, cgroup or record" {
 	# teardown kills minibox with SIGKILL: the next minibox sweeps its record
 	run -0 "$MINIBOX" true

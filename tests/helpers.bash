@@ -313,6 +313,51 @@ cgroup_dir_of() {
 	echo "/sys/fs/cgroup/$2${line#*:}"
 }
 
+# The v2 path on a hybrid host (its controllers on cgroup v1, a cgroup v2
+# tree with none at /sys/fs/cgroup/unified): in a mount namespace of the
+# test's own, that tree takes /sys/fs/cgroup's place, and minibox, seeing
+# cgroup2 there, takes its v2 path (no limits: no controller is on v2). The
+# host's hierarchy itself is never touched. Sets V2_NS_PID, a process that
+# holds the namespace (teardown ends it), and V2_VIEW, a prefix that runs a
+# command in it from this folder. Skips on a pure v2 host (every test runs
+# the v2 path there) and where there is no v2 tree.
+make_v2_view() {
+	cgroup_v2_host && skip "a cgroup v2 host: the other tests run the v2 path"
+	[ "$(stat -f -c %T /sys/fs/cgroup/unified 2>/dev/null)" = cgroup2fs ] ||
+		skip "no cgroup v2 tree at /sys/fs/cgroup/unified: sudo make test-vm checks the v2 path"
+	# (exec: $! is the holder itself, once the bind is made)
+	unshare --mount --propagation private sh -c \
+		'mount --bind /sys/fs/cgroup/unified /sys/fs/cgroup && exec sleep 300' 3>&- &
+	V2_NS_PID=$!
+	echo "$V2_NS_PID" >>"$BATS_TEST_TMPDIR/started"
+	wait_until v2_view_ready || fail "no v2 view: the bind of /sys/fs/cgroup/unified failed"
+	# a prefix: "${V2_VIEW[@]}" minibox ... (start_binary takes it too)
+	# shellcheck disable=SC2034 # the test files use it
+	V2_VIEW=(nsenter --mount --target "$V2_NS_PID" --wd="$PWD" --)
+}
+v2_view_ready() { ! gone "$V2_NS_PID" && [ "$(cat "/proc/$V2_NS_PID/comm" 2>/dev/null)" = sleep ]; }
+# The v2 cgroup of process $1, as the host names it ("/minibox/minibox-ID"),
+# noted for teardown: after a failed test, where teardown killed minibox,
+# only a minibox in a v2 view would sweep the host's v2 tree.
+v2_cgroup_of() {
+	local cgroup
+	cgroup=$(sed -n 's/^0:://p' "/proc/$1/cgroup")
+	[[ $cgroup != /minibox/minibox-* ]] || echo "$cgroup" >>"$BATS_TEST_TMPDIR/v2-cgroups"
+	echo "$cgroup"
+}
+v2_cgroup_removed() { rmdir "/sys/fs/cgroup/unified$1" 2>/dev/null; [ ! -d "/sys/fs/cgroup/unified$1" ]; }
+# Remove the v2 cgroups the test noted, once their processes are gone.
+remove_v2_cgroups() {
+	local dir
+	[ -f "$BATS_TEST_TMPDIR/v2-cgroups" ] || return 0
+	sort -u "$BATS_TEST_TMPDIR/v2-cgroups" | while read -r dir; do
+		wait_until v2_cgroup_removed "$dir" || true
+	done
+	rm -f "$BATS_TEST_TMPDIR/v2-cgroups"
+	rmdir /sys/fs/cgroup/unified/minibox 2>/dev/null # as minibox does: not while another uses it
+	return 0
+}
+
 # Set STATUS to the exit status of the minibox started by start_container,
 # once it ends. A test must not hang: give up after $PATIENCE seconds.
 wait_for_minibox() {
@@ -418,6 +463,7 @@ mb_teardown() {
 		show_minibox_said
 	fi
 	stop_containers
+	remove_v2_cgroups
 	if [ -f "$BATS_TEST_TMPDIR/user-dirs" ]; then
 		xargs rm -rf <"$BATS_TEST_TMPDIR/user-dirs"
 		rm -f "$BATS_TEST_TMPDIR/user-dirs"

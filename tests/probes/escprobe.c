@@ -1,9 +1,11 @@
 /*
- * escprobe: try chapter 10's escapes, for its tests, without harming the
- * host. Built static, it runs in the busybox rootfs (which has no keyctl)
- * and on the host. Every target is the test's own: sysfs files are only
- * opened, never written; the terminal is a pseudo-terminal this program
- * makes; the key is one it adds to a session keyring it makes.
+ * escprobe: try chapter 10's escapes, and make chapter 08's races happen,
+ * for their tests, without harming the host. Built static, it runs in the
+ * busybox rootfs (which has no keyctl) and on the host. Every target is
+ * the test's own: sysfs files are only opened, never written; the terminal
+ * is a pseudo-terminal this program makes; the key is one it adds to a
+ * session keyring it makes; the records are in a /run/minibox of the
+ * test's own.
  *
  * In the container:
  *   escprobe openw PATH...      open each O_WRONLY (no write): "PATH: writable" or why not
@@ -34,6 +36,27 @@
  *                               key NAME = SECRET, run CMD
  *   escprobe filter PID         print process PID's seccomp filter, one BPF
  *                               instruction a line (root: ptrace(2) reads it)
+ * On the host, as root, chapter 08's races made to happen, each at a chosen
+ * moment: fanotify(7) holds a process's open(2) or execve(2) of a file until
+ * the probe has done its part. Each runs CMD and exits with its status.
+ *   escprobe record-held FILE CMD...
+ *                               FILE, a record, is made and locked, as another
+ *                               minibox's sweep holds one for a moment; it is
+ *                               unlinked and let go as CMD opens it the third time
+ *   escprobe record-replaced FILE CMD...
+ *                               FILE is made, unlocked (a stale record); as CMD
+ *                               first opens it, FILE is unlinked and made anew,
+ *                               locked (a container that claimed the name
+ *                               meanwhile); after CMD: "FILE: still there" or
+ *                               "FILE: removed, though it is held"
+ *   escprobe record-swept DIR CMD...
+ *                               as CMD first opens a file in the mount DIR, the
+ *                               file is locked, unlinked and let go, as a sweep
+ *                               that comes between a claim's open() and flock()
+ *   escprobe exec-fds FILE CMD...
+ *                               as a process execs FILE: "exec: both ends of
+ *                               pipe:[N]" for each pipe it holds both ends of,
+ *                               else "exec: no pipe held at both ends"
  *
  *   cc -static -o escprobe escprobe.c
  */
@@ -58,6 +81,9 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <dirent.h>
+#include <poll.h>
+#include <sys/fanotify.h>
+#include <sys/file.h>
 #include <time.h>
 #include <termios.h>
 #include <unistd.h>
@@ -66,7 +92,9 @@ static int usage(void)
 {
 	fputs("usage: escprobe openw PATH... | type TEXT | readkey NAME | syscalls | refused | euid | int80\n"
 	      "       escprobe uring | grab COMM SECONDS\n"
-	      "       escprobe pty CMD... | keyring NAME SECRET CMD...\n", stderr);
+	      "       escprobe pty CMD... | keyring NAME SECRET CMD...\n"
+	      "       escprobe record-held|record-replaced|exec-fds FILE CMD... | record-swept DIR CMD...\n",
+	      stderr);
 	return 2;
 }
 
@@ -546,6 +574,224 @@ static int hostile_env(void)
 	return 0;
 }
 
+/* ------------------------------------------------ chapter 08's races, on cue */
+
+static int fail_at(const char *what)
+{
+	perror(what);
+	exit(2);
+}
+
+static pid_t run_cmd(char **cmd)
+{
+	pid_t pid = fork();
+
+	if (pid == -1)
+		fail_at("fork");
+	if (pid == 0) {
+		execvp(cmd[0], cmd);
+		perror(cmd[0]);
+		_exit(127);
+	}
+	return pid;
+}
+
+/* Answer fanotify's permission events of process group FAN until CMD ends:
+ * ON_EVENT(event fd, pid, how many so far) acts first, then the open or
+ * execve goes on. Returns CMD's exit status. */
+static int watch(int fan, char **cmd, void (*on_event)(int, pid_t, int))
+{
+	pid_t pid = run_cmd(cmd);
+	int pidfd = syscall(SYS_pidfd_open, pid, 0), n = 0, status;
+	char buf[4096] __attribute__((aligned(8)));
+
+	if (pidfd == -1)
+		fail_at("pidfd_open");
+	for (;;) {
+		struct pollfd fds[2] = { { .fd = fan, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+		struct fanotify_event_metadata *m;
+		ssize_t len;
+
+		if (poll(fds, 2, -1) == -1 && errno != EINTR)
+			fail_at("poll");
+		if (fds[0].revents & POLLIN) {
+			len = read(fan, buf, sizeof(buf));
+			if (len == -1)
+				fail_at("read(fanotify)");
+			for (m = (void *)buf; FAN_EVENT_OK(m, len); m = FAN_EVENT_NEXT(m, len)) {
+				struct fanotify_response r = { .fd = m->fd, .response = FAN_ALLOW };
+
+				if (m->fd >= 0 && m->pid != getpid())
+					on_event(m->fd, m->pid, ++n);
+				if (write(fan, &r, sizeof(r)) != sizeof(r))
+					fail_at("write(fanotify)");
+				close(m->fd);
+			}
+		} else if (fds[1].revents & POLLIN) {
+			break;
+		}
+	}
+	if (waitpid(pid, &status, 0) == -1)
+		fail_at("waitpid");
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static int fanotify_on(const char *path, unsigned flags, uint64_t mask)
+{
+	int fan = fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_CLOEXEC);
+
+	if (fan == -1)
+		fail_at("fanotify_init");
+	if (fanotify_mark(fan, FAN_MARK_ADD | flags, mask, AT_FDCWD, path) == -1)
+		fail_at("fanotify_mark");
+	return fan;
+}
+
+static const char *race_file;
+static int race_fd = -1;
+
+static int make_record(void)
+{
+	int fd = open(race_file, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+
+	if (fd == -1)
+		fail_at(race_file);
+	return fd;
+}
+
+/* The sweep that held it ends: the record goes, the lock with it. */
+static void held_until_third(int fd, pid_t pid, int n)
+{
+	(void)fd, (void)pid;
+	if (n == 3 && race_fd >= 0) {
+		if (unlink(race_file) == -1)
+			fail_at("unlink");
+		close(race_fd);
+		race_fd = -1;
+	}
+}
+
+static int record_held(const char *file, char **cmd)
+{
+	int fan;
+
+	race_file = file;
+	race_fd = make_record();
+	if (flock(race_fd, LOCK_EX) == -1)
+		fail_at("flock");
+	fan = fanotify_on(file, 0, FAN_OPEN_PERM);
+	return watch(fan, cmd, held_until_third);
+}
+
+/* While the first open waits, with the file it found: a new record takes
+ * the name, held by its minibox. */
+static void replaced_at_first(int fd, pid_t pid, int n)
+{
+	(void)fd, (void)pid;
+	if (n != 1)
+		return;
+	if (unlink(race_file) == -1)
+		fail_at("unlink");
+	race_fd = make_record();
+	if (flock(race_fd, LOCK_EX) == -1)
+		fail_at("flock");
+}
+
+static int record_replaced(const char *file, char **cmd)
+{
+	struct stat now, held;
+	int fan, status;
+
+	race_file = file;
+	close(make_record());
+	fan = fanotify_on(file, 0, FAN_OPEN_PERM);
+	status = watch(fan, cmd, replaced_at_first);
+	if (race_fd >= 0 && fstat(race_fd, &held) == 0 && lstat(file, &now) == 0 && now.st_ino == held.st_ino)
+		printf("%s: still there\n", file);
+	else
+		printf("%s: removed, though it is held\n", file);
+	return status;
+}
+
+/* A sweep between the claim's open() and its flock(): it locks the new
+ * file first, finds it unheld, and removes it. */
+static void swept_at_first(int fd, pid_t pid, int n)
+{
+	char link[64], path[PATH_MAX];
+	ssize_t len;
+
+	(void)pid;
+	if (n != 1)
+		return;
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, path, sizeof(path) - 1);
+	if (len == -1)
+		fail_at("readlink");
+	path[len] = '\0';
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1 || unlink(path) == -1)
+		fail_at(path);
+	flock(fd, LOCK_UN);
+}
+
+static int record_swept(const char *dir, char **cmd)
+{
+	return watch(fanotify_on(dir, FAN_MARK_MOUNT, FAN_OPEN_PERM), cmd, swept_at_first);
+}
+
+/* Which pipes does process PID hold both ends of? */
+static void pipes_at_exec(int fd, pid_t pid, int n)
+{
+	char dir[32], link[96], target[64], info[96], line[128];
+	unsigned long ends[256][2];
+	int nends = 0, both = 0, i;
+	unsigned long ino;
+	struct dirent *e;
+	DIR *d;
+
+	(void)fd, (void)n;
+	snprintf(dir, sizeof(dir), "/proc/%d/fd", pid);
+	d = opendir(dir);
+	while (d && (e = readdir(d)) && nends < 256) {
+		ssize_t len;
+		unsigned flags = 0;
+		FILE *f;
+
+		snprintf(link, sizeof(link), "%s/%.20s", dir, e->d_name);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len <= 0)
+			continue;
+		target[len] = '\0';
+		if (sscanf(target, "pipe:[%lu]", &ino) != 1)
+			continue;
+		snprintf(info, sizeof(info), "/proc/%d/fdinfo/%.20s", pid, e->d_name);
+		f = fopen(info, "r");
+		while (f && fgets(line, sizeof(line), f))
+			sscanf(line, "flags: %o", &flags);
+		if (f)
+			fclose(f);
+		ends[nends][0] = ino;
+		ends[nends++][1] = flags & O_ACCMODE;
+	}
+	if (d)
+		closedir(d);
+	for (i = 0; i < nends; i++) {
+		int j;
+
+		for (j = 0; j < nends; j++)
+			if (ends[i][0] == ends[j][0] && ends[i][1] == O_RDONLY && ends[j][1] == O_WRONLY) {
+				printf("exec: both ends of pipe:[%lu]\n", ends[i][0]);
+				both = 1;
+			}
+	}
+	if (!both)
+		printf("exec: no pipe held at both ends\n");
+}
+
+static int exec_fds(const char *file, char **cmd)
+{
+	return watch(fanotify_on(file, 0, FAN_OPEN_EXEC_PERM), cmd, pipes_at_exec);
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -575,5 +821,13 @@ int main(int argc, char **argv)
 		return filter(atoi(argv[2]));
 	if (argc >= 5 && strcmp(argv[1], "keyring") == 0)
 		return keyring(argv[2], argv[3], argv + 4);
+	if (argc >= 4 && strcmp(argv[1], "record-held") == 0)
+		return record_held(argv[2], argv + 3);
+	if (argc >= 4 && strcmp(argv[1], "record-replaced") == 0)
+		return record_replaced(argv[2], argv + 3);
+	if (argc >= 4 && strcmp(argv[1], "record-swept") == 0)
+		return record_swept(argv[2], argv + 3);
+	if (argc >= 4 && strcmp(argv[1], "exec-fds") == 0)
+		return exec_fds(argv[2], argv + 3);
 	return usage();
 }
