@@ -147,7 +147,7 @@ done
 			-e "s#sudo make test CH=$n#sudo ./grade#g" \
 			-e "s#\`make lab CH=$n\` does that for you#this handout is just that#" \
 			-e 's#\[\([^]]*\)\](\.\./[^)]*)#\1#g' |
-		grep -v 'make diff'
+		grep -v 'make diff\|^Solutions, for when'
 } >"$out/README.md"
 
 # GitHub Classroom (or any GitHub repository made from the handout): grade
