@@ -47,7 +47,7 @@ n=$1 program=$(realpath -m --relative-to=. "$2")
 
 # --hint: the next step of the hints for the TODO whose test fails first.
 show_hint() {
-	local dir hints shown tap id file step total text failing='' t
+	local dir hints shown tap id='' file step total text failing='' t
 	dir=$(dirname "$program") hints=$(dirname "$program")/.hints
 	shown=$dir/.hints-shown tap=$dir/grade.tap
 	[ -s "$hints" ] || { echo "grade: no hints in $dir (make lab and make handout write them, in .hints)" >&2; return 2; }
@@ -58,8 +58,12 @@ show_hint() {
 	fi
 	failing=$(sed -n 's/^not ok [0-9]* //p' "$tap" | head -n 1)
 	[ -n "$failing" ] || { echo "grade: every test passes: no hint needed"; return 0; }
-	# the region that names the failing test; else the first TODO still there; else the first
-	id=$(awk -F '\t' -v t="$failing" '$3 == "test" && index(t, $4) { print $1; exit }' "$hints")
+	# the region that names the failing test (of several, the first whose TODO
+	# is still there); else the first TODO still there; else the first region
+	for t in $(awk -F '\t' -v t="$failing" '$3 == "test" && index(t, $4) { print $1 }' "$hints" | uniq); do
+		[ -n "$id" ] || id=$t
+		if grep -qF "($t)" "$dir"/*.[ch] 2>/dev/null; then id=$t; break; fi
+	done
 	if [ -z "$id" ]; then
 		for t in $(cut -f 1 "$hints" | uniq); do
 			if grep -qF "($t)" "$dir"/*.[ch] 2>/dev/null; then id=$t; break; fi
