@@ -24,7 +24,7 @@ ok() { k=$((k + 1)); echo "ok $k $1"; }
 not_ok() {
 	k=$((k + 1)) failures=$((failures + 1))
 	echo "not ok $k $1"
-	sed 's/^/# /' <<<"$2"
+	echo "# ${2//$'\n'/$'\n'# }"
 }
 
 # The code lines of region number $2 of chapter $1 (its files in mklab's
