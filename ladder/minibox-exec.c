@@ -90,7 +90,7 @@ static const struct ns_type {
 	{ CLONE_NEWNET, "net", "CLONE_NEWNET" },    { CLONE_NEWPID, "pid", "CLONE_NEWPID" },
 //@ 09+
 	/* LAB 09: join the container's time namespace too (its clocks, minibox --uptime-offset) */
-	/* GOAL LAB 09: Minibox-exec joins the container's time namespace too, with the others:
+	/* GOAL LAB 09: minibox-exec joins the container's time namespace too, with the others:
 	 * the joined command sees the shifted clock. ns_types[] lists what is joined: an entry
 	 * gives the flag, the /proc/PID/ns file name ("time") and the flag's name for -v. Read
 	 * time_namespaces(7), setns(2). Checked by "minibox-exec joins the time namespace too:
@@ -355,7 +355,7 @@ static void pin_target(struct target *t)
 	/* LAB 08: pidfd_open(2) the target's PID; with a record, check that its start
 	 * time is the recorded one; for -v narrate() "pidfd_open(PID, 0) = FD", which
 	 * the tests read */
-	/* GOAL LAB 08: T->pidfd refers to the target process itself, so that a PID reused later
+	/* GOAL LAB 08: t->pidfd refers to the target process itself, so that a PID reused later
 	 * cannot fool us; a target that does not exist is refused with the line the tests read,
 	 * "TARGET: no such process" (fail(), with opt.target), or, for a named container,
 	 * "TARGET: the container has ended (no process PID)"; with a record (t->start set), a
@@ -537,7 +537,7 @@ static void join_with_pidfd(const struct target *t)
 	/* LAB 08: join all the target's namespaces but the cgroup's at once:
 	 * setns(pidfd, flags); for -v narrate() "setns(FD, FLAGS) = 0" with
 	 * flag_names(flags), which the tests read */
-	/* GOAL LAB 08: Minibox-exec is in all the target's namespaces named in flags (every one
+	/* GOAL LAB 08: minibox-exec is in all the target's namespaces named in flags (every one
 	 * but the cgroup's, joined later by the child) in one step, through the process
 	 * descriptor t->pidfd: all or none. For -v narrate "setns(FD, FLAGS) = 0" with
 	 * flag_names(flags), which the tests read. Read setns(2), the part on a PID file
@@ -848,6 +848,8 @@ child_main(const struct target *t, const struct cgroup_fds *cg, int alive)
 
 /* -------------------------------------------------------- the parent side */
 
+/* SAY LAB 08: the extra fork: why joining the PID namespace is not enough
+ * for the command to be in it is the question of the TODO below */
 /* The extra fork. setns(CLONE_NEWPID) did not move us: a process never
  * changes its PID namespace, its PID would change under it. It set the
  * namespace our children are born in (/proc/self/ns/pid_for_children).

@@ -143,7 +143,7 @@ for c in "$src"/*.[ch]; do
 			end = more ~ /^[ \t]*\/\*/ ? "\\*/[ \t]*$" : ";[ \t]*$"
 			while (more !~ end) if ((getline more) <= 0) break
 		}
-		todo(indent, n " (" n "." k "): " text)
+		todo(indent, n ": " text)
 		next
 	}
 	$0 ~ "/\\* LAB " n ": " {
