@@ -98,7 +98,7 @@ for dir in chapters/[0-9][0-9]-*/; do
 	done
 	# SAY notes: their statements are gone from the handout
 	says=$(cat "$dir"*.[ch] | grep -c "/\* SAY LAB $n: ")
-	made=$(cat "$h"/*.[ch] | grep -c "TODO LAB $n[ :]" || true)
+	made=$(cat "$h"/*.[ch] | grep -c "TODO LAB ${n}[ :]" || true)
 	[ "$made" -ge "$((total + says))" ] ||
 		not_ok "$c: each SAY LAB $n note is a TODO in the handout" "$says notes, $made TODOs for $total regions"
 done
