@@ -98,7 +98,9 @@ EOF
 chmod +x "$out/grade"
 
 # The README: a preface that says what to do; no "The code" section (it
-# quotes the solution); the commands and links as they are in the handout:
+# quotes the solution), no passage between "<!-- not in the lab: TEXT -->"
+# and "<!-- end of not in the lab -->" (TEXT stands in its place); the
+# commands and links as they are in the handout:
 # links into tests/ kept, every other link out of the chapter (../) plain text.
 # From chapter 08 on there are two programs, and the TODOs may be in both.
 sources='' programs=''
@@ -140,6 +142,11 @@ done
 	}
 	/^## / { skip = 0 }
 	skip { next }
+	# a passage that would give the lab away: its own replacement, if any
+	/^<!-- not in the lab:/ { text = $0; sub(/^<!-- not in the lab:[ ]*/, "", text); sub(/[ ]*-->$/, "", text)
+		if (text != "") { print text; print "" }; hide = 1; next }
+	/^<!-- end of not in the lab -->/ { hide = 0; next }
+	hide { next }
 	{ print }' "$src/README.md" |
 		sed -e "s#chapters/$chapter/minibox#./minibox#g" \
 			-e "s#\.\./\.\./diagrams/\([A-Za-z0-9_-]*\.svg\)#\1#g" \
