@@ -458,9 +458,10 @@ static void make_mounts_private(void)
 	/* GOAL LAB 03: No mount made in our new mount namespace reaches the host, and none of
 	 * the host's reaches us, even where / is shared (systemd makes it so): every mount
 	 * here, / and all below it, stops taking part in propagation before anything is
-	 * mounted. mount_or_die() prints the -v line the tests read. Read mount_namespaces(7),
-	 * "Shared subtrees". Checked by "on a host whose / is shared (as systemd makes it), no
-	 * mount leaks out", "-v narrates the private tree". */
+	 * mounted. mount_or_die() prints the -v line the tests read, "child: mount(NULL, /,
+	 * NULL, FLAGS, NULL) = 0", FLAGS the two flags of that one call as it names them. Read
+	 * mount_namespaces(7), "Shared subtrees". Checked by "on a host whose / is shared (as
+	 * systemd makes it), no mount leaks out", "-v narrates the private tree". */
 	/* HINT LAB 03 1: man 7 mount_namespaces, SHARED SUBTREES: the four propagation types; a
 	 * new mount namespace copies the peer groups of the host's mounts. */
 	/* HINT LAB 03 2: Change the propagation type of the mount at / and, recursively, of

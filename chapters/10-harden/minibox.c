@@ -715,9 +715,10 @@ static void make_mounts_private(void)
 	/* GOAL LAB 03: No mount made in our new mount namespace reaches the host, and none of
 	 * the host's reaches us, even where / is shared (systemd makes it so): every mount
 	 * here, / and all below it, stops taking part in propagation before anything is
-	 * mounted. mount_or_die() prints the -v line the tests read. Read mount_namespaces(7),
-	 * "Shared subtrees". Checked by "on a host whose / is shared (as systemd makes it), no
-	 * mount leaks out", "-v narrates the private tree". */
+	 * mounted. mount_or_die() prints the -v line the tests read, "child: mount(NULL, /,
+	 * NULL, FLAGS, NULL) = 0", FLAGS the two flags of that one call as it names them. Read
+	 * mount_namespaces(7), "Shared subtrees". Checked by "on a host whose / is shared (as
+	 * systemd makes it), no mount leaks out", "-v narrates the private tree". */
 	/* HINT LAB 03 1: man 7 mount_namespaces, SHARED SUBTREES: the four propagation types; a
 	 * new mount namespace copies the peer groups of the host's mounts. */
 	/* HINT LAB 03 2: Change the propagation type of the mount at / and, recursively, of
@@ -1255,10 +1256,13 @@ static void harden_mounts(void)
 	 * tmpfs), each path of read_only[] and the mounts below it are read-only, and last the
 	 * rootfs itself is read-only while the mounts on top of it (/proc, /tmp, /dev, --bind
 	 * folders) keep their own flags. Go through mount_or_die() and make_read_only(), whose
-	 * -v lines the tests read; in_rootfs() reuses one buffer (build a second path in
-	 * path[]). Read mount(2), mount_setattr(2), and proc(5) for what the masked files give
-	 * away. Checked by "/proc/keys, /proc/timer_list and /sys/firmware are masked", "the
-	 * rootfs is read-only inside", "every path of Docker's masked and read-only lists". */
+	 * -v lines the tests read, with paths relative to the rootfs: "child: mount(./proc/sys,
+	 * ./proc/sys, NULL, MS_BIND|MS_REC, NULL) = 0" and, for the rootfs, "child:
+	 * mount_setattr(., 0, MOUNT_ATTR_RDONLY) = 0"; in_rootfs() reuses one buffer (build a
+	 * second path in path[]). Read mount(2), mount_setattr(2), and proc(5) for what the
+	 * masked files give away. Checked by "/proc/keys, /proc/timer_list and /sys/firmware
+	 * are masked", "the rootfs is read-only inside", "every path of Docker's masked and
+	 * read-only lists", "-v narrates the read-only rootfs". */
 	/* HINT LAB 10 1: man 2 mount (bind mounts over a file; tmpfs options), man 2
 	 * mount_setattr (read-only, recursive or not), man 5 proc. */
 	/* HINT LAB 10 2: A path this kernel lacks is skipped (stat() it, relative to "." which
