@@ -93,7 +93,8 @@ for dir in chapters/[0-9][0-9]-*/; do
 		if [ -z "$why" ]; then
 			ok "$c: TODO $id states a goal, names its man page and tests, has three hints"
 		else
-			not_ok "$c: TODO $id states a goal, names its man page and tests, has three hints" "${todo:0:300}"$'\n'"$why"
+			not_ok "$c: TODO $id states a goal, names its man page and tests, has three hints" \
+				"${todo:0:300}"$'\n'"$why(README.md, Changing the course, says what a region's notes are)"
 		fi
 	done
 	# SAY notes: their statements are gone from the handout
