@@ -90,6 +90,14 @@ static const struct ns_type {
 	{ CLONE_NEWNET, "net", "CLONE_NEWNET" },    { CLONE_NEWPID, "pid", "CLONE_NEWPID" },
 //@ 09+
 	/* LAB 09: join the container's time namespace too (its clocks, minibox --uptime-offset) */
+	/* GOAL LAB 09: minibox-exec joins the container's time namespace too, with the others:
+	 * the joined command sees the shifted clock. ns_types[] lists what is joined: an entry
+	 * gives the flag, the /proc/PID/ns file name ("time") and the flag's name for -v. Read
+	 * time_namespaces(7), setns(2). Checked by "minibox-exec joins the time namespace too:
+	 * it sees the shifted clock". */
+	/* HINT LAB 09 1: man 7 time_namespaces; man 2 setns: which namespace types it joins. */
+	/* HINT LAB 09 2: One more row in the table, like its neighbours. */
+	/* HINT LAB 09 3: { CLONE_NEWTIME, "time", "CLONE_NEWTIME" }, */
 	{ CLONE_NEWTIME, "time", "CLONE_NEWTIME" },
 	/* END LAB 09 */
 //@ end
@@ -347,6 +355,22 @@ static void pin_target(struct target *t)
 	/* LAB 08: pidfd_open(2) the target's PID; with a record, check that its start
 	 * time is the recorded one; for -v narrate() "pidfd_open(PID, 0) = FD", which
 	 * the tests read */
+	/* GOAL LAB 08: t->pidfd refers to the target process itself, so that a PID reused later
+	 * cannot fool us; a target that does not exist is refused with the line the tests read,
+	 * "TARGET: no such process" (fail(), with opt.target), or, for a named container,
+	 * "TARGET: the container has ended (no process PID)"; with a record (t->start set), a
+	 * process whose start time differs from the recorded one is another process: "TARGET:
+	 * the container has ended (process PID is another one now)". For -v narrate
+	 * "pidfd_open(PID, 0) = FD". Read pidfd_open(2) and proc(5) (stat, field 22). Checked
+	 * by "an unknown name, a PID that is no process, a bad TARGET: 125 and one line", "a
+	 * record whose PID names another process now is refused", "-v narrates pidfd_open". */
+	/* HINT LAB 08 1: man 2 pidfd_open: what the descriptor guarantees, ERRORS (ESRCH). */
+	/* HINT LAB 08 2: Open the descriptor first, then check the start time
+	 * (start_time(t->pid)): after the descriptor exists the PID cannot be reused, so a
+	 * match then proves it is the container's process. */
+	/* HINT LAB 08 3: t->pidfd = syscall(SYS_pidfd_open, t->pid, 0); ESRCH and !t->start ->
+	 * fail("%s: no such process", opt.target); ESRCH -> fail(... ended (no process %d)); if
+	 * (t->start && start_time(t->pid) != t->start) fail(... another one now); narrate(). */
 	t->pidfd = syscall(SYS_pidfd_open, t->pid, 0);
 	if (t->pidfd == -1 && errno == ESRCH && !t->start)
 		fail("%s: no such process", opt.target);
@@ -513,6 +537,19 @@ static void join_with_pidfd(const struct target *t)
 	/* LAB 08: join all the target's namespaces but the cgroup's at once:
 	 * setns(pidfd, flags); for -v narrate() "setns(FD, FLAGS) = 0" with
 	 * flag_names(flags), which the tests read */
+	/* GOAL LAB 08: minibox-exec is in all the target's namespaces named in flags (every one
+	 * but the cgroup's, joined later by the child) in one step, through the process
+	 * descriptor t->pidfd: all or none. For -v narrate "setns(FD, FLAGS) = 0" with
+	 * flag_names(flags), which the tests read. Read setns(2), the part on a PID file
+	 * descriptor (Linux 5.8). Checked by "a command run with minibox-exec NAME sees the
+	 * container's hostname", "-v narrates pidfd_open, setns and the extra fork". */
+	/* HINT LAB 08 1: man 2 setns: fd may be a PID file descriptor, and nstype then a mask
+	 * of several namespace flags. */
+	/* HINT LAB 08 2: One call with the pidfd and the mask; on failure die() naming the
+	 * flags (flag_names()). */
+	/* HINT LAB 08 3: if (setns(t->pidfd, flags) == -1) die("setns(pidfd of %d, %s)",
+	 * t->pid, flag_names(flags)); narrate("setns(%d, %s) = 0", t->pidfd,
+	 * flag_names(flags)); */
 	if (setns(t->pidfd, flags) == -1)
 		die("setns(pidfd of %d, %s)", t->pid, flag_names(flags));
 	narrate("setns(%d, %s) = 0", t->pidfd, flag_names(flags));
@@ -525,6 +562,15 @@ static void join_one(const struct target *t, size_t i)
 	if (t->ns_fds[i] < 0 || ns_types[i].flag == CLONE_NEWCGROUP)
 		return;
 	/* LAB 08: join one namespace through its /proc/PID/ns file: setns(fd, type) */
+	/* GOAL LAB 08: With --ns-files minibox-exec joins the namespace of type i through the
+	 * file it opened, t->ns_fds[i] (/proc/PID/ns/NAME, ns_types[i]), checking the type; -v
+	 * narrates "setns(/proc/PID/ns/NAME, FLAG) = 0". Read setns(2). Checked by "--ns-files
+	 * joins the same namespaces, one /proc/PID/ns file at a time". */
+	/* HINT LAB 08 1: man 2 setns: joining through a namespace file, and what nstype checks. */
+	/* HINT LAB 08 2: The descriptor and the expected type from the table; a failure names
+	 * the file. */
+	/* HINT LAB 08 3: if (setns(t->ns_fds[i], ns_types[i].flag) == -1)
+	 * die("setns(/proc/%d/ns/%s)", ...); narrate(...); */
 	if (setns(t->ns_fds[i], ns_types[i].flag) == -1)
 		die("setns(/proc/%d/ns/%s)", t->pid, ns_types[i].file);
 	narrate("setns(/proc/%d/ns/%s, %s) = 0", t->pid, ns_types[i].file,
@@ -589,10 +635,23 @@ static void enter_cgroups_v1(const struct cgroup_fds *cg)
 	for (i = 0; i < cg->nv1; i++) {
 		/* LAB 08: cgroup v1: write "0" into each cgroup.procs we opened: this
 		 * process moves in */
+		/* GOAL LAB 08: On cgroup v1, the child moves itself into each container cgroup
+		 * whose cgroup.procs minibox-exec opened (cg->v1[i]) before it runs anything:
+		 * it counts against the container's limits. Read cgroups(7), "Cgroups version
+		 * 1" (cgroup.procs: writing a PID, and what 0 means). Checked by "as root, the
+		 * joined command is in the container's cgroup, by name and by PID, and counts
+		 * against its limits". */
+		/* HINT LAB 08 1: man 7 cgroups: moving a process by writing to cgroup.procs. */
+		/* HINT LAB 08 2: Write the PID 0 (meaning "the writer") into each open
+		 * descriptor; anything short of one byte written is a failure. */
+		/* HINT LAB 08 3: if (write(cg->v1[i], "0", 1) != 1) die("child:
+		 * write(cgroup.procs, \"0\")"); */
 		if (write(cg->v1[i], "0", 1) != 1)
 			die("child: write(cgroup.procs, \"0\")");
 		/* END LAB 08 */
 	}
+	/* SAY LAB 08: for -v, narrate that the child moved itself into the
+	 * container's cgroup v1 trees, and into how many */
 	if (cg->nv1)
 		narrate("child: write(cgroup.procs, \"0\") = 1, in %d cgroup v1 tree%s", cg->nv1,
 			cg->nv1 == 1 ? "" : "s");
@@ -615,6 +674,18 @@ static void harden(const struct target *t)
 	}
 	/* LAB 10: the joined command gets the container's layers: new_session(),
 	 * drop_capabilities(), restrict_syscalls() */
+	/* GOAL LAB 10: The joined command runs with the same layers as the container's own
+	 * command: a session of its own, Docker's 14 capabilities only, and the same system
+	 * call filter (the functions of layers.h give them, each with its -v lines). Read
+	 * capabilities(7), seccomp(2), setsid(2). Checked by "minibox-exec gives the joined
+	 * command the same layers, by name and by PID, and a session of its own", "-v narrates
+	 * minibox-exec's layers". */
+	/* HINT LAB 10 1: man 7 capabilities (why the filter must come after the capabilities
+	 * are dropped: no_new_privs), man 2 seccomp. */
+	/* HINT LAB 10 2: Three helpers of layers.h, in the order the container's own command
+	 * gets them: the session first, the filter last (it would refuse the calls the others
+	 * make). */
+	/* HINT LAB 10 3: new_session(); drop_capabilities(); restrict_syscalls(); */
 	new_session();
 	drop_capabilities();
 	restrict_syscalls();
@@ -721,6 +792,16 @@ static void enter_cgroup_namespace(const struct target *t)
 	if (!(t->flags & CLONE_NEWCGROUP))
 		return;
 	/* LAB 08: join the target's cgroup namespace: setns(fd, CLONE_NEWCGROUP) */
+	/* GOAL LAB 08: The child is in the container's cgroup namespace (through fd): it sees
+	 * the container's cgroup as its root, as the container does; -v narrates "child:
+	 * setns(FD, CLONE_NEWCGROUP) = 0". Read cgroup_namespaces(7), setns(2). Checked by "it
+	 * sees the container's cgroup as the root of its cgroup tree". */
+	/* HINT LAB 08 1: man 7 cgroup_namespaces: joining one after moving into the cgroup; man
+	 * 2 setns. */
+	/* HINT LAB 08 2: Joined last, by the child, after it is in the container's cgroup: the
+	 * namespace file descriptor and its type. */
+	/* HINT LAB 08 3: if (setns(fd, CLONE_NEWCGROUP) == -1) die("child: setns(%d,
+	 * CLONE_NEWCGROUP)", fd); narrate(...); */
 	if (setns(fd, CLONE_NEWCGROUP) == -1)
 		die("child: setns(%d, CLONE_NEWCGROUP)", fd);
 	narrate("child: setns(%d, CLONE_NEWCGROUP) = 0", fd);
@@ -767,6 +848,8 @@ child_main(const struct target *t, const struct cgroup_fds *cg, int alive)
 
 /* -------------------------------------------------------- the parent side */
 
+/* SAY LAB 08: the extra fork: why joining the PID namespace is not enough
+ * for the command to be in it is the question of the TODO below */
 /* The extra fork. setns(CLONE_NEWPID) did not move us: a process never
  * changes its PID namespace, its PID would change under it. It set the
  * namespace our children are born in (/proc/self/ns/pid_for_children).
@@ -778,25 +861,49 @@ static pid_t start_command(const struct target *t, const struct cgroup_fds *cg)
 	int alive[2]; /* the child sees a hang-up on [0] when we die */
 	pid_t pid = -1;
 
+	/* LAB 08: fork once more (clone3), on cgroup v2 into the container's cgroup
+	 * (CLONE_INTO_CGROUP, cg->v2): only our children are born in the container's
+	 * PID namespace; the child runs child_main() with the read end of alive */
+	/* GOAL LAB 08: The command is a child of minibox-exec born in the container's PID
+	 * namespace (joining it changed only where our children are born), and on cgroup v2
+	 * born directly in the container's cgroup (cg->v2, -1 when there is none), never in
+	 * ours; the child runs child_main(t, cg, FD) with the read end of a close-on-exec pipe
+	 * "alive" whose only write end minibox-exec keeps, so that the child sees a hang-up
+	 * when minibox-exec dies; the child must not keep the write end. For -v narrate
+	 * "clone3(flags=CLONE_INTO_CGROUP, exit_signal=SIGCHLD) = PID (host pid)" (flags=0
+	 * without a v2 cgroup), which the tests read. Read pid_namespaces(7) (setns and
+	 * pid_for_children), clone(2) (struct clone_args and its cgroup field), pipe(7).
+	 * Checked by "it lives in the container's PID namespace", "-v narrates pidfd_open,
+	 * setns and the extra fork", "as root, the joined command is in the container's
+	 * cgroup", "after kill -9 of minibox-exec, the command is gone too". */
+	/* HINT LAB 08 1: man 7 pid_namespaces: a process never changes its own PID namespace;
+	 * setns() with a PID namespace sets where its children are born. man 2 clone for the
+	 * rest. */
+	/* HINT LAB 08 2: So fork once more, with the call that takes a struct clone_args (ca is
+	 * declared above, with exit_signal set) and can place the child in a cgroup given by a
+	 * directory descriptor. Make the pipe before the fork; the child closes the write end
+	 * and runs child_main(); the parent closes the read end. */
+	/* HINT LAB 08 3: pipe2(alive, O_CLOEXEC); if (cg->v2 >= 0) { ca.flags =
+	 * CLONE_INTO_CGROUP; ca.cgroup = cg->v2; } pid = syscall(SYS_clone3, &ca, sizeof(ca));
+	 * if (pid == 0) { close(alive[1]); child_main(t, cg, alive[0]); } die on -1;
+	 * narrate(...); close(alive[0]); */
 	if (pipe2(alive, O_CLOEXEC) == -1)
 		die("pipe2");
 	if (cg->v2 >= 0) {
 		ca.flags = CLONE_INTO_CGROUP;
 		ca.cgroup = cg->v2;
 	}
-	/* LAB 08: fork once more (clone3): only our children are born in the
-	 * container's PID namespace */
 	pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	if (pid == 0) {
 		close(alive[1]);
 		child_main(t, cg, alive[0]);
 	}
-	/* END LAB 08 */
 	if (pid == -1)
 		die("clone3(%s)", ca.flags ? "CLONE_INTO_CGROUP" : "0");
 	narrate("clone3(flags=%s, exit_signal=SIGCHLD) = %d (host pid)",
 		ca.flags ? "CLONE_INTO_CGROUP" : "0", pid);
 	close(alive[0]); /* we keep [1] open until we exit */
+	/* END LAB 08 */
 	return pid;
 }
 

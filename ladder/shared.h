@@ -301,6 +301,18 @@ static int __attribute__((unused)) format_record(char *text, size_t size, const 
 	/* LAB 08: a line "pid", "start", "uid", "rootfs", "privileged", then one "cgroup" line
 //@ end
 	 * per directory */
+	/* GOAL LAB 08: The record's text is one line per fact, in this order, each "KEY VALUE":
+	 * pid, start, uid, rootfs (from chapter 10 also privileged), then one "cgroup PATH"
+	 * line per directory held; len is its length. minibox-exec reads it back with the
+	 * parser below. Read proc(5) for start (field 22 of /proc/PID/stat). Checked by "the
+	 * record gives the start time of the container's PID 1", "the record is there while the
+	 * container runs". */
+	/* HINT LAB 08 1: man 3 snprintf (its return value, to append). */
+	/* HINT LAB 08 2: Format the fixed lines with one snprintf() into text, then append one
+	 * line per cgroup at text + len. */
+	/* HINT LAB 08 3: len = snprintf(text, size, "pid %d\nstart %llu\nuid %u\nrootfs %s\n",
+	 * ...); for each cgroup len += snprintf(text + len, size - len, "cgroup %s\n",
+	 * r->cgroups[i]); */
 //@ 08-09
 	len = snprintf(text, size, "pid %d\nstart %llu\nuid %u\nrootfs %s\n", r->pid, r->start,
 		       r->uid, r->rootfs);

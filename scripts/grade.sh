@@ -11,6 +11,12 @@
 #     --junit FILE   write them as JUnit XML (what CI servers and graders read)
 #     --name NAME    who is graded, in the sheets (default: user@host)
 #     --quiet        no per-file lines, only the summary
+#     --hint         no grading: the next hint for the first failing test
+#                    (from the last grade.tap beside PROGRAM if it is newer
+#                    than the sources, else from a run of chapter NN's own
+#                    tests), one step more each time: the man page, the idea,
+#                    the call. The hints are the lab's .hints (scripts/mklab.sh);
+#                    .hints-shown beside them remembers what was shown.
 #
 # PROGRAM is built with `make PROGRAM` (and its siblings, from 08 on
 # minibox-exec), from the folder this script's parent is: the repository, or
@@ -21,7 +27,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
-own='' tap_out='' junit_out='' quiet=''
+own='' tap_out='' junit_out='' quiet='' hint=''
 name="${SUDO_USER:-$(id -un)}@$(hostname)"
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -30,13 +36,56 @@ while [ $# -gt 0 ]; do
 	--junit) junit_out=${2:?--junit needs a file}; shift ;;
 	--name) name=${2:?--name needs a name}; shift ;;
 	--quiet) quiet=1 ;;
+	--hint) hint=1 ;;
 	-*) echo "grade: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 	shift
 done
-[ $# = 2 ] || { echo "usage: scripts/grade.sh [--own] [--tap FILE] [--junit FILE] [--name NAME] [--quiet] NN PROGRAM" >&2; exit 2; }
+[ $# = 2 ] || { echo "usage: scripts/grade.sh [--own] [--tap FILE] [--junit FILE] [--name NAME] [--quiet] [--hint] NN PROGRAM" >&2; exit 2; }
 n=$1 program=$(realpath -m --relative-to=. "$2")
+
+# --hint: the next step of the hints for the TODO whose test fails first.
+show_hint() {
+	local dir hints shown tap id='' file step total text failing='' t
+	dir=$(dirname "$program") hints=$(dirname "$program")/.hints
+	shown=$dir/.hints-shown tap=$dir/grade.tap
+	[ -s "$hints" ] || { echo "grade: no hints in $dir (make lab and make handout write them, in .hints)" >&2; return 2; }
+	# a grade older than the sources says nothing about them: grade again
+	if [ ! -f "$tap" ] || [ -n "$(find "$dir" -maxdepth 1 -name '*.[ch]' -newer "$tap")" ]; then
+		echo "grade: running chapter $n's tests to find the first failing one..."
+		"$0" --own --quiet --tap "$tap" "$n" "$program" >/dev/null || [ $? = 1 ] || { echo "grade: the tests did not run (see sudo ./grade)" >&2; return 2; }
+	fi
+	failing=$(sed -n 's/^not ok [0-9]* //p' "$tap" | head -n 1)
+	[ -n "$failing" ] || { echo "grade: every test passes: no hint needed"; return 0; }
+	# the region that names the failing test (of several, the first whose TODO
+	# is still there); else the first TODO still there; else the first region
+	for t in $(awk -F '\t' -v t="$failing" '$3 == "test" && index(t, $4) { print $1 }' "$hints" | uniq); do
+		[ -n "$id" ] || id=$t
+		if grep -qF "($t)" "$dir"/*.[ch] 2>/dev/null; then id=$t; break; fi
+	done
+	if [ -z "$id" ]; then
+		for t in $(cut -f 1 "$hints" | uniq); do
+			if grep -qF "($t)" "$dir"/*.[ch] 2>/dev/null; then id=$t; break; fi
+		done
+	fi
+	[ -n "$id" ] || id=$(head -n 1 "$hints" | cut -f 1)
+	file=$(awk -F '\t' -v id="$id" '$1 == id { print $2; exit }' "$hints")
+	total=$(awk -F '\t' -v id="$id" '$1 == id && $3 ~ /^[0-9]+$/' "$hints" | wc -l)
+	step=$(awk -v id="$id" '$1 == id { s = $2 } END { print s + 1 }' "$shown" 2>/dev/null || echo 1)
+	[ "$step" -le "$total" ] || step=$total
+	text=$(awk -F '\t' -v id="$id" -v s="$step" '$1 == id && $3 == s { print $4 }' "$hints")
+	echo "first failing test: $failing"
+	echo "TODO LAB $n ($id) in $file, hint $step of $total:"
+	fold -s -w 96 <<<"$text" | sed 's/^/  /'
+	echo "$id $step" >>"$shown"
+	if [ "$step" -lt "$total" ]; then
+		echo "(./grade --hint again for the next step)"
+	else
+		echo "(that was the last hint for this TODO: it names the call; the chapter's README says why)"
+	fi
+}
+[ -z "$hint" ] || { show_hint; exit; }
 [ "$(id -u)" = 0 ] || { echo "grade: run me as root (sudo): the tests create namespaces and mounts" >&2; exit 2; }
 chapter=$(find tests -maxdepth 1 -name "$n-*.bats" -printf '%f\n' | head -n 1)
 chapter=${chapter%.bats}

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # TAP: the lab round trip a teacher relies on, on chapter 01 (small and
 # quick: its own tests only). The handout unpacks and builds on its own, its
-# README gives no solution away, it fails the chapter's tests, and passes
+# README gives no solution away, it fails the chapter's tests, ./grade --hint
+# gives hints in steps, it carries the GitHub workflow, and it passes
 # them once the chapter's code is put back; `make lab` never writes over
 # edited work, but does write again over a lab nobody touched; and the last
 # chapter's handout holds every helper its tests call. Run as root.
@@ -42,11 +43,18 @@ check "the handout builds on its own (make)" make -s -C "$h"
 check "the handout's minibox.c has the TODOs, not the code" \
 	sh -c "grep -q 'TODO LAB $n' '$h/minibox.c' && ! grep -q '/[*] LAB $n: ' '$h/minibox.c'"
 check "the handout's README points to no solution (no make diff, no finished program, no code walk)" \
-	sh -c "! grep -n 'make diff\|chapters/$chapter/minibox\.c\|make lab' '$h/README.md' &&
+	sh -c "! grep -n 'make diff\|chapters/$chapter/minibox\.c\|make lab\|not in the lab\|solutions/' '$h/README.md' &&
 		sed -n '/^## The code/,/^## /p' '$h/README.md' | grep -q 'That is your part'"
 check "sudo ./grade fails the handout as given" fails "$h/grade" --own
 check "the grade sheet names each failing test" \
 	sh -c "grep -q '<failure' '$h/grade.xml' && grep -q '^not ok ' '$h/grade.tap'"
+# shellcheck disable=SC2016 # the scripts are for sh -c: $1 is theirs
+check "./grade --hint gives the first failing test's hints one step at a time, and remembers" sh -c '
+	"$1/grade" --hint >"$1/h1" && "$1/grade" --hint >"$1/h2" || exit 1
+	grep -q "hint 1 of 3:" "$1/h1" && grep -q "hint 2 of 3:" "$1/h2" && [ -s "$1/.hints-shown" ] ||
+		{ cat "$1/h1" "$1/h2"; exit 1; }' sh "$h"
+check "the handout carries a workflow that runs sudo ./grade on GitHub's runner" \
+	grep -q 'run: sudo ./grade' "$h/.github/workflows/grade.yml"
 cp "chapters/$chapter"/*.[ch] "$h/" # minibox.c, from 08 on minibox-exec.c, in 10 layers.h
 check "sudo ./grade passes once the chapter's code is put back" "$h/grade" --own
 check "the grade sheet then has no failure" \

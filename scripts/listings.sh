@@ -11,7 +11,8 @@
 #       before's ("@@" lines leave lines out).
 #       And each LAB NN region of chapter NN is quoted (its marker line) in
 #       exactly one "### " section of the README: a part (make lab PART=P hands
-#       it out alone) or an aside.
+#       it out alone) or an aside. The lab tool's notes (GOAL, HINT, SAY
+#       comments: scripts/mklab.sh) are not quoted: they are left out here.
 #   scripts/listings.sh --coverage [NN...]  how many of the code lines a chapter
 #       adds (make diff CH=NN: "+" lines that are neither blank nor comment)
 #       its README's blocks show
@@ -84,8 +85,19 @@ unplaced_labs() {
 	' "$1/README.md" "$1"/*.[ch]
 }
 
-# Chapter $1's programs and the header they share.
-files_of() { local f; for f in chapters/"$1"/*.[ch]; do [ -e "$f" ] && echo "$f"; done; }
+# Chapter $1's programs and the header they share, as a reader sees them
+# quoted: without the lab tool's notes (GOAL, HINT and SAY comments, which
+# scripts/mklab.sh reads), copied into folder $2.
+files_of() {
+	local f
+	mkdir -p "$2/$1"
+	for f in chapters/"$1"/*.[ch]; do
+		[ -e "$f" ] || continue
+		awk '/^[ \t]*\/\* (GOAL|HINT|SAY) LAB [0-9]+/ { note = 1 }
+			note { if (/\*\/[ \t]*$/) note = 0; next } { print }' "$f" >"$2/$1/${f##*/}"
+		echo "$2/$1/${f##*/}"
+	done
+}
 
 check() {
 	local i c prev='' readme bad=0 failing unplaced tmp files
@@ -97,10 +109,10 @@ check() {
 		readme=chapters/$c/README.md
 		: >"$tmp/new" && : >"$tmp/old"
 		quoted "$readme" "$tmp/new" "$tmp/old"
-		mapfile -t files < <(files_of "$c")
+		mapfile -t files < <(files_of "$c" "$tmp")
 		failing=$(check_runs "$tmp/new" "${files[@]}")
 		if [ -n "$prev" ] && [ -s "$tmp/old" ]; then
-			mapfile -t files < <(files_of "$prev")
+			mapfile -t files < <(files_of "$prev" "$tmp")
 			failing+=$(check_runs "$tmp/old" "${files[@]}")
 		fi
 		unplaced=$(unplaced_labs "chapters/$c" "${c%%-*}")

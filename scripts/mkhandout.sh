@@ -11,7 +11,9 @@
 # program), the diagram, the tests of every chapter up to NN with their
 # helpers, and `sudo ./grade`: install what is missing, build, run the
 # tests, print how far it got and why the first failing test failed, and
-# write the grade sheets grade.xml (JUnit) and grade.tap.
+# write the grade sheets grade.xml (JUnit) and grade.tap; `./grade --hint`
+# with the hints of .hints (scripts/mklab.sh); .github/workflows/grade.yml,
+# which grades every push on GitHub's runner (GitHub Classroom).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -81,8 +83,11 @@ cat >"$out/grade" <<EOF
 # Installs what is missing, rebuilds ./minibox, runs the tests of chapters
 # 00 to $n, says why the first failing test failed, and writes grade.xml
 # (JUnit) and grade.tap for your teacher.
+# sudo ./grade --hint: the next hint for the first failing test, a step at a time.
 set -uo pipefail
 cd "\$(dirname "\$0")" || exit 1
+# a hint from the last grade needs no root; a new grade does (grade.sh says so)
+[ "\${1:-}" != --hint ] || exec scripts/grade.sh --hint $n ./minibox
 [ "\$(id -u)" = 0 ] || { echo "grade: run me as root: sudo ./grade" >&2; exit 2; }
 scripts/install-deps.sh >&2 || exit 2
 status=0
@@ -93,7 +98,9 @@ EOF
 chmod +x "$out/grade"
 
 # The README: a preface that says what to do; no "The code" section (it
-# quotes the solution); the commands and links as they are in the handout:
+# quotes the solution), no passage between "<!-- not in the lab: TEXT -->"
+# and "<!-- end of not in the lab -->" (TEXT stands in its place); the
+# commands and links as they are in the handout:
 # links into tests/ kept, every other link out of the chapter (../) plain text.
 # From chapter 08 on there are two programs, and the TODOs may be in both.
 sources='' programs=''
@@ -118,6 +125,11 @@ done
 	  this chapter and the earlier ones; it says why the first failing test
 	  failed, and writes \`grade.xml\` and \`grade.tap\` for your teacher.
 	  \`sudo ./grade --own\` runs this chapter's tests only.
+	- Stuck? \`sudo ./grade --hint\` gives a hint for the first failing test, one
+	  step more each time you ask: the man page to read, then the idea, then the
+	  call (it remembers what it showed, in \`.hints-shown\`).
+	- On GitHub Classroom, \`.github/workflows/grade.yml\` runs \`sudo ./grade\` on
+	  every push; its log and the \`grade\` artifact hold the result.
 
 	EOF
 	awk -v n="$n" -v sources="$sources" '
@@ -130,6 +142,11 @@ done
 	}
 	/^## / { skip = 0 }
 	skip { next }
+	# a passage that would give the lab away: its own replacement, if any
+	/^<!-- not in the lab:/ { text = $0; sub(/^<!-- not in the lab:[ ]*/, "", text); sub(/[ ]*-->$/, "", text)
+		if (text != "") { print text; print "" }; hide = 1; next }
+	/^<!-- end of not in the lab -->/ { hide = 0; next }
+	hide { next }
 	{ print }' "$src/README.md" |
 		sed -e "s#chapters/$chapter/minibox#./minibox#g" \
 			-e "s#\.\./\.\./diagrams/\([A-Za-z0-9_-]*\.svg\)#\1#g" \
@@ -137,8 +154,44 @@ done
 			-e "s#sudo make test CH=$n#sudo ./grade#g" \
 			-e "s#\`make lab CH=$n\` does that for you#this handout is just that#" \
 			-e 's#\[\([^]]*\)\](\.\./[^)]*)#\1#g' |
-		grep -v 'make diff'
+		grep -v 'make diff\|^Solutions, for when'
 } >"$out/README.md"
+
+# GitHub Classroom (or any GitHub repository made from the handout): grade
+# every push on GitHub's runner, as a student would with sudo. TEACHING.md
+# says how to set it up.
+mkdir -p "$out/.github/workflows"
+cat >"$out/.github/workflows/grade.yml" <<'EOF'
+# Grade this lab on every push: sudo ./grade on GitHub's ubuntu-latest runner.
+name: grade
+on: [push, workflow_dispatch]
+permissions:
+  contents: read
+jobs:
+  grade:
+    runs-on: ubuntu-latest
+    timeout-minutes: 40
+    steps:
+      - uses: actions/checkout@v4
+      # Ubuntu 23.10+ lets AppArmor refuse user namespaces to ordinary users:
+      # the rootless pass of the tests needs them (scripts/check-env.sh says so)
+      - name: allow user namespaces
+        run: sudo sysctl -w kernel.apparmor_restrict_unprivileged_userns=0 || true
+      - name: install what the lab needs
+        run: sudo apt-get update -qq && sudo scripts/install-deps.sh
+      - name: check the machine
+        run: sudo scripts/check-env.sh || true
+      - name: grade
+        run: sudo ./grade --name "${{ github.actor }}"
+      - name: keep the grade sheets
+        if: always()
+        uses: actions/upload-artifact@v4
+        with:
+          name: grade
+          path: |
+            grade.xml
+            grade.tap
+EOF
 
 tar -C "$(dirname "$out")" -czf "$out.tar.gz" "$(basename "$out")"
 echo "mkhandout: wrote $out/ and $out.tar.gz (give out either; sudo ./grade grades it)"

@@ -66,28 +66,38 @@ if [ -n "$edited" ]; then
 fi
 
 mkdir -p "$out"
+# The notes beside the code, for the lab tool only (scripts/lab-notes.sh
+# checks that every LAB region has them):
+#   /* GOAL LAB NN: what must be true afterwards, the man page, the tests */
+#       inside a region: the TODO says this, not the marker's sentence (the
+#       marker's sentence, for readers of the finished code, names the calls)
+#   /* HINT LAB NN K: ... */   inside a region: hint K (1: the man page
+#       section, 2: the idea, 3: the call); they go to the handout's .hints,
+#       which ./grade --hint shows one step at a time
+#   /* SAY LAB NN: ... */      just before a statement or a comment outside
+#       the regions (a narrate() or an explanation that would name the calls a
+#       gap needs): in the handout it becomes a TODO that says this
+# A GOAL says which tests check it: Checked by "test name", "test name".
+# Notes of other chapters are left out of the handout.
+: >"$out/.hints"
+k=0
 for c in "$src"/*.[ch]; do
-	# The TODO keeps the marker's sentence, wrapped to fit a 100-column screen.
-	MARKERS=$markers awk -v n="$n" -v file="$c" '
-	BEGIN { split(ENVIRON["MARKERS"], m, "\n"); for (i in m) wanted[m[i]] = 1 }
-	# a region of another part stays as it is, markers and all
-	$0 ~ "/\\* LAB " n ": " && ENVIRON["MARKERS"] != "" {
-		line = $0; sub(/^[ \t]*/, "", line)
-		if (!(line in wanted)) { print; kept = 1; next }
-	}
-	kept && $0 ~ "/\\* END LAB " n " \\*/" { print; kept = 0; next }
-	$0 ~ "/\\* LAB " n ": " {
-		if (inside) { print file ": LAB " n " opened twice" > "/dev/stderr"; exit 1 }
-		inside = 1
-		indent = $0; sub(/[^ \t].*/, "", indent)
-		# the sentence may go on over lines that start with " * "
-		text = $0; sub(/^[ \t]*\/\* LAB /, "", text)
+	# The TODO keeps the goal (or the marker's sentence), wrapped to fit a 100-column screen.
+	MARKERS=$markers awk -v n="$n" -v file="$c" -v k0="$k" -v hints="$out/.hints" -v count="$out/.count" '
+	BEGIN { split(ENVIRON["MARKERS"], m, "\n"); for (i in m) wanted[m[i]] = 1; k = k0 }
+	# The whole comment that starts on this line, as one line of words.
+	function comment(first,   text, more) {
+		text = first
 		while (text !~ /\*\/[ \t]*$/) {
-			if ((getline more) <= 0) { print file ": LAB " n " sentence never ends" > "/dev/stderr"; exit 1 }
+			if ((getline more) <= 0) { print file ": a comment never ends" > "/dev/stderr"; exit 1 }
 			sub(/^[ \t]*\*?[ \t]*/, "", more)
 			text = text " " more
 		}
+		sub(/^[ \t]*\/\*[ \t]*/, "", text)
 		sub(/[ \t]*\*\/[ \t]*$/, "", text)
+		return text
+	}
+	function todo(indent, text,   words, w, line, i) {
 		words = split(text, w, " ")
 		line = indent "/* TODO LAB " w[1]
 		for (i = 2; i <= words; i++) {
@@ -95,16 +105,68 @@ for c in "$src"/*.[ch]; do
 			else line = line " " w[i]
 		}
 		print line " */"
+	}
+	# a region of another part stays as it is, markers and all (not its notes)
+	$0 ~ "/\\* LAB " n ": " && ENVIRON["MARKERS"] != "" {
+		line = $0; sub(/^[ \t]*/, "", line)
+		if (!(line in wanted)) { print; kept = 1; next }
+	}
+	kept && $0 ~ "/\\* END LAB " n " \\*/" { print; kept = 0; next }
+	# notes: this chapter'"'"'s are used, the others dropped
+	/^[ \t]*\/\* (GOAL|HINT|SAY) LAB [0-9]+/ {
+		indent = $0; sub(/[^ \t].*/, "", indent)
+		text = comment($0)
+		if (text !~ "^(GOAL|HINT|SAY) LAB " n "[: ]" || kept) next
+		if (text ~ /^GOAL/) {
+			sub(/^GOAL LAB [0-9]+:[ \t]*/, "", text); goal = text
+			# the tests it names (Checked by ... "name", "name"): ./grade --hint
+			# takes the region whose test failed first
+			if ((i = index(text, "hecked by")) > 0) {
+				rest = substr(text, i)
+				while (match(rest, /"[^"]+"/)) {
+					printf "%s.%d\t%s\ttest\t%s\n", n, k, where, substr(rest, RSTART + 1, RLENGTH - 2) >> hints
+					rest = substr(rest, RSTART + RLENGTH)
+				}
+			}
+			next
+		}
+		if (text ~ /^HINT/) {
+			step = text; sub(/^HINT LAB [0-9]+ /, "", step); sub(/:.*/, "", step)
+			sub(/^HINT LAB [0-9]+ [0-9]+:[ \t]*/, "", text)
+			printf "%s.%d\t%s\t%s\t%s\n", n, k, where, step, text >> hints
+			next
+		}
+		# SAY: the comment or statement after it (up to its "*/" or ";")
+		# becomes a TODO
+		sub(/^SAY LAB [0-9]+:[ \t]*/, "", text)
+		if ((getline more) > 0) {
+			end = more ~ /^[ \t]*\/\*/ ? "\\*/[ \t]*$" : ";[ \t]*$"
+			while (more !~ end) if ((getline more) <= 0) break
+		}
+		todo(indent, n ": " text)
+		next
+	}
+	$0 ~ "/\\* LAB " n ": " {
+		if (inside) { print file ": LAB " n " opened twice" > "/dev/stderr"; exit 1 }
+		inside = 1; k++; goal = ""
+		where = file; sub(/.*\//, "", where)
+		indent = $0; sub(/[^ \t].*/, "", indent)
+		# the sentence may go on over lines that start with " * "
+		sentence = comment($0); sub(/^LAB [0-9]+:[ \t]*/, "", sentence)
 		next
 	}
 	$0 ~ "/\\* END LAB " n " \\*/" {
 		if (!inside) { print file ": END LAB " n " without a start" > "/dev/stderr"; exit 1 }
 		inside = 0
+		todo(indent, n " (" n "." k "): " (goal != "" ? goal : sentence))
 		next
 	}
 	!inside { print }
-	END { if (inside) { print file ": LAB " n " never ends" > "/dev/stderr"; exit 1 } }
+	END { if (inside) { print file ": LAB " n " never ends" > "/dev/stderr"; exit 1 }
+		print k > count }
 	' "$c" >"$out/$(basename "$c")"
+	k=$(cat "$out/.count")
 done
+rm -f "$out/.count"
 (cd "$out" && sha256sum -- *.[ch] >.handout.sha256)
 echo "mklab: wrote $out/ (LAB $n regions are TODOs now: grep -n 'TODO LAB' $out/*.[ch])"

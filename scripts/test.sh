@@ -252,6 +252,9 @@ else
 		job_add 0 checks "" scripts/ladder.sh --check
 		job_add 0 checks "" scripts/listings.sh --check
 		job_add 0 checks "" scripts/lint-scripts.sh
+		job_add 0 checks "lab notes: " scripts/lab-notes.sh
+		job_add 1 checks "solutions: " env MINIBOX="$PWD/chapters/${chapters[-1]}/minibox" \
+			bats --formatter tap tests/solutions.bats
 		job_add 1 checks "lab round trip: " scripts/lab-roundtrip.sh 01
 		# Chapter 07's tests run on this host's cgroups. If they are not pure
 		# v2, a VM that is runs the v2 paths (MB_VM_LADDER: the subset or the

@@ -270,6 +270,20 @@ static void wait_for_go(int sync[2])
 static void setup_uts(void)
 {
 	/* LAB 01: set the hostname; in a new UTS namespace the host keeps its own */
+	/* GOAL LAB 01: Inside the container, hostname prints the name given with --hostname
+	 * (opt.hostname, "minibox" by default), and the host keeps its own. For -v narrate
+	 * "child: sethostname(\"NAME\") = 0", which the tests read. Read uts_namespaces(7) and
+	 * gethostname(2). Checked by "the container sees the hostname it was given", "-v
+	 * narrates CLONE_NEWUTS and sethostname()". */
+	/* HINT LAB 01 1: man 7 uts_namespaces: what a UTS namespace holds; man 2 gethostname:
+	 * the call that changes the name, and how it takes the length. */
+	/* HINT LAB 01 2: This runs in the child, which is in a UTS namespace of its own by now:
+	 * changing the name here changes only the container's. The name is given with its
+	 * length, without the final NUL; a failure ends minibox with die(), which prints
+	 * "minibox: what: why". */
+	/* HINT LAB 01 3: if (sethostname(opt.hostname, strlen(opt.hostname)) == -1)
+	 * die("sethostname(%s)", opt.hostname); narrate("child: sethostname(\"%s\") = 0",
+	 * opt.hostname); */
 	if (sethostname(opt.hostname, strlen(opt.hostname)) == -1)
 		die("sethostname(%s)", opt.hostname);
 	narrate("child: sethostname(\"%s\") = 0", opt.hostname);
@@ -311,6 +325,15 @@ static int namespace_flags(void)
 	int flags = 0;
 
 	/* LAB 01: ask for a new UTS namespace: a hostname of the child's own */
+	/* GOAL LAB 01: The child is created in a UTS namespace of its own: the hostname it sets
+	 * is not the host's; its /proc/PID/ns entry differs from the host's, and -v shows the
+	 * request in the clone3() line. Read uts_namespaces(7) and the table of namespace types
+	 * in namespaces(7). Checked by "the container's UTS namespace differs from the host's". */
+	/* HINT LAB 01 1: man 7 namespaces: the table of namespace types and the flag that asks
+	 * for each; man 7 uts_namespaces. */
+	/* HINT LAB 01 2: The flags returned here go to clone3() when it creates the child: one
+	 * more bit in them asks for the new namespace. */
+	/* HINT LAB 01 3: flags |= CLONE_NEWUTS; */
 	flags |= CLONE_NEWUTS;
 	/* END LAB 01 */
 	return flags;

@@ -238,6 +238,22 @@ static int wait_for_child(pid_t pid, const char *who)
 			die("sigwait");
 		if (sig != SIGCHLD) {
 			/* LAB 02: pass the signal on to PID */
+			/* GOAL LAB 02: A signal that reaches minibox or the init is passed on
+			 * to the command: with --init, SIGTERM sent to minibox ends the
+			 * container with 143; a command that has just ended is no error here.
+			 * For -v narrate "PREFIXkill(PID, SIG): passing on NAME" (the who
+			 * prefix, the PID, the number, its name from strsignal()). Read
+			 * pid_namespaces(7) and kill(2). Checked by "signals sent to minibox
+			 * reach the container's PID 1", "with --init, SIGTERM sent to minibox
+			 * on the host ends the container with 143". */
+			/* HINT LAB 02 1: man 7 pid_namespaces: the kernel drops a signal sent
+			 * to a namespace's init that has no handler for it; man 2 kill, ERRORS. */
+			/* HINT LAB 02 2: sigwait() handed you the number of a signal meant for
+			 * the container: send that same number on to the command. The command
+			 * may be gone already: that error means nothing here, the reaping below
+			 * deals with it; any other is fatal (die()). */
+			/* HINT LAB 02 3: narrate(...); if (kill(pid, sig) == -1 && errno !=
+			 * ESRCH) die("kill(%d, %d)", pid, sig); */
 			narrate("%skill(%d, %d): passing on %s", who, pid, sig, strsignal(sig));
 			if (kill(pid, sig) == -1 && errno != ESRCH)
 				die("kill(%d, %d)", pid, sig);
@@ -294,6 +310,20 @@ static void wait_for_go(int sync[2])
 static void setup_uts(void)
 {
 	/* LAB 01: set the hostname; in a new UTS namespace the host keeps its own */
+	/* GOAL LAB 01: Inside the container, hostname prints the name given with --hostname
+	 * (opt.hostname, "minibox" by default), and the host keeps its own. For -v narrate
+	 * "child: sethostname(\"NAME\") = 0", which the tests read. Read uts_namespaces(7) and
+	 * gethostname(2). Checked by "the container sees the hostname it was given", "-v
+	 * narrates CLONE_NEWUTS and sethostname()". */
+	/* HINT LAB 01 1: man 7 uts_namespaces: what a UTS namespace holds; man 2 gethostname:
+	 * the call that changes the name, and how it takes the length. */
+	/* HINT LAB 01 2: This runs in the child, which is in a UTS namespace of its own by now:
+	 * changing the name here changes only the container's. The name is given with its
+	 * length, without the final NUL; a failure ends minibox with die(), which prints
+	 * "minibox: what: why". */
+	/* HINT LAB 01 3: if (sethostname(opt.hostname, strlen(opt.hostname)) == -1)
+	 * die("sethostname(%s)", opt.hostname); narrate("child: sethostname(\"%s\") = 0",
+	 * opt.hostname); */
 	if (sethostname(opt.hostname, strlen(opt.hostname)) == -1)
 		die("sethostname(%s)", opt.hostname);
 	narrate("child: sethostname(\"%s\") = 0", opt.hostname);
@@ -325,6 +355,21 @@ static void run_init(void)
 	 * narrate() "child: init: fork() = PID, the command"; then exit with
 	 * wait_for_child(): it reaps orphans and passes signals on until the command
 	 * ends */
+	/* GOAL LAB 02: With --init, PID 1 is minibox's init and the command is PID 2, the
+	 * init's child: the init then reaps every orphan and passes signals on until the
+	 * command ends, and exits with the command's status. For -v narrate "child: init:
+	 * fork() = PID, the command", which the tests read. Read pid_namespaces(7) and fork(2).
+	 * Checked by "with --init, the command is PID 2 and the init is PID 1", "with --init,
+	 * an orphaned grandchild is reaped while the container runs", "-v narrates
+	 * CLONE_NEWPID, and with --init the fork() of the command". */
+	/* HINT LAB 02 1: man 2 fork, RETURN VALUE; man 7 pid_namespaces: the init of a
+	 * namespace, and the orphans it inherits. */
+	/* HINT LAB 02 2: After the call there are two processes: in the child, become the
+	 * command (a helper of this file does the exec); the parent is the init, and a helper
+	 * of this file waits, reaps orphans and passes signals on; its result is the exit
+	 * status. */
+	/* HINT LAB 02 3: pid_t pid = fork(); if (pid == -1) die("fork"); if (pid == 0)
+	 * exec_command(opt.command); narrate(...); exit(wait_for_child(pid, "child: init: ")); */
 	pid_t pid = fork();
 
 	if (pid == -1)
@@ -358,9 +403,27 @@ static int namespace_flags(void)
 	int flags = 0;
 
 	/* LAB 01: ask for a new UTS namespace: a hostname of the child's own */
+	/* GOAL LAB 01: The child is created in a UTS namespace of its own: the hostname it sets
+	 * is not the host's; its /proc/PID/ns entry differs from the host's, and -v shows the
+	 * request in the clone3() line. Read uts_namespaces(7) and the table of namespace types
+	 * in namespaces(7). Checked by "the container's UTS namespace differs from the host's". */
+	/* HINT LAB 01 1: man 7 namespaces: the table of namespace types and the flag that asks
+	 * for each; man 7 uts_namespaces. */
+	/* HINT LAB 01 2: The flags returned here go to clone3() when it creates the child: one
+	 * more bit in them asks for the new namespace. */
+	/* HINT LAB 01 3: flags |= CLONE_NEWUTS; */
 	flags |= CLONE_NEWUTS;
 	/* END LAB 01 */
 	/* LAB 02: ask for a new PID namespace: the child will be its PID 1 */
+	/* GOAL LAB 02: The child is created in a PID namespace of its own, in which it is PID
+	 * 1; its /proc/PID/ns entry differs from the host's, and -v shows the request in the
+	 * clone3() line. Read pid_namespaces(7) and the table of namespace types in
+	 * namespaces(7). Checked by "the command is PID 1". */
+	/* HINT LAB 02 1: man 7 namespaces: the table of namespace types and the flag that asks
+	 * for each; man 7 pid_namespaces. */
+	/* HINT LAB 02 2: The flags returned here go to clone3() when it creates the child: one
+	 * more bit in them asks for the new namespace. */
+	/* HINT LAB 02 3: flags |= CLONE_NEWPID; */
 	flags |= CLONE_NEWPID;
 	/* END LAB 02 */
 	return flags;

@@ -95,6 +95,21 @@ static void new_session(void)
 	 * narrate() it as the tests read it: child: setsid() = SID,
 	 * keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL) = ID: a session and a keyring of
 	 * our own */
+	/* GOAL LAB 10: The command leads a session of its own, with no controlling terminal (so
+	 * it cannot type into the caller's terminal), and a new, empty session keyring (so it
+	 * cannot read the caller's keys). For -v narrate "child: setsid() = SID,
+	 * keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL) = ID: a session and a keyring of our own",
+	 * which the tests read. Read credentials(7) (sessions), keyrings(7),
+	 * session-keyring(7). Checked by "the container's command leads a session of its own",
+	 * "escape 6, the caller's session keyring", "-v narrates the read-only rootfs, setsid,
+	 * the keyring". */
+	/* HINT LAB 10 1: man 7 credentials, "Sessions"; man 7 session-keyring: how a process
+	 * gets a new anonymous one. */
+	/* HINT LAB 10 2: One call for the session; one keyctl operation, through syscall(2) (no
+	 * libkeyutils here), with a NULL name for an anonymous keyring. Narrate with getsid(0)
+	 * and the keyring's id. */
+	/* HINT LAB 10 3: setsid(); id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
+	 * narrate(...). */
 	if (setsid() == -1)
 		die("setsid");
 	id = syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, NULL);
@@ -129,6 +144,27 @@ static void drop_capabilities(void)
 	 * child: capset(_LINUX_CAPABILITY_VERSION_3, effective=permitted=0xa80425fb,
 	 * inheritable=0) = 0, then child: prctl(PR_CAP_AMBIENT,
 	 * PR_CAP_AMBIENT_CLEAR_ALL) = 0 */
+	/* GOAL LAB 10: The command keeps only the 14 capabilities of kept (Docker's) in every
+	 * set: the bounding set loses every other capability this kernel has (count them in
+	 * dropped; stop at the first number the kernel does not know), effective and permitted
+	 * hold exactly kept, inheritable and ambient are empty. For -v narrate the lines the
+	 * tests read: "child: prctl(PR_CAPBSET_DROP) = 0 for N capabilities, 14 kept", "child:
+	 * capset(_LINUX_CAPABILITY_VERSION_3, effective=permitted=0xa80425fb, inheritable=0) =
+	 * 0", "child: prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL) = 0". Read
+	 * capabilities(7) ("Capability bounding set", "Thread capability sets"), capget(2),
+	 * prctl(2). Checked by "inside, the capabilities are Docker's 14 in every set", "each
+	 * of Docker's 14 capabilities is kept", "-v narrates the read-only rootfs, setsid, the
+	 * keyring, the capabilities". */
+	/* HINT LAB 10 1: man 7 capabilities: the five sets and how each is changed; man 2
+	 * capget (the v3 header and its two data words); man 2 prctl. */
+	/* HINT LAB 10 2: Bounding set first (it caps what any later exec can gain): loop over
+	 * capability numbers while the kernel can read them, dropping those not in kept. Then
+	 * set effective and permitted with one call (header and data are ready; data[0] holds
+	 * the low 32 bits, data[1] the high), inheritable 0; then clear the ambient set. */
+	/* HINT LAB 10 3: for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) if not
+	 * kept: prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), dropped++; data[0/1].effective =
+	 * data[0/1].permitted = kept halves; syscall(SYS_capset, &header, data);
+	 * prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0). */
 	for (cap = 0; prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0; cap++) {
 		if (kept & (1ULL << cap))
 			continue;
@@ -213,6 +249,24 @@ static void restrict_syscalls(void)
 	 * &prog); narrate() as the tests read it: child: prctl(PR_SET_NO_NEW_PRIVS, 1)
 	 * = 0, then child: seccomp(SECCOMP_SET_MODE_FILTER, N instructions) = 0: and
 	 * what it refuses */
+	/* GOAL LAB 10: The command runs under the system call filter that
+	 * seccomp_program(filter) writes (its length goes in prog.len), and no exec can ever
+	 * gain privileges again, which an unprivileged process needs before it may install a
+	 * filter. For -v narrate the lines the tests read: "child: prctl(PR_SET_NO_NEW_PRIVS,
+	 * 1) = 0" and "child: seccomp(SECCOMP_SET_MODE_FILTER, N instructions) = 0: M calls
+	 * refused, ioctl(TIOCSTI) and new namespaces too, clone3 ENOSYS" (N prog.len, M
+	 * ARRAY_SIZE(refused_syscalls)). Read seccomp(2) and prctl(2). Checked by "inside, the
+	 * capabilities are Docker's 14 in every set, none inheritable or ambient; NoNewPrivs 1,
+	 * Seccomp 2", "a refused call fails with EPERM", "-v narrates the read-only rootfs,
+	 * setsid, the keyring, the capabilities, no_new_privs and the filter". */
+	/* HINT LAB 10 1: man 2 seccomp, SECCOMP_SET_MODE_FILTER and its requirement; man 2
+	 * prctl, PR_SET_NO_NEW_PRIVS. */
+	/* HINT LAB 10 2: First the no_new_privs bit, then build the program into filter
+	 * (seccomp_program() returns its length), then install it with the seccomp system call
+	 * (through syscall(2)); flags 0. */
+	/* HINT LAB 10 3: prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); prog.len =
+	 * seccomp_program(filter); syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog);
+	 * narrate() each. */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
 		die("prctl(PR_SET_NO_NEW_PRIVS, 1)");
 	narrate("child: prctl(PR_SET_NO_NEW_PRIVS, 1) = 0");
