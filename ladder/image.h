@@ -154,9 +154,13 @@ static void sweep_stale_containers(int containers)
 		fd = openat(containers, e->d_name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 		if (fd == -1)
 			continue;
+		/* LAB 12: a folder nobody holds (flock LOCK_EX | LOCK_NB succeeds) is a
+		 * killed minibox's: remove_tree() it, narrate() "remove DIR: a stale
+		 * container's upper and work, no minibox holds it" */
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && remove_tree(containers, e->d_name) == 0)
 			narrate("remove %s/containers/%s: a stale container's upper and work,"
 				" no minibox holds it", image.store, e->d_name);
+		/* END LAB 12 */
 		close(fd);
 	}
 	if (dir)
@@ -269,9 +273,12 @@ static char *verify_blob(const char *digest, json_int_t size, int json)
 		die("malloc");
 	hash_fd(fd, got, &n, buf);
 	close(fd);
+	/* LAB 12: refuse the blob unless its SHA-256 (got) is its digest (hex): fail()
+	 * with "--image PATH: blob DIGEST: its content hashes to sha256:GOT: refused" */
 	if (strcmp(got, hex) != 0)
 		fail("--image %s: blob %s: its content hashes to sha256:%s: refused",
 		     opt.image, digest, got);
+	/* END LAB 12 */
 	narrate("sha256(blob %.19s...) = the digest, %lld bytes: verified", digest, (long long)n);
 	if (buf)
 		buf[n] = '\0';
@@ -441,9 +448,11 @@ static void import_blob(struct archive *a, const char *hex)
 	close(fd);
 	for (i = 0; i < 32; i++)
 		sprintf(got + 2 * i, "%02x", md[i]);
+	/* LAB 12: the same check for a blob of an archive, before it enters the store */
 	if (strcmp(got, hex) != 0)
 		fail("--image %s: blob sha256:%s: its content hashes to sha256:%s: refused",
 		     opt.image, hex, got);
+	/* END LAB 12 */
 	if (renameat(image.container_fd, "blob", image.blobs_fd, hex) == -1)
 		die("rename(blob, %s/blobs/sha256/%s)", image.store, hex);
 	narrate("sha256(%s) = its name: blob copied into %s/blobs/sha256", hex, image.store);
@@ -497,13 +506,18 @@ static void clean_name(const char *hex, const char *name, char *out)
 {
 	char copy[PATH_MAX], *part, *save;
 
+	/* LAB 12: refuse (fail()) an absolute name, "layer sha256:HEX12...: NAME: an
+	 * absolute name: refused", and below, a ".." part, "...: a name with \"..\": refused" */
 	if (name[0] == '/')
 		fail("layer sha256:%.12s...: %s: an absolute name: refused", hex, name);
+	/* END LAB 12 */
 	snprintf(copy, sizeof(copy), "%s", name);
 	out[0] = '\0';
 	for (part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+		/* LAB 12: the ".." part */
 		if (strcmp(part, "..") == 0)
 			fail("layer sha256:%.12s...: %s: a name with \"..\": refused", hex, name);
+		/* END LAB 12 */
 		if (strcmp(part, ".") != 0)
 			sprintf(out + strlen(out), "%s%s", out[0] ? "/" : "", part);
 	}
@@ -531,10 +545,14 @@ static int open_parent(const char *hex, int layer, char *name, const char **base
 			break;
 		*p = '/';
 	}
+	/* LAB 12: open the folder NAME with open_beneath(); where the kernel refuses a
+	 * symlink or an escape (ELOOP, EXDEV, ENOTDIR), fail() with "layer
+	 * sha256:HEX12...: NAME/BASE: through a symlink or a file of the layer: refused" */
 	fd = open_beneath(layer, name, O_RDONLY | O_DIRECTORY);
 	if (fd == -1 && (errno == ELOOP || errno == EXDEV || errno == ENOTDIR))
 		fail("layer sha256:%.12s...: %s/%s: through a symlink or a file of the layer: refused",
 		     hex, name, *base);
+	/* END LAB 12 */
 	if (fd == -1)
 		die("openat2(%s in layer %.12s)", name, hex);
 	*slash = '/';
@@ -548,19 +566,24 @@ static int open_parent(const char *hex, int layer, char *name, const char **base
  * with userxattr, in its user namespace. Returns 1 if BASE was one. */
 static int whiteout(int dir, const char *base)
 {
+	/* LAB 12: .wh..wh..opq: set user.overlay.opaque to "y" on DIR (fsetxattr);
+	 * .wh.NAME: remove NAME, make it a character device 0/0 (mknodat); return 1
+	 * for either (any other name: 0) */
 	if (strcmp(base, ".wh..wh..opq") == 0) {
 		if (fsetxattr(dir, "user.overlay.opaque", "y", 1, 0) == -1)
 			die("setxattr(user.overlay.opaque)");
 		return 1;
 	}
-	if (strncmp(base, ".wh.", 4) != 0)
-		return 0;
-	if (!base[4] || strcmp(base + 4, ".") == 0 || strcmp(base + 4, "..") == 0)
-		fail("a whiteout of \"%s\": refused", base + 4);
-	remove_tree(dir, base + 4);
-	if (mknodat(dir, base + 4, S_IFCHR, makedev(0, 0)) == -1)
-		die("mknod(%s, c 0 0)", base + 4);
-	return 1;
+	if (strncmp(base, ".wh.", 4) == 0) {
+		if (!base[4] || strcmp(base + 4, ".") == 0 || strcmp(base + 4, "..") == 0)
+			fail("a whiteout of \"%s\": refused", base + 4);
+		remove_tree(dir, base + 4);
+		if (mknodat(dir, base + 4, S_IFCHR, makedev(0, 0)) == -1)
+			die("mknod(%s, c 0 0)", base + 4);
+		return 1;
+	}
+	/* END LAB 12 */
+	return 0;
 }
 
 /* Write the archive's file at A into NAME (in DIR) with its bytes. */
@@ -647,10 +670,13 @@ static void unpack_layer(int layers, int i)
 	long entries = 0;
 	int r, fd, dir;
 
+	/* LAB 12: a layer the store has (STORE/layers/HEX) is not unpacked again:
+	 * narrate() "layer N sha256:HEX12...: in the store already" and return */
 	if (faccessat(layers, hex, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		narrate("layer %d sha256:%.12s...: in the store already", i + 1, hex);
 		return;
 	}
+	/* END LAB 12 */
 	snprintf(digest, sizeof(digest), "sha256:%s", hex);
 	free(verify_blob(digest, image.sizes[i], 0));
 	fd = openat(image.blobs_fd, hex, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -704,12 +730,15 @@ static void apply_image_config(void)
 	int n = 0, i;
 	size_t j;
 
+	/* LAB 12: command[]: the config's Entrypoint, then opt.command if given, else
+	 * the config's Cmd (append_strings() appends a JSON list); n: how many */
 	n = append_strings(command, 0, 255, json_object_get(c, "Entrypoint"), "Entrypoint");
 	if (opt.command)
 		for (i = 0; opt.command[i] && n < 255; i++)
 			command[n++] = opt.command[i];
 	else
 		n = append_strings(command, n, 255, json_object_get(c, "Cmd"), "Cmd");
+	/* END LAB 12 */
 	if (n == 0)
 		fail("--image %s: no Entrypoint or Cmd in its config: give a COMMAND", opt.image);
 	opt.command = command;
@@ -804,6 +833,10 @@ static void mount_image_root(void)
 	for (i = image.nlayers - 1; i >= 0; i--)
 		sprintf(lower + strlen(lower), "%s../../../layers/%s", lower[0] ? ":" : "",
 			image.layers[i]);
+	/* LAB 12: fsopen(2) an overlay; fsconfig(2) lowerdir (LOWER), upperdir
+	 * "../upper", workdir "../work", the flag userxattr, then FSCONFIG_CMD_CREATE;
+	 * fsmount(2) it nodev and nosuid into MNT; narrate() "child: fsopen(overlay),
+	 * fsconfig(lowerdir=LOWER, ...": the tests read these -v lines */
 	fs = syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
 	if (fs == -1)
 		die("fsopen(overlay)");
@@ -822,6 +855,7 @@ static void mount_image_root(void)
 	narrate("child: fsopen(overlay), fsconfig(lowerdir=%s, upperdir=../upper,"
 		" workdir=../work, userxattr), fsmount(MOUNT_ATTR_NODEV|MOUNT_ATTR_NOSUID) = %d",
 		lower, mnt);
+	/* END LAB 12 */
 	if (syscall(SYS_move_mount, mnt, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH) == -1)
 		die("move_mount(overlay, %s)", opt.rootfs);
 	if (fchdir(mnt) == -1)
@@ -867,10 +901,12 @@ static void enter_image_user_and_dir(void)
 	char name[256], *group;
 	unsigned long uid, gid = 0;
 
+	/* LAB 12: chdir() into the image's WorkingDir, if it has one */
 	if (dir && dir[0] && chdir(dir) == -1)
 		die("--image %s: its WorkingDir %s", opt.image, dir);
 	if (dir && dir[0])
 		narrate("child: chdir(%s) = 0: the image's WorkingDir", dir);
+	/* END LAB 12 */
 	if (!user || !user[0])
 		return;
 	snprintf(name, sizeof(name), "%s", user);
@@ -879,10 +915,12 @@ static void enter_image_user_and_dir(void)
 	uid = image_id("/etc/passwd", name, &gid);
 	if (group)
 		gid = image_id("/etc/group", group, NULL);
+	/* LAB 12: become the image's user: setresgid() to GID, setresuid() to UID */
 	setgroups(0, NULL); /* refused where setgroups is "deny" (rootless): none to drop */
 	if (setresgid(gid, gid, gid) == -1 || setresuid(uid, uid, uid) == -1)
 		die_hint("the image's User must be in the container's maps: --uid-map, --gid-map",
 			 "setresuid(%lu), setresgid(%lu): the image's User %s", uid, gid, user);
 	narrate("child: setresgid(%lu), setresuid(%lu) = 0: the image's User %s", gid, uid, user);
+	/* END LAB 12 */
 }
 //@ end
