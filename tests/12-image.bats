@@ -257,6 +257,14 @@ assert_store_has_only_course_layers() {
 	assert_output ""
 }
 
+@test "with --init, PID 1 holds no descriptor of the store" {
+	new_store
+	start_container --init --store "$STORE" --image "$(IMAGE)" -- sh -c 'echo ready; exec sleep 30'
+	run ls -l "/proc/$CT_PID/fd/"
+	assert_success
+	refute_output --partial "$STORE"
+}
+
 # --------------------------------------------------------------- bad input
 
 @test "--image of a path that is not there: 125, one line" {
