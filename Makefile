@@ -161,7 +161,7 @@ bench/%: bench/%.c
 	$(CC) $(CFLAGS) -o $@ $<
 
 # Every chapter next to unshare, bwrap, crun and the launcher: README-ready tables.
-bench: all rootfs $(BENCH_TOOLS)
+bench: all rootfs image $(BENCH_TOOLS)
 	scripts/bench.sh $(if $(QUICK),--quick)
 
 # 1000 runs one after another, 50 at once, and kill -9 at random moments:

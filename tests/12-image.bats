@@ -116,7 +116,7 @@ assert_store_has_only_course_layers() {
 @test "a tampered blob in a tar archive is refused before it enters the store" {
 	new_store
 	cp -a "$(IMAGE)" "$D/img"
-	config=$(ls -S "$D/img/blobs/sha256" | tail -n 1)
+	# the config blob, the one that holds the image's Env: its name stays
 	sed -i 's/minibox-course/minibox-c0urse/' "$D/img/blobs/sha256/"* 2>/dev/null
 	tar -C "$D/img" -cf "$D/img.tar" oci-layout index.json blobs
 	chmod a+r "$D/img.tar"
@@ -124,7 +124,6 @@ assert_store_has_only_course_layers() {
 	assert_output --regexp "blob sha256:[0-9a-f]{64}: its content hashes to sha256:[0-9a-f]{64}: refused"
 	run ls -A "$STORE/layers" "$STORE/containers"
 	refute_output --regexp '[0-9a-f]{64}'
-	[ -n "$config" ]
 }
 
 @test "a blob of another size than its descriptor says is refused" {
