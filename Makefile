@@ -89,7 +89,7 @@ test-arm64:
 # with Debian's cross compiler (gcc-aarch64-linux-gnu), in build/arm64/.
 ARCH     ?= arm64
 CROSS_CC ?= $(if $(filter arm64,$(ARCH)),aarch64-linux-gnu-gcc,$(ARCH)-linux-gnu-gcc)
-# Not chapter 12 and later: they link libarchive, jansson and libcrypto,
+# Not chapter 12 and later: they link libarchive and jansson,
 # which a static cross build would need as the target's -dev packages.
 CROSS_PROGRAMS := $(patsubst chapters/%,build/$(ARCH)/%,$(filter-out $(foreach n,12 13 14 15 16 17 18 19,chapters/$(n)-%),$(PROGRAMS))) \
 	$(patsubst tests/%,build/$(ARCH)/%,$(PROBES))

@@ -141,7 +141,7 @@
  *   cc -std=gnu11 -Wall -Wextra -o minibox minibox.c
 //@ end
 //@ 12+
- *   cc -std=gnu11 -Wall -Wextra -o minibox minibox.c -larchive -ljansson -lcrypto
+ *   cc -std=gnu11 -Wall -Wextra -o minibox minibox.c -larchive -ljansson
 //@ end
 //@ 00-00
  *   ./minibox -v -- sh -c 'echo hello from pid $$'

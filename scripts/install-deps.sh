@@ -42,10 +42,9 @@ needs=(
 	"setpriv|util-linux|util-linux|setpriv|util-linux"
 	"ps|procps|procps-ng|procps|procps-ng"
 	"shellcheck|shellcheck|ShellCheck|shellcheck|shellcheck"
-	# chapter 12 (images): tar and gzip, JSON, SHA-256
+	# chapter 12 (images): tar and gzip, JSON
 	"/usr/include/archive.h|libarchive-dev|libarchive-devel|libarchive-dev|libarchive"
 	"/usr/include/jansson.h|libjansson-dev|jansson-devel|jansson-dev|jansson"
-	"/usr/include/openssl/evp.h|libssl-dev|openssl-devel|openssl-dev|openssl"
 	"python3|python3|python3|python3|python"
 )
 [ "$want_lint" = 1 ] && needs+=("clang|clang|clang|clang|clang" "cppcheck|cppcheck|cppcheck|cppcheck|cppcheck")

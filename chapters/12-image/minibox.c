@@ -9,7 +9,7 @@
  * mount of those layers and a folder of its own writes, removed when it
  * ends. The image's config gives the command, environment, folder and user.
  *
- *   cc -std=gnu11 -Wall -Wextra -o minibox minibox.c -larchive -ljansson -lcrypto
+ *   cc -std=gnu11 -Wall -Wextra -o minibox minibox.c -larchive -ljansson
  *   sudo ./minibox --image ../../build/image.tar -- cat /etc/os-release
  */
 #define _GNU_SOURCE /* the CLONE_* flags */
