@@ -54,7 +54,7 @@ def hostile(kind, out, outside):
         "dotdot": [entry("../../../../escaped", data=b"out\n")],
         "absolute": [entry(outside + "/escaped", data=b"out\n")],
         "symlink": [entry("link", tarfile.SYMTYPE, link=outside),
-                    entry("link/escaped", data=b"out\n")],
+                    entry("link/sub/escaped", data=b"out\n")],
         "hardlink": [entry("hl", tarfile.LNKTYPE, link="../../../../target")],
         "device": [entry("disk", tarfile.BLKTYPE)],
     }[kind]

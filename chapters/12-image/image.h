@@ -604,38 +604,32 @@ static void clean_name(const char *hex, const char *name, char *out)
 }
 
 /* The folder that holds NAME in the layer LAYER, made if missing, opened
- * through no symlink: a symlink of the archive (dir -> /etc) followed by
- * an entry below it (dir/passwd) would write to the host. *BASE: the last
- * part of NAME. */
-static int open_parent(const char *hex, int layer, char *name, const char **base)
+ * one part at a time, each through no symlink: a symlink of the archive
+ * (dir -> /etc) followed by an entry below it (dir/passwd, dir/sub/x)
+ * would write to the host. *BASE: the last part of NAME. */
+static int open_parent(const char *hex, int layer, const char *name, const char **base)
 {
-	char *slash = strrchr(name, '/'), *p;
-	int fd;
+	char path[PATH_MAX], *part, *save;
+	int fd = dup(layer), next;
 
-	*base = slash ? slash + 1 : name;
-	if (!slash)
-		return dup(layer);
-	*slash = '\0';
-	for (p = strchr(name, '/');; p = strchr(p + 1, '/')) { /* mkdir -p */
-		if (p)
-			*p = '\0';
-		if (mkdirat(layer, name, 0755) == -1 && errno != EEXIST)
-			die("mkdir(%s in layer %.12s)", name, hex);
-		if (!p)
-			break;
-		*p = '/';
+	*base = strrchr(name, '/') ? strrchr(name, '/') + 1 : name;
+	snprintf(path, sizeof(path), "%.*s", (int)(*base - name), name);
+	for (part = strtok_r(path, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
+		if (mkdirat(fd, part, 0755) == -1 && errno != EEXIST)
+			die("mkdir(%s in layer %.12s)", part, hex);
+		/* LAB 12: open the folder PART below FD with open_beneath(); where the kernel
+		 * refuses a symlink or an escape (ELOOP, EXDEV, ENOTDIR), fail() with "layer
+		 * sha256:HEX12...: NAME: through a symlink or a file of the layer: refused" */
+		next = open_beneath(fd, part, O_RDONLY | O_DIRECTORY);
+		if (next == -1 && (errno == ELOOP || errno == EXDEV || errno == ENOTDIR))
+			fail("layer sha256:%.12s...: %s: through a symlink or a file of the layer: refused",
+			     hex, name);
+		/* END LAB 12 */
+		if (next == -1)
+			die("openat2(%s in layer %.12s)", part, hex);
+		close(fd);
+		fd = next;
 	}
-	/* LAB 12: open the folder NAME with open_beneath(); where the kernel refuses a
-	 * symlink or an escape (ELOOP, EXDEV, ENOTDIR), fail() with "layer
-	 * sha256:HEX12...: NAME/BASE: through a symlink or a file of the layer: refused" */
-	fd = open_beneath(layer, name, O_RDONLY | O_DIRECTORY);
-	if (fd == -1 && (errno == ELOOP || errno == EXDEV || errno == ENOTDIR))
-		fail("layer sha256:%.12s...: %s/%s: through a symlink or a file of the layer: refused",
-		     hex, name, *base);
-	/* END LAB 12 */
-	if (fd == -1)
-		die("openat2(%s in layer %.12s)", name, hex);
-	*slash = '/';
 	return fd;
 }
 
