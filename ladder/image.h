@@ -45,6 +45,8 @@ static struct image {
 	char container[PATH_MAX + 32]; /* STORE/containers/ID: root, upper, work */
 	int container_fd;              /* that folder, open and flock()ed */
 	int blobs_fd;                  /* the blobs/sha256 folder the chain is read from */
+	char upper[PATH_MAX + 8];      /* the overlay's upperdir and workdir: ../upper */
+	char work[PATH_MAX + 8];       /* and ../work, or in the --keep folder */
 	char layers[MAX_LAYERS][DIGEST_HEX + 1]; /* their digests' hex, bottom first */
 	json_int_t sizes[MAX_LAYERS];  /* their sizes, as the manifest says */
 	int nlayers;
@@ -197,6 +199,28 @@ static void claim_container_dir(int containers, const char *id)
 	    mkdirat(image.container_fd, "work", 0700) == -1)
 		die("mkdir(%s/{root,upper,work})", image.container);
 	narrate("mkdir(%s/{root,upper,work}) = 0, flock(LOCK_EX) = 0", image.container);
+}
+
+/* --keep DIR: upper and work in DIR, left there when the container ends,
+ * so that its writes can be looked at (its layers are in the store). */
+static void keep_folder(void)
+{
+	char dir[PATH_MAX];
+
+	snprintf(image.upper, sizeof(image.upper), "../upper");
+	snprintf(image.work, sizeof(image.work), "../work");
+	if (!opt.keep)
+		return;
+	make_path(opt.keep, 0755);
+	if (!realpath(opt.keep, dir))
+		die("--keep %s", opt.keep);
+	if (strchr(dir, ':') || strchr(dir, ','))
+		fail("--keep %s: overlayfs takes no \":\" or \",\" in its folders' names", dir);
+	snprintf(image.upper, sizeof(image.upper), "%s/upper", dir);
+	snprintf(image.work, sizeof(image.work), "%s/work", dir);
+	if (mkdir(image.upper, 0755) == -1 || mkdir(image.work, 0700) == -1)
+		die("--keep %s: mkdir(upper, work), in a folder that has neither yet", dir);
+	narrate("mkdir(%s, %s) = 0: --keep, they stay", image.upper, image.work);
 }
 
 /* The container's upper and work folders go when minibox ends: at exit
@@ -868,6 +892,7 @@ static void prepare_image(const char *id)
 	sweep_stale_containers(containers);
 	claim_container_dir(containers, id);
 	close(containers);
+	keep_folder();
 	if (atexit(remove_container_dir) != 0)
 		die("atexit");
 	if (S_ISDIR(st.st_mode)) {
@@ -909,15 +934,15 @@ static void mount_image_root(void)
 		sprintf(lower + strlen(lower), "%s../../../layers/%s", lower[0] ? ":" : "",
 			image.layers[i]);
 	/* LAB 12: fsopen(2) an overlay; fsconfig(2) lowerdir (LOWER), upperdir
-	 * "../upper", workdir "../work", the flag userxattr, then FSCONFIG_CMD_CREATE;
+	 * image.upper, workdir image.work, the flag userxattr, then FSCONFIG_CMD_CREATE;
 	 * fsmount(2) it nodev and nosuid into MNT; narrate() "child: fsopen(overlay),
 	 * fsconfig(lowerdir=LOWER, ...": the tests read these -v lines */
 	fs = syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
 	if (fs == -1)
 		die("fsopen(overlay)");
 	if (syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) == -1 ||
-	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", "../upper", 0) == -1 ||
-	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", "../work", 0) == -1 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "upperdir", image.upper, 0) == -1 ||
+	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "workdir", image.work, 0) == -1 ||
 	    syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0) == -1 ||
 	    syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == -1) {
 		n = read(fs, log, sizeof(log) - 1); /* the kernel's own words, if any */
@@ -927,9 +952,9 @@ static void mount_image_root(void)
 	mnt = syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV | MOUNT_ATTR_NOSUID);
 	if (mnt == -1)
 		die("fsmount(overlay, MOUNT_ATTR_NODEV|MOUNT_ATTR_NOSUID)");
-	narrate("child: fsopen(overlay), fsconfig(lowerdir=%s, upperdir=../upper,"
-		" workdir=../work, userxattr), fsmount(MOUNT_ATTR_NODEV|MOUNT_ATTR_NOSUID) = %d",
-		lower, mnt);
+	narrate("child: fsopen(overlay), fsconfig(lowerdir=%s, upperdir=%s, workdir=%s,"
+		" userxattr), fsmount(MOUNT_ATTR_NODEV|MOUNT_ATTR_NOSUID) = %d",
+		lower, image.upper, image.work, mnt);
 	/* END LAB 12 */
 	if (syscall(SYS_move_mount, mnt, "", AT_FDCWD, ".", MOVE_MOUNT_F_EMPTY_PATH) == -1)
 		die("move_mount(overlay, %s)", opt.rootfs);

@@ -383,6 +383,7 @@ static struct options {
 //@ 12+
 	const char *image;         /* --image PATH[:TAG], or NULL: --rootfs */
 	const char *store;         /* --store DIR, or NULL: the default */
+	const char *keep;          /* --keep DIR: upper and work there, kept; or NULL */
 //@ end
 //@ end
 //@ end
@@ -2865,6 +2866,7 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 	      "                   archive) instead of --rootfs; COMMAND is optional\n"
 	      "  --store DIR      where layers are unpacked (default /var/lib/minibox,\n"
 	      "                   ordinary users ~/.local/share/minibox; or MINIBOX_STORE)\n"
+	      "  --keep DIR       the container's writes (upper, work) in DIR, kept\n"
 //@ end
 //@ end
 //@ end
@@ -3295,6 +3297,7 @@ static void parse_options(int argc, char **argv)
 //@ 12+
 		{ "image", required_argument, NULL, 'O' },
 		{ "store", required_argument, NULL, 'S' },
+		{ "keep", required_argument, NULL, 'k' },
 //@ end
 //@ end
 //@ end
@@ -3351,6 +3354,7 @@ static void parse_options(int argc, char **argv)
 //@ 12+
 		case 'O': opt.image = optarg; break;
 		case 'S': opt.store = optarg; break;
+		case 'k': opt.keep = optarg; break;
 //@ end
 //@ end
 //@ end
@@ -3397,6 +3401,8 @@ static void parse_options(int argc, char **argv)
 //@ 12+
 	if (opt.image && strcmp(opt.rootfs, DEFAULT_ROOTFS) != 0)
 		fail("--image and --rootfs %s: give one root, not two", opt.rootfs);
+	if (opt.keep && !opt.image)
+		fail("--keep %s: only with --image (a --rootfs is written in place)", opt.keep);
 	if (!opt.image)
 		check_rootfs();
 //@ end

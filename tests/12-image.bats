@@ -242,6 +242,20 @@ assert_store_has_only_course_layers() {
 	assert_output 0
 }
 
+@test "--keep DIR keeps the container's upper and work there; its folder in the store goes" {
+	new_store
+	run -0 "$MINIBOX" --store "$STORE" --keep "$D/kept" --image "$(IMAGE)" -- \
+		sh -c 'echo mine >/etc/written; rm /etc/hostname'
+	run cat "$D/kept/upper/etc/written"
+	assert_output mine
+	run stat -c %F:%t:%T "$D/kept/upper/etc/hostname"
+	assert_output "character special file:0:0"
+	run ls -A "$STORE/containers"
+	assert_output ""
+	run -125 "$MINIBOX" --keep "$D/kept" -- true
+	assert_output "minibox: --keep $D/kept: only with --image (a --rootfs is written in place)"
+}
+
 @test "after kill -9 of minibox, the next start sweeps the container's folder" {
 	new_store
 	start_container --store "$STORE" --image "$(IMAGE)" -- sh -c 'echo ready; exec sleep 30'

@@ -151,6 +151,7 @@ static struct options {
 	unsigned long long tmp_size, dev_size, shm_size; /* bytes of each tmpfs */
 	const char *image;         /* --image PATH[:TAG], or NULL: --rootfs */
 	const char *store;         /* --store DIR, or NULL: the default */
+	const char *keep;          /* --keep DIR: upper and work there, kept; or NULL */
 	char **command;
 } opt = { .hostname = "minibox", .rootfs = DEFAULT_ROOTFS };
 
@@ -2192,6 +2193,7 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 	      "                   archive) instead of --rootfs; COMMAND is optional\n"
 	      "  --store DIR      where layers are unpacked (default /var/lib/minibox,\n"
 	      "                   ordinary users ~/.local/share/minibox; or MINIBOX_STORE)\n"
+	      "  --keep DIR       the container's writes (upper, work) in DIR, kept\n"
 	      "  -v, --verbose  narrate each kernel call on stderr\n"
 	      "  --timings      the same, each line stamped in milliseconds\n"
 	      "  -h, --help     show this help\n"
@@ -2574,6 +2576,7 @@ static void parse_options(int argc, char **argv)
 		{ "shm-size", required_argument, NULL, 's' },
 		{ "image", required_argument, NULL, 'O' },
 		{ "store", required_argument, NULL, 'S' },
+		{ "keep", required_argument, NULL, 'k' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "timings", no_argument, NULL, 't' },
 		{ "help", no_argument, NULL, 'h' },
@@ -2605,6 +2608,7 @@ static void parse_options(int argc, char **argv)
 		case 's': opt.shm_size = parse_size("--shm-size", optarg); break;
 		case 'O': opt.image = optarg; break;
 		case 'S': opt.store = optarg; break;
+		case 'k': opt.keep = optarg; break;
 		case 'v': opt.verbose = 1; break;
 		case 't': opt.timings = 1; clock_gettime(CLOCK_REALTIME, &opt.started); break;
 		case 'h': usage(stdout, 0);
@@ -2623,6 +2627,8 @@ static void parse_options(int argc, char **argv)
 	check_hostname(opt.hostname);
 	if (opt.image && strcmp(opt.rootfs, DEFAULT_ROOTFS) != 0)
 		fail("--image and --rootfs %s: give one root, not two", opt.rootfs);
+	if (opt.keep && !opt.image)
+		fail("--keep %s: only with --image (a --rootfs is written in place)", opt.keep);
 	if (!opt.image)
 		check_rootfs();
 	if (opt.ip && geteuid() != 0)
