@@ -16,22 +16,32 @@ DOTS     := $(wildcard diagrams/*.dot)
 # CH=03 picks a chapter by its number; CHAPTER is its directory name.
 CHAPTER   = $(firstword $(filter $(CH)-%,$(CHAPTERS)))
 
-.PHONY: all ladder rootfs probes test test-twice test-vm test-arm64 cross demo diagrams lab hint handout progress lint sanitize bench stress mutate diff clean clean-lab help
+.PHONY: all ladder rootfs image probes test test-twice test-vm test-arm64 cross demo diagrams lab hint handout progress lint sanitize bench stress mutate diff clean clean-lab help
 
 all: $(PROGRAMS) build/nsrel
 
 # A program is rebuilt when its .c file or a header beside it changes
 # (from chapter 10 on, both programs include layers.h).
+# The libraries a program links with are the ones its own first lines name
+# ("cc ... minibox.c -larchive ..." from chapter 12 on): each chapter
+# still builds alone, as its README says.
+libs_of = $(shell sed -n '1,/\*\//s/^ \*   cc .* $(notdir $(1))\( -l.*\)$$/\1/p' $(1))
 .SECONDEXPANSION:
 chapters/%: chapters/%.c $$(wildcard $$(dir chapters/%)*.h)
-	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS) $(call libs_of,$<)
 
 lab/%: lab/%.c $$(wildcard $$(dir lab/%)*.h)
-	$(CC) $(LAB_CFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(LAB_CFLAGS) -o $@ $< $(LDLIBS) $(call libs_of,$<)
 
 build/sanitize/%: chapters/%.c $$(wildcard $$(dir chapters/%)*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(SAN_CFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(SAN_CFLAGS) -o $@ $< $(LDLIBS) $(call libs_of,$<)
+
+# The course's own OCI image (chapter 12): build/image/, a layout folder,
+# and build/image.tar, the same as an archive, made offline from rootfs/.
+image: build/image.tar
+build/image.tar: scripts/mkimage.sh rootfs/bin/busybox
+	scripts/mkimage.sh build/image
 
 # Small static programs the tests run inside the rootfs (it has no ipcs).
 PROBES := tests/probes/ipcprobe tests/probes/escprobe
@@ -79,7 +89,9 @@ test-arm64:
 # with Debian's cross compiler (gcc-aarch64-linux-gnu), in build/arm64/.
 ARCH     ?= arm64
 CROSS_CC ?= $(if $(filter arm64,$(ARCH)),aarch64-linux-gnu-gcc,$(ARCH)-linux-gnu-gcc)
-CROSS_PROGRAMS := $(patsubst chapters/%,build/$(ARCH)/%,$(PROGRAMS)) \
+# Not chapter 12 and later: they link libarchive and jansson,
+# which a static cross build would need as the target's -dev packages.
+CROSS_PROGRAMS := $(patsubst chapters/%,build/$(ARCH)/%,$(filter-out $(foreach n,12 13 14 15 16 17 18 19,chapters/$(n)-%),$(PROGRAMS))) \
 	$(patsubst tests/%,build/$(ARCH)/%,$(PROBES))
 # arm64 runs 32-bit ARM code too: chapter 10's filter must kill its calls
 ifeq ($(ARCH),arm64)
@@ -155,7 +167,7 @@ bench/%: bench/%.c
 	$(CC) $(CFLAGS) -o $@ $<
 
 # Every chapter next to unshare, bwrap, crun and the launcher: README-ready tables.
-bench: all rootfs $(BENCH_TOOLS)
+bench: all rootfs image $(BENCH_TOOLS)
 	scripts/bench.sh $(if $(QUICK),--quick)
 
 # 1000 runs one after another, 50 at once, and kill -9 at random moments:
@@ -187,6 +199,7 @@ help:
 	@echo "make              build every chapter (chapters/NN-*/minibox)"
 	@echo "make ladder       write chapters/*/minibox*.c from their one source, ladder/"
 	@echo "make rootfs       build ./rootfs from the host's static busybox"
+	@echo "make image        build build/image.tar, an OCI image of ./rootfs, for chapter 12"
 	@echo "make test [CH=NN] [MINIBOX=path]   run the tests (as root)"
 	@echo "make test-twice   two suites at once, from two clones of HEAD (as root)"
 	@echo "make test-vm      the cgroup chapters' tests on pure cgroup v2, in a VM (as root)"

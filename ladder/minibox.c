@@ -29,8 +29,11 @@
 //@ 09-09
  * minibox, chapter 09-time: clocks of its own.
 //@ end
-//@ 10+
+//@ 10-11
  * minibox, chapter 10-harden: root inside, but not the host's root.
+//@ end
+//@ 12+
+ * minibox, chapter 12-image: run an OCI image, its layers stacked by overlayfs.
 //@ end
  *
 //@ 00-00
@@ -111,7 +114,7 @@
  * the child steps in with setns(2), and stays PID 1. The chapter's second
  * program, minibox-exec.c, joins the time namespace too.
 //@ end
-//@ 10+
+//@ 10-11
  * Chapter 09 plus one idea: hardening. Namespaces give the container its
  * own view; they do not take the power of root away, and a container run
  * as root (the map 0 0 1) can still write the host's sysctls, type into
@@ -124,8 +127,22 @@
  * chapter's second program, minibox-exec.c, applies the same layers to the
  * command it runs in the container.
 //@ end
+//@ 12+
+ * The previous chapter plus one idea: images. --image PATH runs an OCI
+ * image (a layout folder, or its tar archive) offline. Every blob is
+ * checked against its SHA-256 digest before it is used; each layer is
+ * unpacked once into a store that every container shares, refusing any
+ * entry that would write outside it; the container's root is an overlay
+ * mount of those layers and a folder of its own writes, removed when it
+ * ends. The image's config gives the command, environment, folder and user.
+//@ end
  *
+//@ 00-11
  *   cc -std=gnu11 -Wall -Wextra -o minibox minibox.c
+//@ end
+//@ 12+
+ *   cc -std=gnu11 -Wall -Wextra -o minibox minibox.c -larchive -ljansson
+//@ end
 //@ 00-00
  *   ./minibox -v -- sh -c 'echo hello from pid $$'
 //@ end
@@ -156,8 +173,11 @@
 //@ 09-09
  *   sudo ./minibox --uptime-offset 86400 -- cat /proc/uptime
 //@ end
-//@ 10+
+//@ 10-11
  *   sudo ./minibox -- grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status
+//@ end
+//@ 12+
+ *   sudo ./minibox --image ../../build/image.tar -- cat /etc/os-release
 //@ end
  */
 #define _GNU_SOURCE /* the CLONE_* flags */
@@ -360,6 +380,11 @@ static struct options {
 	const char *env[MAX_ENV];  /* --env NAME=VALUE, as given */
 	int nenv;
 	unsigned long long tmp_size, dev_size, shm_size; /* bytes of each tmpfs */
+//@ 12+
+	const char *image;         /* --image PATH[:TAG], or NULL: --rootfs */
+	const char *store;         /* --store DIR, or NULL: the default */
+	const char *keep;          /* --keep DIR: upper and work there, kept; or NULL */
+//@ end
 //@ end
 //@ end
 //@ end
@@ -1134,6 +1159,11 @@ static void setup_uts(void)
 }
 
 //@ 03+
+//@ 12+
+/* Chapter 12's --image: the store, the digests, the layers, the overlay. */
+#include "image.h"
+
+//@ end
 /* ----------------------------------------------------------------- mounts */
 
 /* The inode number that names one of our namespaces ("mnt", "pid", ...). */
@@ -1246,6 +1276,12 @@ static void bind_rootfs(void)
 {
 	int fd;
 
+//@ 12+
+	if (opt.image) { /* the image's layers and the container's writes, stacked */
+		mount_image_root();
+		return;
+	}
+//@ end
 	/* LAB 03: clone the tree at "." (our working directory, the rootfs) with
 	 * open_tree(), move the copy onto "." with move_mount()
 	 * (MOVE_MOUNT_F_EMPTY_PATH: the descriptor is the copy), fchdir onto it; call
@@ -1828,7 +1864,13 @@ static void harden_mounts(void)
 	}
 	/* "." is the rootfs (bind_rootfs()); not recursive: the mounts on top
 	 * (/proc, /tmp, /dev, the --bind folders) keep their own flags */
+//@ 10-11
 	make_read_only(".", 0);
+//@ end
+//@ 12+
+	if (!opt.image) /* an image's root is copy-on-write: its writes are thrown away */
+		make_read_only(".", 0);
+//@ end
 	/* END LAB 10 */
 	no_devices_outside_dev();
 }
@@ -2064,6 +2106,10 @@ static void __attribute__((noreturn)) child_main(struct child_args *args)
 	/* Last, after every step that needed root's full power, and before
 	 * the command (or --init) runs a single instruction of its own. */
 	harden();
+//@ 12+
+	if (opt.image)
+		enter_image_user_and_dir();
+//@ end
 //@ end
 //@ 08+
 	/* --name: minibox publishes the record now, and nothing of the
@@ -3248,6 +3294,11 @@ static void leave_cleanup_to_minibox(void)
 {
 	cgroup_to_remove = NULL;
 	record_to_remove = NULL;
+//@ 12+
+	if (image.container_fd >= 0) /* from inside, /proc/1/fd/N would reach the store */
+		close(image.container_fd);
+	image.container_fd = -1;
+//@ end
 }
 
 //@ end
@@ -3334,6 +3385,14 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 	      "  --tmp-size SIZE, --dev-size SIZE, --shm-size SIZE\n"
 	      "                   the size of the tmpfs at /tmp, /dev and /dev/shm\n"
 	      "                   (default 64M, 64K and 64M; --privileged: half the RAM)\n"
+//@ 12+
+	      "  --image PATH[:TAG]\n"
+	      "                   run the OCI image at PATH (a layout folder or its tar\n"
+	      "                   archive) instead of --rootfs; COMMAND is optional\n"
+	      "  --store DIR      where layers are unpacked (default /var/lib/minibox,\n"
+	      "                   ordinary users ~/.local/share/minibox; or MINIBOX_STORE)\n"
+	      "  --keep DIR       the container's writes (upper, work) in DIR, kept\n"
+//@ end
 //@ end
 //@ end
 //@ end
@@ -3760,6 +3819,11 @@ static void parse_options(int argc, char **argv)
 		{ "tmp-size", required_argument, NULL, 'm' },
 		{ "dev-size", required_argument, NULL, 'd' },
 		{ "shm-size", required_argument, NULL, 's' },
+//@ 12+
+		{ "image", required_argument, NULL, 'O' },
+		{ "store", required_argument, NULL, 'S' },
+		{ "keep", required_argument, NULL, 'k' },
+//@ end
 //@ end
 //@ end
 //@ end
@@ -3812,6 +3876,11 @@ static void parse_options(int argc, char **argv)
 		case 'm': opt.tmp_size = parse_size("--tmp-size", optarg); break;
 		case 'd': opt.dev_size = parse_size("--dev-size", optarg); break;
 		case 's': opt.shm_size = parse_size("--shm-size", optarg); break;
+//@ 12+
+		case 'O': opt.image = optarg; break;
+		case 'S': opt.store = optarg; break;
+		case 'k': opt.keep = optarg; break;
+//@ end
 //@ end
 //@ end
 //@ end
@@ -3831,9 +3900,19 @@ static void parse_options(int argc, char **argv)
 			fail("%s: unknown option, see minibox --help", argv[optind - 1]);
 		}
 	}
+//@ 00-11
 	if (optind == argc)
+//@ end
+//@ 12+
+	if (optind == argc && !opt.image) /* an image names a command of its own */
+//@ end
 		fail("no COMMAND given, see minibox --help");
+//@ 00-11
 	opt.command = argv + optind;
+//@ end
+//@ 12+
+	opt.command = optind < argc ? argv + optind : NULL;
+//@ end
 //@ 04+
 	check_maps("--uid-map", opt.uid_maps, opt.nuid_maps, "/etc/subuid", getuid());
 	check_maps("--gid-map", opt.gid_maps, opt.ngid_maps, "/etc/subgid", getgid());
@@ -3841,7 +3920,17 @@ static void parse_options(int argc, char **argv)
 //@ 01+
 	check_hostname(opt.hostname);
 //@ 03+
+//@ 03-11
 	check_rootfs();
+//@ end
+//@ 12+
+	if (opt.image && strcmp(opt.rootfs, DEFAULT_ROOTFS) != 0)
+		fail("--image and --rootfs %s: give one root, not two", opt.rootfs);
+	if (opt.keep && !opt.image)
+		fail("--keep %s: only with --image (a --rootfs is written in place)", opt.keep);
+	if (!opt.image)
+		check_rootfs();
+//@ end
 //@ 05+
 	if (opt.ip && geteuid() != 0)
 		fail_hint("rootless engines give a container a network through a user-space"
@@ -3902,6 +3991,14 @@ int main(int argc, char **argv)
 	args.host_mnt_ns = namespace_of_self("mnt");
 //@ 05+
 	make_container_id(id);
+//@ 12+
+	/* The image before the rootfs is entered: the container's own folder
+	 * in the store is its rootfs, and its config may add to --env. */
+	if (opt.image) {
+		prepare_image(id);
+		check_environment();
+	}
+//@ end
 //@ end
 	/* Before clone3(): the child inherits the working directory. */
 	enter_rootfs_dir();

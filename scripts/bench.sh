@@ -115,6 +115,15 @@ list=$tmp/list
 		*) echo "$ch $PWD/${dir}minibox $limits /bin/true" ;;
 		esac
 	done
+	# Chapter 12: the course image (make image), its layers in the store
+	# already (the check below unpacked them), and unpacked the first time
+	# (a fresh store each run, %n)
+	if [ -x chapters/12-image/minibox ] && [ -d build/image ]; then
+		echo "12-image+image $PWD/chapters/12-image/minibox $limits --store $tmp/store --image $PWD/build/image /bin/true"
+		echo "12-image+unpack $PWD/chapters/12-image/minibox $limits --store $tmp/unpack-%n --image $PWD/build/image /bin/true"
+		command -v podman >/dev/null &&
+			echo "podman podman run --rm --network none oci:$PWD/build/image /bin/true"
+	fi
 	echo "launcher $PWD/bench/launcher $rootfs /bin/true"
 	echo "launcher+cgroup $PWD/bench/launcher --cgroup $rootfs /bin/true"
 	echo "unshare unshare --user --map-root-user --uts --pid --fork --mount --net --ipc --root=$rootfs --mount-proc /bin/true"
@@ -192,6 +201,10 @@ target 07-cgroup launcher+cgroup 1.10
 while read -r ch _; do
 	case $ch in 0[89]-* | [1-9][0-9]-*) target "$ch" 07-cgroup 1.30 ;; esac
 done <"$list"
+target 12-image+image 12-image 1.30
+target 12-image+image 10-harden -
+target 12-image+unpack 12-image -
+target podman 12-image+image -
 target crun 07-cgroup -
 target bwrap 06-ipc -
 target unshare launcher -
@@ -242,11 +255,13 @@ steps() { # LABEL MINIBOX ARGS...
 		"$@" --timings /bin/true 2>&1 >/dev/null | awk -v run="$i" -v label="$label" '
 		/^minibox: +[0-9.]+ ms/ {
 			at = $2; text = $0; sub(/^minibox: +[0-9.]+ ms  /, "", text); cost = at - prev; prev = at
-			if (text ~ /^child: (mount|open_tree|move_mount|pivot_root|umount2|chdir)/) s = "child: pivot_root and mounts"
+			if (text ~ /^child: (mount|open_tree|move_mount|pivot_root|umount2|chdir|fsopen)/) s = "child: pivot_root and mounts"
 			else if (text ~ /^child: execvp/) s = "child: pivot_root and mounts"
 			else if (text ~ /^child: prctl/) s = "child: wakes on go"
 			else if (text ~ /^child: /) s = "child: ids, hostname, lo, eth0"
 			else if (text ~ /^clone3/) s = "clone3"
+			else if (text ~ /^(sha256|index\.json|layer [0-9]|mkdir\(.*\/containers\/)/) s = "image: store, digests, layers"
+			else if (text ~ /^remove .*\/containers\//) s = "image: upper, work removed"
 			else if (text ~ /^(statfs|mkdir)\(/ && text ~ /cgroup/) s = "cgroup create"
 			else if (text ~ /cgroup\.procs/) s = "cgroup attach"
 			else if (text ~ /^write\(\/sys\/fs\/cgroup/) s = "cgroup limits"
@@ -265,13 +280,17 @@ steps() { # LABEL MINIBOX ARGS...
 	read -r -a lim <<<"$limits"
 	steps "07-cgroup $limits" "$PWD/chapters/07-cgroup/minibox" "${lim[@]}"
 	steps "$last $limits --ip" "$PWD/chapters/$last/minibox" "${lim[@]}" --ip 10.213.0.2/24
+	has 12-image+image && steps "12-image $limits --image" "$PWD/chapters/12-image/minibox" "${lim[@]}" \
+		--store "$tmp/store" --image "$PWD/build/image"
 } >"$tmp/steps"
 labels=("06-ipc" "07-cgroup $limits" "$last $limits --ip")
+has 12-image+image && labels+=("12-image $limits --image")
 printf '| step |'; printf ' %s |' "${labels[@]}"; echo
 printf '|---|'; printf -- '---:|%.0s' "${labels[@]}"; echo
 for s in "start: options, chdir, sweeps" "cgroup create" "cgroup limits" clone3 "cgroup attach" \
 	"uid/gid maps" "veth, host end" go "child: wakes on go" "child: ids, hostname, lo, eth0" \
-	"child: pivot_root and mounts" "exec, run, exit, wait" "cgroup remove"; do
+	"child: pivot_root and mounts" "exec, run, exit, wait" "cgroup remove" \
+	"image: store, digests, layers" "image: upper, work removed"; do
 	printf '| %s |' "$s"
 	for l in "${labels[@]}"; do
 		awk -F'|' -v l="$l" -v s="$s" '$1 == l && $2 == s { v[++k] = $4 }

@@ -27,8 +27,10 @@ check_kernel() {
 		return
 	fi
 	IFS=. read -r major minor _ <<<"$(uname -r)"
-	if [ "$major" -gt 5 ] || { [ "$major" = 5 ] && [ "$minor" -ge 8 ]; }; then
+	if [ "$major" -gt 5 ] || { [ "$major" = 5 ] && [ "$minor" -ge 11 ]; }; then
 		say OK "kernel $(uname -r) (every chapter needs 5.8 or newer)"
+	elif [ "$major" = 5 ] && [ "$minor" -ge 8 ]; then
+		say WARN "kernel $(uname -r): chapter 12 as an ordinary user needs 5.11 or newer (overlayfs in a user namespace)"
 	elif [ "$major" -ge 4 ]; then
 		say WARN "kernel $(uname -r): chapters 07-09 need 5.8 or newer (clone3, time namespaces)"
 	else

@@ -419,6 +419,31 @@ tour_10-harden() {
 	check "the filter is on (Seccomp 2)" has_line $'Seccomp:\t2' "$out"
 }
 
+tour_12-image() {
+	local mb=chapters/12-image/minibox store=$tmp/store before after
+	new_calls='index.json|layer [0-9]|fsopen|move_mount\([0-9]|stale container|container.s writes|WorkingDir'
+	make -s image >/dev/null || return 1
+	say "An OCI image: index.json -> manifest -> config and layers, each blob named by its"
+	say "sha256 and checked. Each layer is unpacked once into a store (here $store, the"
+	say "demo's own), and the root is an overlay: the layers below, the container's writes on top."
+	next
+	show "$mb" -v --store "$store" --image build/image.tar -- cat /etc/os-release
+	check "the course image runs" has_line 'NAME="minibox course image"' "$out"
+	check "its two layers were unpacked" [ "$(grep -c ': unpacked, ' <<<"$out")" = 2 ]
+	next
+	say "The second start unpacks nothing: the layers are in the store already."
+	before=$(ls -i "$store/layers")
+	show "$mb" -v --store "$store" --image build/image.tar -- sh -c 'echo hello >/etc/motd; ls /usr/share/minibox'
+	after=$(ls -i "$store/layers")
+	check "nothing unpacked, the layers' folders unchanged" [ "$before" = "$after" ] \
+		&& [ "$(grep -c 'in the store already' <<<"$out")" = 2 ]
+	check "layer 2's opaque folder shows only its own file" has_line three "$out"
+	row "" "host" "container"
+	row "/etc/motd" "$(cat "$store"/layers/*/etc/motd 2>/dev/null || echo absent from every layer)" "hello (in its upper, gone with it)"
+	check "the container's write stayed out of the layers" [ -z "$(ls "$store"/layers/*/etc/motd 2>/dev/null)" ]
+	check "no container folder is left" [ -z "$(ls -A "$store/containers")" ]
+}
+
 for dir in chapters/[0-9][0-9]-*/; do
 	chapter=$(basename "$dir")
 	[ -n "$CH" ] && [ "${chapter%%-*}" != "$CH" ] && continue

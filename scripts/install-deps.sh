@@ -42,6 +42,10 @@ needs=(
 	"setpriv|util-linux|util-linux|setpriv|util-linux"
 	"ps|procps|procps-ng|procps|procps-ng"
 	"shellcheck|shellcheck|ShellCheck|shellcheck|shellcheck"
+	# chapter 12 (images): tar and gzip, JSON
+	"/usr/include/archive.h|libarchive-dev|libarchive-devel|libarchive-dev|libarchive"
+	"/usr/include/jansson.h|libjansson-dev|jansson-devel|jansson-dev|jansson"
+	"python3|python3|python3|python3|python"
 )
 [ "$want_lint" = 1 ] && needs+=("clang|clang|clang|clang|clang" "cppcheck|cppcheck|cppcheck|cppcheck|cppcheck")
 [ "$want_bench" = 1 ] && needs+=("bwrap|bubblewrap|bubblewrap|bubblewrap|bubblewrap" "crun|crun|crun|crun|crun" "strace|strace|strace|strace|strace")

@@ -111,7 +111,8 @@ build_all() {
 		if [ "$same" = 1 ]; then
 			cp "$built" "${c%.c}" || return 1
 		else
-			$CC -std=gnu11 -w -o "${c%.c}" "$c" || return 1
+			# shellcheck disable=SC2046 # the libraries its first lines name: words
+			$CC -std=gnu11 -w -o "${c%.c}" "$c" $(sed -n '1,/\*\//s/^ \*   cc .* '"${c##*/}"'\( -l.*\)$/\1/p' "$c") || return 1
 		fi
 	done
 }

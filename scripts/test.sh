@@ -68,6 +68,7 @@ if [ -z "$VM_RUN" ]; then
 	scripts/install-deps.sh "${vm_deps[@]}" || exit 1
 	scripts/check-env.sh --brief || exit 1
 	make -s -j"$(nproc)" all rootfs probes || exit 1 # the chapters build side by side
+	make -s image >/dev/null || exit 1 # chapter 12's README runs build/image.tar
 fi
 # A program under grading (MINIBOX=lab/...): one grader, the same as
 # `make progress` and a handout's ./grade. It rebuilds the program from what

@@ -25,7 +25,13 @@ step_timeout=${MB_STEP_TIMEOUT:-30}
 source tests/user.bash
 mb_choose_user "$PWD" || exit 1
 out=$(mktemp)
-trap 'rm -f "$out"; mb_remove_user_tree' EXIT
+# Chapter 12's images are unpacked into a store of the transcripts' own,
+# root's and the ordinary user's (MINIBOX_STORE), never the reader's.
+stores=$(mktemp -d /tmp/minibox-transcripts.XXXXXX)
+chmod 755 "$stores"
+mkdir "$stores/root" "$stores/user"
+chown "$MB_USER_UID:$MB_USER_GID" "$stores/user"
+trap 'rm -f "$out"; rm -rf "$stores"; mb_remove_user_tree' EXIT
 # A reader's shell: the usual PATH (sudo's too), no private settings of ours.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C
 
@@ -45,10 +51,10 @@ to_pattern() {
 run_step() {
 	local cmd=$1 pid status=0
 	if [[ $cmd == "sudo "* ]]; then
-		timeout --kill-after=2 "$step_timeout" bash -c "${cmd#sudo }" >"$out" 2>&1 </dev/null &
+		MINIBOX_STORE=$stores/root timeout --kill-after=2 "$step_timeout" bash -c "${cmd#sudo }" >"$out" 2>&1 </dev/null &
 	else
 		# the ordinary user, in its tree: the clone, or the copy it can reach
-		(cd "$MB_USER_TREE" && exec timeout --kill-after=2 "$step_timeout" \
+		(cd "$MB_USER_TREE" && MINIBOX_STORE=$stores/user exec timeout --kill-after=2 "$step_timeout" \
 			setpriv --reuid="$MB_USER_UID" --regid="$MB_USER_GID" --clear-groups -- bash -c "$cmd") \
 			>"$out" 2>&1 </dev/null &
 	fi

@@ -196,7 +196,9 @@ slip() { # name, sed script: the broken copy in $BATS_TEST_TMPDIR/$1
 	mkdir "$BATS_TEST_TMPDIR/$1"
 	cp "$(dirname "$MB_REAL")"/*.[ch] "$BATS_TEST_TMPDIR/$1/"
 	sed -i "$2" "$BATS_TEST_TMPDIR/$1/minibox.c"
-	cc -std=gnu11 -w -o "$BATS_TEST_TMPDIR/$1/minibox" "$BATS_TEST_TMPDIR/$1/minibox.c"
+	# shellcheck disable=SC2046 # the libraries, as words
+	cc -std=gnu11 -w -o "$BATS_TEST_TMPDIR/$1/minibox" "$BATS_TEST_TMPDIR/$1/minibox.c" \
+		$(libs_of "$BATS_TEST_TMPDIR/$1/minibox.c")
 }
 # bats test_tags=once
 @test "a veth request with a nest left open, or the peer's nest closed too early: one line, a hint naming the slip, no interface left" {

@@ -100,6 +100,11 @@ if [ -n "${MB_USER_TREE:-}" ]; then
 	[ -z "${MB_ROOTLESS:-}" ] || MINIBOX_EXEC=$REPO/tests/as-user-exec
 fi
 
+# The libraries program $1 links with, as its first lines name them
+# ("cc ... minibox.c -larchive ...", from chapter 12 on): a test that
+# builds a copy of the program links the same.
+libs_of() { sed -n '1,/\*\//s/^ \*   cc .* '"${1##*/}"'\( -l.*\)$/\1/p' "$1"; }
+
 # Before each test: in the rootless pass, skip with a reason the learner can
 # act on when this host cannot run minibox as an ordinary user.
 setup() {
