@@ -25,7 +25,12 @@ all: $(PROGRAMS) build/nsrel
 # The libraries a program links with are the ones its own first lines name
 # ("cc ... minibox.c -larchive ..." from chapter 12 on): each chapter
 # still builds alone, as its README says.
-libs_of = $(shell sed -n '1,/\*\//s/^ \*   cc .* $(notdir $(1))\( -l.*\)$$/\1/p' $(1))
+# Where libarchive's static library is installed (Debian's and Ubuntu's
+# libarchive-dev ship it), it is linked statically: only its tar reader
+# and gzip filter come in, and not the libraries libarchive.so loads at
+# every start of minibox (libxml2, ICU, ...), image or not (BENCH.md).
+ARCHIVE_LIBS := $(if $(filter /%,$(shell $(CC) -print-file-name=libarchive.a)),-l:libarchive.a -lz,-larchive)
+libs_of = $(patsubst -larchive,$(ARCHIVE_LIBS),$(shell sed -n '1,/\*\//s/^ \*   cc .* $(notdir $(1))\( -l.*\)$$/\1/p' $(1)))
 .SECONDEXPANSION:
 chapters/%: chapters/%.c $$(wildcard $$(dir chapters/%)*.h)
 	$(CC) $(CFLAGS) -o $@ $< $(LDLIBS) $(call libs_of,$<)
