@@ -34,7 +34,7 @@ build/sanitize/%: chapters/%.c $$(wildcard $$(dir chapters/%)*.h)
 	$(CC) $(SAN_CFLAGS) -o $@ $< $(LDLIBS)
 
 # Small static programs the tests run inside the rootfs (it has no ipcs).
-PROBES := tests/probes/ipcprobe tests/probes/escprobe
+PROBES := tests/probes/ipcprobe tests/probes/escprobe tests/probes/ptydrive
 probes: $(PROBES)
 tests/probes/%: tests/probes/%.c
 	$(CC) -static -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<

@@ -42,6 +42,10 @@ static void make_streams(struct streams *s)
 			" back on it", s->sock[0], s->sock[1]);
 		return;
 	}
+	/* chapter 10 left a terminal without job control: say what to type */
+	if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO))
+		fputs(PROGRAM ": stdin is a terminal, the command gets pipes:"
+		      " --tty (-t) gives it a terminal of its own\n", stderr);
 	if (pipe2(s->in, O_CLOEXEC) == -1 || pipe2(s->out, O_CLOEXEC) == -1 ||
 	    pipe2(s->err, O_CLOEXEC) == -1)
 		die("pipe2(the command's stdin, stdout, stderr)");
@@ -264,8 +268,9 @@ static int pump(struct channel *c)
 	 * EPIPE or EIO, die() on any other error but EAGAIN */
 	if (c->held == 0) {
 		n = move_bytes(c->from, c->hop[1], RELAY_CHUNK);
-		if (n == 0 || (n == -1 && (errno == EIO || errno == EPIPE || errno == EBADF)))
-			return 0;
+		if (n == 0 || (n == -1 && (errno == EIO || errno == EPIPE || errno == EBADF ||
+					   errno == EISDIR)))
+			return 0; /* EISDIR: a folder as stdin gives nothing */
 		if (n == -1 && errno != EAGAIN && errno != EINTR)
 			die("splice(%d, pipe)", c->from);
 		c->held = n > 0 ? n : 0;
