@@ -114,7 +114,7 @@
  * the child steps in with setns(2), and stays PID 1. The chapter's second
  * program, minibox-exec.c, joins the time namespace too.
 //@ end
-//@ 10+
+//@ 10-10
  * Chapter 09 plus one idea: hardening. Namespaces give the container its
  * own view; they do not take the power of root away, and a container run
  * as root (the map 0 0 1) can still write the host's sysctls, type into
@@ -128,7 +128,6 @@
  * command it runs in the container.
 //@ end
 //@ 11+
- *
  * Chapter 10 plus one idea: the container's own streams. Until now the
  * command got the caller's stdin, stdout and stderr: descriptors of host
  * files, folders and the caller's terminal. Now it gets pipes that minibox

@@ -47,7 +47,7 @@ check "the handout's README points to no solution (no make diff, no finished pro
 check "sudo ./grade fails the handout as given" fails "$h/grade" --own
 check "the grade sheet names each failing test" \
 	sh -c "grep -q '<failure' '$h/grade.xml' && grep -q '^not ok ' '$h/grade.tap'"
-cp "chapters/$chapter"/*.[ch] "$h/" # minibox.c, from 08 on minibox-exec.c, in 10 layers.h
+cp "chapters/$chapter"/*.[ch] "$h/" # minibox.c, from 08 on minibox-exec.c, in 10 layers.h, in 11 console.h
 check "sudo ./grade passes once the chapter's code is put back" "$h/grade" --own
 check "the grade sheet then has no failure" \
 	sh -c "grep -q 'failures=\"0\"' '$h/grade.xml' && ! grep -q '<failure' '$h/grade.xml'"

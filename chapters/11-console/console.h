@@ -33,6 +33,12 @@ static void make_streams(struct streams *s)
 {
 	/* LAB 11: the command's streams: three pipes (pipe2, O_CLOEXEC), or with --tty a
 	 * socket pair (AF_UNIX, SOCK_STREAM) for the master; narrate() each */
+	/* a closed 0, 1 or 2 gets /dev/null: no pipe of ours may take its number */
+	while (fcntl(STDERR_FILENO, F_GETFD) == -1 || fcntl(STDIN_FILENO, F_GETFD) == -1 ||
+	       fcntl(STDOUT_FILENO, F_GETFD) == -1) {
+		if (open("/dev/null", O_RDWR) == -1)
+			die("open(/dev/null)");
+	}
 	s->in[0] = s->in[1] = s->out[0] = s->out[1] = s->err[0] = s->err[1] = -1;
 	s->sock[0] = s->sock[1] = -1;
 	if (s->tty) {
@@ -251,9 +257,22 @@ static ssize_t move_bytes(int from, int to, size_t len)
 	if (n >= 0 || errno != EINVAL)
 		return n;
 	n = read(from, buf, len < sizeof(buf) ? len : sizeof(buf));
-	if (n > 0 && write(to, buf, n) != n)
-		return -1;
+	if (n > 0 && write(to, buf, n) != n) /* read, so gone: as in drop_bytes() */
+		narrate("write(%d): %s: %zd bytes dropped", to, strerror(errno), n);
 	return n;
+}
+
+/* Where TO cannot take them (ENOSPC, EBADF), the bytes are lost, as they
+ * were when the command wrote to the caller's file itself (chapter 10): -v
+ * says so, and the command goes on. */
+static ssize_t drop_bytes(struct channel *c)
+{
+	char buf[4096];
+	ssize_t n;
+
+	narrate("splice(pipe, %d): %s: %zu bytes dropped", c->to, strerror(errno), c->held);
+	n = read(c->hop[0], buf, c->held < sizeof(buf) ? c->held : sizeof(buf));
+	return n > 0 ? n : (ssize_t)c->held;
 }
 
 /* What is ready: into our pipe, then out of it as far as TO takes it now.
@@ -277,10 +296,10 @@ static int pump(struct channel *c)
 	}
 	if (c->held > 0) {
 		n = move_bytes(c->hop[0], c->to, c->held);
-		if (n == -1 && (errno == EPIPE || errno == EIO || errno == EBADF))
+		if (n == -1 && (errno == EPIPE || errno == EIO))
 			return 0;
 		if (n == -1 && errno != EAGAIN && errno != EINTR)
-			die("splice(pipe, %d)", c->to);
+			n = drop_bytes(c); /* a full disk, a closed stderr: as the command's write would */
 		c->held -= n > 0 ? n : 0;
 	}
 	/* END LAB 11 */

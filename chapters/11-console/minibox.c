@@ -1,18 +1,6 @@
 /*
  * minibox, chapter 11-console: streams and a terminal of its own.
  *
- * Chapter 09 plus one idea: hardening. Namespaces give the container its
- * own view; they do not take the power of root away, and a container run
- * as root (the map 0 0 1) can still write the host's sysctls, type into
- * the caller's terminal, undo a :ro bind or plant a setuid program in the
- * rootfs. This chapter closes those doors, in layers, the way Docker does:
- * a read-only rootfs, masked and read-only /proc paths, a session and a
- * keyring of its own, Docker's 14 capabilities and no other, no_new_privs,
- * and a seccomp filter written as a classic BPF program. --privileged
- * turns the layers off, so that each escape can be shown working. The
- * chapter's second program, minibox-exec.c, applies the same layers to the
- * command it runs in the container.
- *
  * Chapter 10 plus one idea: the container's own streams. Until now the
  * command got the caller's stdin, stdout and stderr: descriptors of host
  * files, folders and the caller's terminal. Now it gets pipes that minibox
