@@ -20,7 +20,8 @@
  *   stty: same         the terminal's settings as before COMMAND (or "changed")
  *   flags: same        the file flags (O_NONBLOCK) of the terminal as before
  *   input: (nothing)   what waits unread in the terminal's input afterwards
- * -o FILE keeps everything COMMAND wrote; -p prints it first (no \r). A step that times out prints
+ * -o FILE keeps everything COMMAND wrote; -p prints it first (no \r, no
+ * escape sequences such as the shell's cursor query). A step that times out prints
  * "STEP: timed out" and what came out, kills COMMAND, and exits 99.
  */
 #define _GNU_SOURCE
@@ -220,10 +221,16 @@ int main(int argc, char **argv)
 	}
 	while (take_output(100) == 1 && now_ms() < end)
 		;
-	if (show) /* the transcript, without the terminal's carriage returns */
-		for (size_t k = 0; k < got; k++)
+	if (show) /* the transcript, without carriage returns and escape sequences */
+		for (size_t k = 0; k < got; k++) {
+			if (out[k] == '\x1b' && k + 1 < got && out[k + 1] == '[') {
+				for (k += 2; k < got && !(out[k] >= '@' && out[k] <= '~'); k++)
+					;
+				continue;
+			}
 			if (out[k] != '\r')
 				putchar(out[k]);
+		}
 	if (show && got && out[got - 1] != '\n')
 		putchar('\n');
 	if (keep) {
