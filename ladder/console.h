@@ -32,16 +32,16 @@ struct streams {
  * them reaches the command but what the child puts on 0, 1 and 2. */
 static void make_streams(struct streams *s)
 {
-	/* LAB 11: the command's streams: three pipes (pipe2, O_CLOEXEC), or with --tty a
-	 * socket pair (AF_UNIX, SOCK_STREAM) for the master; narrate() each */
+	s->in[0] = s->in[1] = s->out[0] = s->out[1] = s->err[0] = s->err[1] = -1;
+	s->sock[0] = s->sock[1] = -1;
 	/* a closed 0, 1 or 2 gets /dev/null: no pipe of ours may take its number */
 	while (fcntl(STDERR_FILENO, F_GETFD) == -1 || fcntl(STDIN_FILENO, F_GETFD) == -1 ||
 	       fcntl(STDOUT_FILENO, F_GETFD) == -1) {
 		if (open("/dev/null", O_RDWR) == -1)
 			die("open(/dev/null)");
 	}
-	s->in[0] = s->in[1] = s->out[0] = s->out[1] = s->err[0] = s->err[1] = -1;
-	s->sock[0] = s->sock[1] = -1;
+	/* LAB 11: the command's streams: three pipes (pipe2, O_CLOEXEC), or with --tty a
+	 * socket pair (AF_UNIX, SOCK_STREAM) for the master; narrate() each */
 	if (s->tty) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s->sock) == -1)
 			die("socketpair(AF_UNIX, SOCK_STREAM)");
@@ -277,15 +277,15 @@ static ssize_t drop_bytes(struct channel *c)
 }
 
 /* What is ready: into our pipe, then out of it as far as TO takes it now.
- * 0 when the channel is done (end of file, a reader gone: EPIPE, the
- * container's terminal closed: EIO). */
+ * 1 while the channel goes on; 0 when it is done (end of file, a reader
+ * gone: EPIPE, the container's terminal closed: EIO). */
 static int pump(struct channel *c)
 {
 	ssize_t n;
 
 	/* LAB 11: splice what FROM has into the hop pipe (when it is empty), then what
 	 * the hop pipe holds into TO, with move_bytes(); return 0 at end of file, on
-	 * EPIPE or EIO, die() on any other error but EAGAIN */
+	 * EPIPE or EIO, die() on any other error but EAGAIN; else return 1 */
 	if (c->held == 0) {
 		n = move_bytes(c->from, c->hop[1], RELAY_CHUNK);
 		if (n == 0 || (n == -1 && (errno == EIO || errno == EPIPE || errno == EBADF ||
@@ -303,8 +303,9 @@ static int pump(struct channel *c)
 			n = drop_bytes(c); /* a full disk, a closed stderr: as the command's write would */
 		c->held -= n > 0 ? n : 0;
 	}
-	/* END LAB 11 */
 	return 1;
+	/* END LAB 11 */
+	return 0; /* (reached only without the code above: the channel ends) */
 }
 
 static void open_channel(struct channel *c, int from, int to, int close_to)
