@@ -246,15 +246,18 @@ struct channel {
 	int hop[2];
 	size_t held;
 	int close_to; /* at the end: close TO (the stdin pipe: the command reads EOF) */
+	int copy;     /* FROM is a terminal: read() it (splice() would allocate a
+		       * pipe's worth of pages for each few bytes it returns) */
 };
 
-/* splice(2), or read and write where a file cannot splice (EINVAL). */
-static ssize_t move_bytes(int from, int to, size_t len)
+/* splice(2), or read and write where a file cannot splice (EINVAL) or
+ * COPY says so. */
+static ssize_t move_bytes(int from, int to, size_t len, int copy)
 {
 	static char buf[RELAY_CHUNK];
-	ssize_t n = splice(from, NULL, to, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+	ssize_t n = copy ? -1 : splice(from, NULL, to, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
 
-	if (n >= 0 || errno != EINVAL)
+	if (n >= 0 || (!copy && errno != EINVAL))
 		return n;
 	n = read(from, buf, len < sizeof(buf) ? len : sizeof(buf));
 	if (n > 0 && write(to, buf, n) != n) /* read, so gone: as in drop_bytes() */
@@ -286,7 +289,7 @@ static int pump(struct channel *c)
 	 * the hop pipe holds into TO, with move_bytes(); return 0 at end of file, on
 	 * EPIPE or EIO, die() on any other error but EAGAIN; else return 1 */
 	if (c->held == 0) {
-		n = move_bytes(c->from, c->hop[1], RELAY_CHUNK);
+		n = move_bytes(c->from, c->hop[1], RELAY_CHUNK, c->copy);
 		if (n == 0 || (n == -1 && (errno == EIO || errno == EPIPE || errno == EBADF ||
 					   errno == EISDIR)))
 			return 0; /* EISDIR: a folder as stdin gives nothing */
@@ -295,7 +298,7 @@ static int pump(struct channel *c)
 		c->held = n > 0 ? n : 0;
 	}
 	if (c->held > 0) {
-		n = move_bytes(c->hop[0], c->to, c->held);
+		n = move_bytes(c->hop[0], c->to, c->held, 0);
 		if (n == -1 && (errno == EPIPE || errno == EIO))
 			return 0;
 		if (n == -1 && errno != EAGAIN && errno != EINTR)
@@ -313,6 +316,7 @@ static void open_channel(struct channel *c, int from, int to, int close_to)
 	c->to = to;
 	c->held = 0;
 	c->close_to = close_to;
+	c->copy = isatty(from);
 	if (pipe2(c->hop, O_CLOEXEC | O_NONBLOCK) == -1)
 		die("pipe2(relay)");
 }
