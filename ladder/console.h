@@ -24,6 +24,7 @@ struct streams {
 	int tty;                   /* --tty */
 	int in[2], out[2], err[2]; /* the child reads in[0], writes out[1], err[1] */
 	int sock[2];               /* --tty: the child sends the master on sock[1] */
+	int sigfd;                 /* the signals the relay waits for (signalfd) */
 };
 
 /* --------------------------------------------------------- both sides */
@@ -67,13 +68,27 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
-/* The parent, once the child exists: its ends are the child's. */
+/* The parent, once the child exists: its ends are the child's. And the
+ * descriptor the relay will wait on: signalfd(2) turns the signals we wait
+ * for (and SIGWINCH) into one that poll(2) can watch beside the streams.
+ * Made now, before "go": its -v line comes before any of the child's. */
 static void close_child_ends(struct streams *s)
 {
+	sigset_t waited;
+
 	close_fd(&s->in[0]);
 	close_fd(&s->out[1]);
 	close_fd(&s->err[1]);
 	close_fd(&s->sock[1]);
+	waited_signals(&waited);
+	sigaddset(&waited, SIGWINCH);
+	if (sigprocmask(SIG_BLOCK, &waited, NULL) == -1)
+		die("sigprocmask(SIG_BLOCK, SIGWINCH)");
+	s->sigfd = signalfd(-1, &waited, SFD_CLOEXEC);
+	if (s->sigfd == -1)
+		die("signalfd");
+	narrate("signalfd(SIGCHLD, the passed-on signals, SIGWINCH) = %d: the relay waits on it",
+		s->sigfd);
 }
 
 /* ---------------------------------------------------- the child's side */
@@ -122,6 +137,9 @@ static void take_console(int sock)
 	send_fd(sock, master);
 	narrate("child: sendmsg(SCM_RIGHTS, %d): the master is minibox's; close(%d)", master, master);
 	close(master);
+	/* the command starts once minibox has set the size and made ours raw */
+	if (read(sock, &unlock, 1) != 1)
+		exit(EXIT_MINIBOX); /* minibox died: it said why if it could */
 	close(sock);
 	if (getsid(0) != getpid() && setsid() == -1)
 		die("child: setsid");
@@ -347,11 +365,16 @@ struct relay {
 static void start_console(struct relay *r)
 {
 	r->master = receive_fd(r->sock);
-	close_fd(&r->sock);
-	if (r->master < 0)
+	if (r->master < 0) {
+		close_fd(&r->sock);
 		return; /* the child died before: its status says why */
+	}
 	make_raw();
 	pass_window_size(r->master);
+	/* the terminal is ready: the child may run the command */
+	if (write(r->sock, "", 1) != 1 && errno != EPIPE)
+		die("write(console socket)");
+	close_fd(&r->sock);
 	/* ours, not the caller's: a full terminal must not block the relay */
 	if (fcntl(r->master, F_SETFL, O_NONBLOCK) == -1)
 		die("fcntl(master, O_NONBLOCK)");
@@ -407,17 +430,10 @@ static int relay_until_exit(pid_t pid, struct streams *s)
 	struct relay r = { .tty = s->tty, .sock = s->sock[0], .master = -1 };
 	struct channel *ch[] = { &r.in, &r.out, &r.err };
 	struct pollfd p[8];
-	sigset_t waited;
 	int n, k, io[3], status = -1;
 	size_t i;
 
-	waited_signals(&waited);
-	sigaddset(&waited, SIGWINCH);
-	if (sigprocmask(SIG_BLOCK, &waited, NULL) == -1)
-		die("sigprocmask(SIG_BLOCK, SIGWINCH)");
-	r.sigfd = signalfd(-1, &waited, SFD_CLOEXEC);
-	if (r.sigfd == -1)
-		die("signalfd");
+	r.sigfd = s->sigfd;
 	r.in.from = r.out.from = r.err.from = -1;
 	r.in.hop[0] = r.in.hop[1] = r.out.hop[0] = r.out.hop[1] = r.err.hop[0] = r.err.hop[1] = -1;
 	if (!s->tty) {
@@ -425,7 +441,7 @@ static int relay_until_exit(pid_t pid, struct streams *s)
 		open_channel(&r.out, s->out[0], STDOUT_FILENO, 0);
 		open_channel(&r.err, s->err[0], STDERR_FILENO, 0);
 	}
-	narrate("signalfd(SIGCHLD, the passed-on signals, SIGWINCH) = %d; relaying with splice()", r.sigfd);
+	narrate("relaying the streams with splice()");
 	for (;;) {
 		n = 0;
 		k = add_poll(p, &n, r.sigfd, POLLIN);
