@@ -87,8 +87,8 @@ static void close_child_ends(struct streams *s)
 	s->sigfd = signalfd(-1, &waited, SFD_CLOEXEC);
 	if (s->sigfd == -1)
 		die("signalfd");
-	narrate("signalfd(SIGCHLD, the passed-on signals, SIGWINCH) = %d: the relay waits on it",
-		s->sigfd);
+	narrate("signalfd(SIGCHLD, the passed-on signals, SIGWINCH) = %d: the relay waits on it,"
+		" and splices through pipes of its own", s->sigfd);
 }
 
 /* ---------------------------------------------------- the child's side */
@@ -441,7 +441,6 @@ static int relay_until_exit(pid_t pid, struct streams *s)
 		open_channel(&r.out, s->out[0], STDOUT_FILENO, 0);
 		open_channel(&r.err, s->err[0], STDERR_FILENO, 0);
 	}
-	narrate("relaying the streams with splice()");
 	for (;;) {
 		n = 0;
 		k = add_poll(p, &n, r.sigfd, POLLIN);

@@ -184,7 +184,7 @@ CLEAN=$'stty: same\nflags: same\ninput: (nothing)'
 	run -0 --separate-stderr "$MINIBOX" -v true
 	assert_stderr_regex '^minibox: pipe2\(\) x3: the command'
 	assert_stderr_regex '^minibox: child: dup2\(\) the pipes onto 0, 1, 2'
-	assert_stderr_regex '^minibox: signalfd\(SIGCHLD, the passed-on signals, SIGWINCH\) = [0-9]+: the relay waits on it$'
+	assert_stderr_regex '^minibox: signalfd\(SIGCHLD, the passed-on signals, SIGWINCH\) = [0-9]+: the relay waits on it, and splices through pipes of its own$'
 	run -0 "$DRIVE" -p -- "$MINIBOX" -v -t true
 	assert_line --regexp '^minibox: child: open\(/dev/ptmx\) = [0-9]+: /dev/pts/0, unlocked \(TIOCSPTLCK\)'
 	assert_line --regexp '^minibox: recvmsg\(SCM_RIGHTS\) = [0-9]+: the master'
