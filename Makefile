@@ -49,7 +49,7 @@ build/image.tar: scripts/mkimage.sh rootfs/bin/busybox
 	scripts/mkimage.sh build/image
 
 # Small static programs the tests run inside the rootfs (it has no ipcs).
-PROBES := tests/probes/ipcprobe tests/probes/escprobe
+PROBES := tests/probes/ipcprobe tests/probes/escprobe tests/probes/ptydrive
 probes: $(PROBES)
 tests/probes/%: tests/probes/%.c
 	$(CC) -static -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<

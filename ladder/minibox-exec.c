@@ -18,6 +18,11 @@
  * started with minibox --privileged is joined without them. And the
  * container may not reach our binary, a host file, through /proc/PID/exe:
  * we run from a sealed copy in memory, and are not dumpable as we join.
+//@ 11+
+ * Chapter 11: the command gets pipes, not our descriptors, and with --tty
+ * a terminal of the container's own devpts (/dev/pts/1 beside minibox
+ * --tty's /dev/pts/0), as docker exec -t; console.h, minibox's.
+//@ end
 //@ end
  *
  * minibox makes a process in new namespaces with clone3(). This program is
@@ -113,6 +118,9 @@ static struct options {
 	int timings;               /* minibox's --timings: never set here */
 	struct timespec started;
 	int ns_files;        /* --ns-files: one /proc/PID/ns file at a time */
+//@ 11+
+	int tty;             /* --tty: a terminal of its own, in the container's devpts */
+//@ end
 	const char *target;  /* a --name of minibox's, or a host PID */
 	char **command;
 } opt;
@@ -122,6 +130,9 @@ static struct options {
 #define PROGRAM "minibox-exec"
 #include "shared.h"
 
+//@ 11+
+struct streams;
+//@ end
 /* The container to join, as the record or /proc describes it. */
 struct target {
 	pid_t pid;                 /* a process in it (a record: its PID 1), host PID */
@@ -136,6 +147,9 @@ struct target {
 	char **env;                /* its environment: the command's */
 //@ 10+
 	int privileged;            /* minibox --privileged: none of chapter 10's layers */
+//@ 11+
+	struct streams *streams;   /* what the command gets as 0, 1, 2 (console.h) */
+//@ end
 //@ end
 };
 
@@ -664,6 +678,10 @@ static void enter_cgroups_v1(const struct cgroup_fds *cg)
  * programs share (layers.h says why each). The mounts (read-only rootfs,
  * masked /proc) are the container's already: we joined its mount namespace. */
 #include "layers.h"
+//@ 11+
+/* The command's streams and its terminal, as minibox gives them. */
+#include "console.h"
+//@ end
 
 /* Last, before the exec: the command gets the container's layers. */
 static void harden(const struct target *t)
@@ -835,6 +853,10 @@ child_main(const struct target *t, const struct cgroup_fds *cg, int alive)
 		die("child: chdir(/)");
 //@ 10+
 	harden(t);
+//@ 11+
+	/* last: the pipes, or a terminal of the container's devpts: /dev/pts/1 */
+	attach_streams(t->streams);
+//@ end
 //@ end
 	narrate("child: execvp(\"%s\", ...)", opt.command[0]);
 	fflush(stdout);
@@ -918,6 +940,11 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 	      "\n"
 	      "  --ns-files     join the namespaces one /proc/PID/ns file at a time,\n"
 	      "                 instead of all at once through a pidfd\n"
+//@ 11+
+	      "  -t, --tty      a terminal of its own, from the container's /dev/pts\n"
+	      "                 (docker exec -t); without it, pipes\n"
+	      "  -i, --interactive  accepted, as docker exec -i: stdin is always relayed\n"
+//@ end
 	      "  -v, --verbose  narrate each kernel call on stderr\n"
 	      "  -h, --help     show this help\n"
 	      "\n"
@@ -946,6 +973,10 @@ static void parse_options(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "ns-files", no_argument, NULL, 'F' },
+//@ 11+
+		{ "tty", no_argument, NULL, 't' },
+		{ "interactive", no_argument, NULL, 'i' },
+//@ end
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -954,9 +985,18 @@ static void parse_options(int argc, char **argv)
 
 	opterr = 0;
 	/* "+": stop at TARGET, so that options after it are the command's */
+//@ 08-10
 	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
+//@ end
+//@ 11+
+	while ((c = getopt_long(argc, argv, "+:vhti", longopts, NULL)) != -1) {
+//@ end
 		switch (c) {
 		case 'F': opt.ns_files = 1; break;
+//@ 11+
+		case 't': opt.tty = 1; break;
+		case 'i': break; /* docker's -i: stdin is always relayed */
+//@ end
 		case 'v': opt.verbose = 1; break;
 		case 'h': usage(stdout, 0);
 		case ':': fail("%s: needs a value", argv[optind - 1]);
@@ -981,6 +1021,9 @@ int main(int argc, char **argv)
 {
 	struct target t;
 	struct cgroup_fds cg;
+//@ 11+
+	struct streams streams;
+//@ end
 	int status_fd;
 	pid_t pid;
 
@@ -1008,7 +1051,18 @@ int main(int argc, char **argv)
 //@ 10+
 	not_dumpable(&t);
 //@ end
+//@ 08-10
 	pid = start_command(&t, &cg);
 	return wait_for_child(pid, "");
+//@ end
+//@ 11+
+	/* The command's streams before the fork: the child takes its ends. */
+	t.streams = &streams;
+	streams.tty = opt.tty;
+	make_streams(&streams);
+	pid = start_command(&t, &cg);
+	close_child_ends(&streams);
+	return relay_until_exit(pid, &streams);
+//@ end
 }
 //@ end

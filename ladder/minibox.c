@@ -29,8 +29,11 @@
 //@ 09-09
  * minibox, chapter 09-time: clocks of its own.
 //@ end
-//@ 10-11
+//@ 10-10
  * minibox, chapter 10-harden: root inside, but not the host's root.
+//@ end
+//@ 11-11
+ * minibox, chapter 11-console: streams and a terminal of its own.
 //@ end
 //@ 12+
  * minibox, chapter 12-image: run an OCI image, its layers stacked by overlayfs.
@@ -114,7 +117,7 @@
  * the child steps in with setns(2), and stays PID 1. The chapter's second
  * program, minibox-exec.c, joins the time namespace too.
 //@ end
-//@ 10-11
+//@ 10-10
  * Chapter 09 plus one idea: hardening. Namespaces give the container its
  * own view; they do not take the power of root away, and a container run
  * as root (the map 0 0 1) can still write the host's sysctls, type into
@@ -126,6 +129,17 @@
  * turns the layers off, so that each escape can be shown working. The
  * chapter's second program, minibox-exec.c, applies the same layers to the
  * command it runs in the container.
+//@ end
+//@ 11-11
+ * Chapter 10 plus one idea: the container's own streams. Until now the
+ * command got the caller's stdin, stdout and stderr: descriptors of host
+ * files, folders and the caller's terminal. Now it gets pipes that minibox
+ * relays with splice(2); with --tty, a terminal of its own, a pty pair of
+ * the container's devpts: the child makes the slave its controlling
+ * terminal and sends the master back over a socket (SCM_RIGHTS), minibox
+ * puts the caller's terminal in raw mode, relays, passes window sizes on,
+ * and puts the terminal back on every way out. console.h holds it, for
+ * minibox-exec --tty too.
 //@ end
 //@ 12+
  * The previous chapter plus one idea: images. --image PATH runs an OCI
@@ -173,8 +187,11 @@
 //@ 09-09
  *   sudo ./minibox --uptime-offset 86400 -- cat /proc/uptime
 //@ end
-//@ 10-11
+//@ 10-10
  *   sudo ./minibox -- grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status
+//@ end
+//@ 11-11
+ *   sudo ./minibox --tty -- sh      # tty prints /dev/pts/0; Ctrl-D leaves
 //@ end
 //@ 12+
  *   sudo ./minibox --image ../../build/image.tar -- cat /etc/os-release
@@ -380,6 +397,9 @@ static struct options {
 	const char *env[MAX_ENV];  /* --env NAME=VALUE, as given */
 	int nenv;
 	unsigned long long tmp_size, dev_size, shm_size; /* bytes of each tmpfs */
+//@ 11+
+	int tty;                   /* --tty: a terminal of the container's own */
+//@ end
 //@ 12+
 	const char *image;         /* --image PATH[:TAG], or NULL: --rootfs */
 	const char *store;         /* --store DIR, or NULL: the default */
@@ -404,6 +424,9 @@ static struct options {
 } opt = { .hostname = "minibox", .rootfs = DEFAULT_ROOTFS };
 //@ end
 
+//@ 11+
+struct streams;
+//@ end
 /* What the parent hands to the child. */
 struct child_args {
 //@ 00-02
@@ -417,6 +440,9 @@ struct child_args {
 //@ 08+
 	struct record record; /* --name: the record minibox-exec reads */
 	int ready[2];       /* --name: the child closes [1] once it is set up */
+//@ 11+
+	struct streams *streams; /* the command's stdin, stdout, stderr (console.h) */
+//@ end
 //@ end
 //@ end
 //@ end
@@ -1714,6 +1740,11 @@ static void setup_mounts(const struct child_args *args)
  * the refused system calls, new_session(), drop_capabilities(),
  * restrict_syscalls(). */
 #include "layers.h"
+//@ 11+
+/* The command's streams, the pty pair and the relay: console.h, which
+ * minibox-exec includes too. */
+#include "console.h"
+//@ end
 
 /* mount_setattr(2): add ATTRS (NAMES spells them for -v) to the mount at
  * PATH, and with RECURSIVE to the mounts below it. A flag may be added to
@@ -1918,7 +1949,12 @@ static int container_environment(const char *env[MAX_ENV + 5])
 	env[n++] = "HOME=/root";         /* the container's root's, as its passwd says */
 	snprintf(hostname, sizeof(hostname), "HOSTNAME=%s", opt.hostname);
 	env[n++] = hostname;
+//@ 10-10
 	if (isatty(STDIN_FILENO))
+//@ end
+//@ 11+
+	if (opt.tty)
+//@ end
 		env[n++] = "TERM=xterm";
 	for (i = 0; i < opt.nenv; i++)
 		n = set_variable(env, n, opt.env[i]);
@@ -2116,6 +2152,11 @@ static void __attribute__((noreturn)) child_main(struct child_args *args)
 	 * command's runs until it has. */
 	if (opt.name)
 		wait_for_record(args);
+//@ end
+//@ 11+
+	/* The streams last: until now our errors reached the caller's stderr
+	 * straight; from here on the command has pipes, or its terminal. */
+	attach_streams(args->streams);
 //@ end
 //@ end
 //@ 02+
@@ -3385,6 +3426,11 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 	      "  --tmp-size SIZE, --dev-size SIZE, --shm-size SIZE\n"
 	      "                   the size of the tmpfs at /tmp, /dev and /dev/shm\n"
 	      "                   (default 64M, 64K and 64M; --privileged: half the RAM)\n"
+//@ 11+
+	      "  -t, --tty        a terminal of the container's own (docker run -t);\n"
+	      "                   without it, the command's streams are pipes\n"
+	      "  -i, --interactive  accepted, as docker run -i: stdin is always relayed\n"
+//@ end
 //@ 12+
 	      "  --image PATH[:TAG]\n"
 	      "                   run the OCI image at PATH (a layout folder or its tar\n"
@@ -3819,10 +3865,14 @@ static void parse_options(int argc, char **argv)
 		{ "tmp-size", required_argument, NULL, 'm' },
 		{ "dev-size", required_argument, NULL, 'd' },
 		{ "shm-size", required_argument, NULL, 's' },
+//@ 11+
+		{ "tty", no_argument, NULL, 't' },
+		{ "interactive", no_argument, NULL, 'i' },
+//@ end
 //@ 12+
 		{ "image", required_argument, NULL, 'O' },
 		{ "store", required_argument, NULL, 'S' },
-		{ "keep", required_argument, NULL, 'k' },
+		{ "keep", required_argument, NULL, 'K' },
 //@ end
 //@ end
 //@ end
@@ -3834,7 +3884,12 @@ static void parse_options(int argc, char **argv)
 //@ end
 //@ end
 		{ "verbose", no_argument, NULL, 'v' },
+//@ 00-10
 		{ "timings", no_argument, NULL, 't' },
+//@ end
+//@ 11+
+		{ "timings", no_argument, NULL, 'k' },
+//@ end
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -3843,7 +3898,12 @@ static void parse_options(int argc, char **argv)
 	opterr = 0; /* we print our own one-line errors */
 	/* "+": stop at the first word that is not an option, so that
 	 * `minibox ls -l` passes -l to ls. */
+//@ 00-10
 	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
+//@ end
+//@ 11+
+	while ((c = getopt_long(argc, argv, "+:vhti", longopts, NULL)) != -1) {
+//@ end
 		switch (c) {
 //@ 01+
 		case 'H': opt.hostname = optarg; break;
@@ -3879,7 +3939,7 @@ static void parse_options(int argc, char **argv)
 //@ 12+
 		case 'O': opt.image = optarg; break;
 		case 'S': opt.store = optarg; break;
-		case 'k': opt.keep = optarg; break;
+		case 'K': opt.keep = optarg; break;
 //@ end
 //@ end
 //@ end
@@ -3891,7 +3951,14 @@ static void parse_options(int argc, char **argv)
 //@ end
 //@ end
 		case 'v': opt.verbose = 1; break;
+//@ 00-10
 		case 't': opt.timings = 1; clock_gettime(CLOCK_REALTIME, &opt.started); break;
+//@ end
+//@ 11+
+		case 't': opt.tty = 1; break;
+		case 'i': break; /* docker's -i: stdin is always relayed */
+		case 'k': opt.timings = 1; clock_gettime(CLOCK_REALTIME, &opt.started); break;
+//@ end
 		case 'h': usage(stdout, 0);
 		case ':': fail("%s: needs a value", argv[optind - 1]);
 		default: /* optopt: the letter at fault in a group like -xv */
@@ -3962,6 +4029,9 @@ int main(int argc, char **argv)
 	char id[13]; /* names what we create on the host: cgroup, veth's host end */
 	int status;
 //@ end
+//@ 11+
+	struct streams streams;
+//@ end
 	pid_t pid;
 
 	start_clean();
@@ -4021,7 +4091,16 @@ int main(int argc, char **argv)
 	/* Block SIGCHLD (and the signals we pass on) before the child exists:
 	 * none may come before wait_for_child() is ready for it. */
 	block_signals();
+//@ 11+
+	/* The command's streams before clone3(): the child takes its ends. */
+	args.streams = &streams;
+	streams.tty = opt.tty;
+	make_streams(&streams);
+//@ end
 	pid = start_child(&args);
+//@ 11+
+	close_child_ends(&streams);
+//@ end
 //@ 07+
 	move_into_cgroup(&args.cg, pid);
 //@ end
@@ -4045,7 +4124,13 @@ int main(int argc, char **argv)
 	return wait_for_child(pid, "");
 //@ end
 //@ 07+
+//@ 07-10
 	status = wait_for_child(pid, "");
+//@ end
+//@ 11+
+	/* Wait as before, and relay the streams meanwhile. */
+	status = relay_until_exit(pid, &streams);
+//@ end
 //@ 08+
 	/* The container has ended: nobody may join it by name any more. */
 	remove_record(&args.record);

@@ -165,7 +165,14 @@ static int exit_status(pid_t pid, int status, const char *who)
 /* Wait for PID to end and return its exit status. Meanwhile pass on every
  * forwarded signal to it, and reap any other child that ends: as an init,
  * the orphans of the container become our children. WHO starts the -v lines. */
+//@ 08-10
 static int wait_for_child(pid_t pid, const char *who)
+//@ end
+//@ 11+
+/* (minibox's --init uses it; both programs' relay_until_exit() does the
+ * same and relays the streams: "unused" keeps minibox-exec's build quiet) */
+static int __attribute__((unused)) wait_for_child(pid_t pid, const char *who)
+//@ end
 {
 	sigset_t waited;
 	pid_t ended;

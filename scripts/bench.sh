@@ -201,6 +201,7 @@ target 07-cgroup launcher+cgroup 1.10
 while read -r ch _; do
 	case $ch in 0[89]-* | [1-9][0-9]-*) target "$ch" 07-cgroup 1.30 ;; esac
 done <"$list"
+has 11-console && target 11-console 10-harden 1.30
 target 12-image+image 12-image 1.30
 target 12-image+image 10-harden -
 target 12-image+unpack 12-image -
@@ -208,6 +209,53 @@ target podman 12-image+image -
 target crun 07-cgroup -
 target bwrap 06-ipc -
 target unshare launcher -
+
+# The relay (chapter 11 on): 100 MB through minibox's pipes next to a plain
+# pipe (cat | cat), and out of a --tty container next to script(1), which
+# relays a pty the same way (the rootfs's busybox writes into the pty in both). Seconds of wall time, median of interleaved runs.
+relay() { # NAME COMMAND: the command reads stdin, writes stdout
+	local t0 t1
+	sleep 0.05
+	t0=${EPOCHREALTIME/./}
+	bash -c "$2" </dev/zero >/dev/null 2>&1
+	t1=${EPOCHREALTIME/./}
+	echo "$1 $((t1 - t0))"
+}
+if [ -x "chapters/11-console/minibox" ]; then
+	mb11="$PWD/chapters/11-console/minibox --rootfs $rootfs"
+	big=$tmp/100M
+	head -c 100M /dev/urandom >"$big"
+	same=differ
+	# shellcheck disable=SC2094 # both only read it
+	$mb11 cat <"$big" | cmp -s - "$big" && same="byte for byte"
+	: >"$tmp/relay.runs"
+	for _ in $(seq "$([ "$quick" = 1 ] && echo 3 || echo 7)"); do
+		for w in $(shuf -e pipe relay script tty); do
+			case $w in
+			pipe) relay "cat|cat" "head -c 100M | cat | cat" ;;
+			relay) relay "minibox" "head -c 100M | $mb11 cat" ;;
+			script) relay "script" "script -qec '$rootfs/bin/busybox head -c 104857600 /dev/zero' /dev/null </dev/null" ;;
+			tty) relay "minibox-t" "$mb11 -t head -c 104857600 /dev/zero </dev/null" ;;
+			esac
+		done >>"$tmp/relay.runs"
+	done
+	stats "$tmp/relay.runs" >"$tmp/relay.stats"
+	echo
+	echo "### The relay: 100 MB (chapter 11; the 100 MB came back $same)"
+	echo
+	echo "| A / B | A median ms | B median ms | ratio | target |"
+	echo "|---|---:|---:|---:|---|"
+	for pair in "minibox cat|cat" "minibox-t script"; do
+		read -r a b <<<"$pair"
+		awk -v a="$a" -v b="$b" '$1 == a { x = $2 } $1 == b { y = $2 }
+		END { r = x / y; printf "| %s / %s | %.0f | %.0f | %.2fx | %s |\n", a, b, x, y, r,
+			r <= 1.5 ? "at most 1.5x: met" : "at most 1.5x: **missed**" }' "$tmp/relay.stats"
+	done
+	echo
+	echo "(minibox: head -c 100M | minibox cat, the container's start included; minibox-t: minibox -t head -c 104857600"
+	echo "/dev/zero out of the container's terminal; script: script -qec 'rootfs/bin/busybox head -c 104857600"
+	echo "/dev/zero' /dev/null: the same program writes into a pty of script's)"
+fi
 
 # Scale: N containers started at once, wall time until the last ends, per container.
 echo

@@ -339,6 +339,7 @@ tour_07-cgroup() {
 
 # A line of $2 is exactly $1.
 has_line() { grep -qxF -- "$1" <<<"$2"; }
+has_line_like() { grep -qE -- "$1" <<<"$2"; }
 
 # Wait (up to 5 s) until minibox has written the record of the container $1.
 record_of() { poll grep -q '^pid ' "/run/minibox/$1" 2>/dev/null; }
@@ -417,6 +418,32 @@ tour_10-harden() {
 	show "$mb" "${opt[@]}" sh -c "$probe syscalls; grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status"
 	check "mount is refused inside" has_line "mount(tmpfs): EPERM" "$out"
 	check "the filter is on (Seccomp 2)" has_line $'Seccomp:\t2' "$out"
+}
+
+tour_11-console() {
+	local mb=chapters/11-console/minibox drive=tests/probes/ptydrive
+	new_calls='pipe2|dup2|ptmx|SCM_RIGHTS|TIOCSCTTY|tcsetattr|TIOCSWINSZ|signalfd'
+	make -s probes
+	say "Chapter 10 handed the command your own stdin, stdout and stderr. Now they are pipes"
+	say "that minibox relays (splice), so nothing inside can chmod or truncate your files:"
+	next
+	# shellcheck disable=SC2016 # expanded by the shell inside
+	show "$mb" -v sh -c 'for f in 0 1 2; do readlink /proc/$$/fd/$f; done' </dev/null
+	check "the command's stdout is a pipe, not the caller's" has_line_like '^pipe:' "$out"
+	next
+	say "--tty: a terminal of the container's own. The demo types into it through a pty of its"
+	say "own (tests/probes/ptydrive), as you would at a keyboard: tty, a resize, Ctrl-C, Ctrl-D."
+	next
+	# shellcheck disable=SC2016 # expanded by the shell inside
+	show "$drive" -p -s 30x100 'expect:# ' 'send:tty\r' 'expect:/dev/pts/0' \
+		'send:stty size\r' 'expect:30 100' 'resize:40:120' 'sleep:200' 'send:stty size\r' 'expect:40 120' \
+		'send:sleep 30\r' 'sleep:300' 'send:\x03' 'send:echo "<$((6 * 7))>"\r' 'within:1000:<42>' \
+		'send:(exit 3)\r' 'expect:# ' 'send:\x04' -- "$mb" --tty sh
+	check "tty inside is /dev/pts/0, of the container's devpts" has_line_like '^/dev/pts/0' "$out"
+	check "the size follows the resize (SIGWINCH, TIOCSWINSZ)" has_line_like '^40 120' "$out"
+	check "Ctrl-C ended sleep and the shell answered within a second" has_line_like '<42>' "$out"
+	check "Ctrl-D ended the shell, and minibox returned its status" has_line "exit 3" "$out"
+	check "the demo's terminal is as it was" has_line "stty: same" "$out"
 }
 
 tour_12-image() {

@@ -4,7 +4,7 @@
 #
 #   scripts/listings.sh --check [NN...]     every ```c block of each chapter README is
 #       an excerpt of that chapter's files (minibox.c, from 08 on minibox-exec.c and
-#       shared.h, in 10 layers.h):
+#       shared.h, in 10 layers.h, in 11 console.h):
 #       its lines stand there in a row, as written; a line "..." between two runs
 #       leaves lines out. In a ```diff block, the lines marked " " and "+" are
 #       the chapter's in that way, and those marked " " and "-" the chapter

@@ -110,7 +110,7 @@ chmod +x "$out/grade"
 # links into tests/ kept, every other link out of the chapter (../) plain text.
 # From chapter 08 on there are two programs, and the TODOs may be in both.
 sources='' programs=''
-for c in minibox.c minibox-exec.c layers.h; do
+for c in minibox.c minibox-exec.c layers.h console.h; do
 	[ -f "$out/$c" ] || continue
 	[[ $c == *.c ]] && programs+="${programs:+ and }\`./${c%.c}\`"
 	! grep -q "TODO LAB $n" "$out/$c" || sources+="${sources:+ and }\`$c\`"

@@ -11,7 +11,7 @@
 #          binaries: cgroup2 as the only hierarchy, checks with no
 #          controller enabled at the root, then the bats files with
 #          +cpu +memory +pids enabled (MB_VM_LADDER=subset, the default:
-#          chapters 07-10 against their own binaries, as root and as the
+#          chapters 07 on against their own binaries, as root and as the
 #          ordinary user; MB_VM_LADDER=full: also every file against the
 #          last chapter's binary, both ways).
 #   arm64  Debian's arm64 kernel under qemu-system-aarch64 (-machine virt,

@@ -152,7 +152,10 @@ if [ "${MB_PRIVILEGED_OF:-}" != "$MB_REAL" ]; then
 	mb_help=$("$MB_REAL" --help 2>/dev/null)
 	[[ $mb_help == *--privileged* ]] && MB_PRIVILEGED=--privileged
 	[[ $mb_help == *"--env NAME=VALUE"* ]] && MB_HAS_ENV=1
-	export MB_PRIVILEGED MB_HAS_ENV MB_PRIVILEGED_OF=$MB_REAL
+	# from chapter 11 on, the command's streams are pipes, and --tty gives a terminal
+	MB_HAS_TTY=''
+	[[ $mb_help == *--tty* ]] && MB_HAS_TTY=1
+	export MB_PRIVILEGED MB_HAS_ENV MB_HAS_TTY MB_PRIVILEGED_OF=$MB_REAL
 fi
 # shellcheck disable=SC2034 # the test files use it
 PRIVILEGED=(${MB_PRIVILEGED:+"$MB_PRIVILEGED"})

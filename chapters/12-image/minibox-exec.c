@@ -7,6 +7,9 @@
  * started with minibox --privileged is joined without them. And the
  * container may not reach our binary, a host file, through /proc/PID/exe:
  * we run from a sealed copy in memory, and are not dumpable as we join.
+ * Chapter 11: the command gets pipes, not our descriptors, and with --tty
+ * a terminal of the container's own devpts (/dev/pts/1 beside minibox
+ * --tty's /dev/pts/0), as docker exec -t; console.h, minibox's.
  *
  * minibox makes a process in new namespaces with clone3(). This program is
  * the second way in: setns(2) makes a process join namespaces that exist.
@@ -95,6 +98,7 @@ static struct options {
 	int timings;               /* minibox's --timings: never set here */
 	struct timespec started;
 	int ns_files;        /* --ns-files: one /proc/PID/ns file at a time */
+	int tty;             /* --tty: a terminal of its own, in the container's devpts */
 	const char *target;  /* a --name of minibox's, or a host PID */
 	char **command;
 } opt;
@@ -104,6 +108,7 @@ static struct options {
 #define PROGRAM "minibox-exec"
 #include "shared.h"
 
+struct streams;
 /* The container to join, as the record or /proc describes it. */
 struct target {
 	pid_t pid;                 /* a process in it (a record: its PID 1), host PID */
@@ -117,6 +122,7 @@ struct target {
 	int ns_fds[NTYPES];        /* --ns-files: /proc/PID/ns/..., or -1 */
 	char **env;                /* its environment: the command's */
 	int privileged;            /* minibox --privileged: none of chapter 10's layers */
+	struct streams *streams;   /* what the command gets as 0, 1, 2 (console.h) */
 };
 
 /* The cgroup the command goes into, opened while we see the host's tree. */
@@ -630,6 +636,8 @@ static void enter_cgroups_v1(const struct cgroup_fds *cg)
  * programs share (layers.h says why each). The mounts (read-only rootfs,
  * masked /proc) are the container's already: we joined its mount namespace. */
 #include "layers.h"
+/* The command's streams and its terminal, as minibox gives them. */
+#include "console.h"
 
 /* Last, before the exec: the command gets the container's layers. */
 static void harden(const struct target *t)
@@ -799,6 +807,8 @@ child_main(const struct target *t, const struct cgroup_fds *cg, int alive)
 	if (chdir("/") == -1)
 		die("child: chdir(/)");
 	harden(t);
+	/* last: the pipes, or a terminal of the container's devpts: /dev/pts/1 */
+	attach_streams(t->streams);
 	narrate("child: execvp(\"%s\", ...)", opt.command[0]);
 	fflush(stdout);
 	reset_signals();
@@ -881,6 +891,9 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 	      "\n"
 	      "  --ns-files     join the namespaces one /proc/PID/ns file at a time,\n"
 	      "                 instead of all at once through a pidfd\n"
+	      "  -t, --tty      a terminal of its own, from the container's /dev/pts\n"
+	      "                 (docker exec -t); without it, pipes\n"
+	      "  -i, --interactive  accepted, as docker exec -i: stdin is always relayed\n"
 	      "  -v, --verbose  narrate each kernel call on stderr\n"
 	      "  -h, --help     show this help\n"
 	      "\n"
@@ -909,6 +922,8 @@ static void parse_options(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "ns-files", no_argument, NULL, 'F' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "interactive", no_argument, NULL, 'i' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -917,9 +932,11 @@ static void parse_options(int argc, char **argv)
 
 	opterr = 0;
 	/* "+": stop at TARGET, so that options after it are the command's */
-	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:vhti", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'F': opt.ns_files = 1; break;
+		case 't': opt.tty = 1; break;
+		case 'i': break; /* docker's -i: stdin is always relayed */
 		case 'v': opt.verbose = 1; break;
 		case 'h': usage(stdout, 0);
 		case ':': fail("%s: needs a value", argv[optind - 1]);
@@ -944,6 +961,7 @@ int main(int argc, char **argv)
 {
 	struct target t;
 	struct cgroup_fds cg;
+	struct streams streams;
 	int status_fd;
 	pid_t pid;
 
@@ -967,6 +985,11 @@ int main(int argc, char **argv)
 	/* Blocked before the child exists: none may come before we wait. */
 	block_signals();
 	not_dumpable(&t);
+	/* The command's streams before the fork: the child takes its ends. */
+	t.streams = &streams;
+	streams.tty = opt.tty;
+	make_streams(&streams);
 	pid = start_command(&t, &cg);
-	return wait_for_child(pid, "");
+	close_child_ends(&streams);
+	return relay_until_exit(pid, &streams);
 }

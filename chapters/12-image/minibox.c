@@ -149,12 +149,14 @@ static struct options {
 	const char *env[MAX_ENV];  /* --env NAME=VALUE, as given */
 	int nenv;
 	unsigned long long tmp_size, dev_size, shm_size; /* bytes of each tmpfs */
+	int tty;                   /* --tty: a terminal of the container's own */
 	const char *image;         /* --image PATH[:TAG], or NULL: --rootfs */
 	const char *store;         /* --store DIR, or NULL: the default */
 	const char *keep;          /* --keep DIR: upper and work there, kept; or NULL */
 	char **command;
 } opt = { .hostname = "minibox", .rootfs = DEFAULT_ROOTFS };
 
+struct streams;
 /* What the parent hands to the child. */
 struct child_args {
 	int sync[2];        /* a pipe: minibox writes "go" into [1], the child reads [0] */
@@ -162,6 +164,7 @@ struct child_args {
 	struct cgroup cg;   /* the container's cgroup */
 	struct record record; /* --name: the record minibox-exec reads */
 	int ready[2];       /* --name: the child closes [1] once it is set up */
+	struct streams *streams; /* the command's stdin, stdout, stderr (console.h) */
 };
 
 /* ---------------------------------------------------------------- output */
@@ -1150,6 +1153,9 @@ static void setup_mounts(const struct child_args *args)
  * the refused system calls, new_session(), drop_capabilities(),
  * restrict_syscalls(). */
 #include "layers.h"
+/* The command's streams, the pty pair and the relay: console.h, which
+ * minibox-exec includes too. */
+#include "console.h"
 
 /* mount_setattr(2): add ATTRS (NAMES spells them for -v) to the mount at
  * PATH, and with RECURSIVE to the mounts below it. A flag may be added to
@@ -1349,7 +1355,7 @@ static int container_environment(const char *env[MAX_ENV + 5])
 	env[n++] = "HOME=/root";         /* the container's root's, as its passwd says */
 	snprintf(hostname, sizeof(hostname), "HOSTNAME=%s", opt.hostname);
 	env[n++] = hostname;
-	if (isatty(STDIN_FILENO))
+	if (opt.tty)
 		env[n++] = "TERM=xterm";
 	for (i = 0; i < opt.nenv; i++)
 		n = set_variable(env, n, opt.env[i]);
@@ -1514,6 +1520,9 @@ static void __attribute__((noreturn)) child_main(struct child_args *args)
 	 * command's runs until it has. */
 	if (opt.name)
 		wait_for_record(args);
+	/* The streams last: until now our errors reached the caller's stderr
+	 * straight; from here on the command has pipes, or its terminal. */
+	attach_streams(args->streams);
 	if (opt.init)
 		run_init(); /* does not return: it exits with the command's status */
 	exec_command(opt.command);
@@ -2682,6 +2691,9 @@ static void __attribute__((noreturn)) usage(FILE *out, int status)
 	      "  --tmp-size SIZE, --dev-size SIZE, --shm-size SIZE\n"
 	      "                   the size of the tmpfs at /tmp, /dev and /dev/shm\n"
 	      "                   (default 64M, 64K and 64M; --privileged: half the RAM)\n"
+	      "  -t, --tty        a terminal of the container's own (docker run -t);\n"
+	      "                   without it, the command's streams are pipes\n"
+	      "  -i, --interactive  accepted, as docker run -i: stdin is always relayed\n"
 	      "  --image PATH[:TAG]\n"
 	      "                   run the OCI image at PATH (a layout folder or its tar\n"
 	      "                   archive) instead of --rootfs; COMMAND is optional\n"
@@ -3068,11 +3080,13 @@ static void parse_options(int argc, char **argv)
 		{ "tmp-size", required_argument, NULL, 'm' },
 		{ "dev-size", required_argument, NULL, 'd' },
 		{ "shm-size", required_argument, NULL, 's' },
+		{ "tty", no_argument, NULL, 't' },
+		{ "interactive", no_argument, NULL, 'i' },
 		{ "image", required_argument, NULL, 'O' },
 		{ "store", required_argument, NULL, 'S' },
-		{ "keep", required_argument, NULL, 'k' },
+		{ "keep", required_argument, NULL, 'K' },
 		{ "verbose", no_argument, NULL, 'v' },
-		{ "timings", no_argument, NULL, 't' },
+		{ "timings", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -3081,7 +3095,7 @@ static void parse_options(int argc, char **argv)
 	opterr = 0; /* we print our own one-line errors */
 	/* "+": stop at the first word that is not an option, so that
 	 * `minibox ls -l` passes -l to ls. */
-	while ((c = getopt_long(argc, argv, "+:vh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:vhti", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'H': opt.hostname = optarg; break;
 		case 'I': opt.init = 1; break;
@@ -3102,9 +3116,11 @@ static void parse_options(int argc, char **argv)
 		case 's': opt.shm_size = parse_size("--shm-size", optarg); break;
 		case 'O': opt.image = optarg; break;
 		case 'S': opt.store = optarg; break;
-		case 'k': opt.keep = optarg; break;
+		case 'K': opt.keep = optarg; break;
 		case 'v': opt.verbose = 1; break;
-		case 't': opt.timings = 1; clock_gettime(CLOCK_REALTIME, &opt.started); break;
+		case 't': opt.tty = 1; break;
+		case 'i': break; /* docker's -i: stdin is always relayed */
+		case 'k': opt.timings = 1; clock_gettime(CLOCK_REALTIME, &opt.started); break;
 		case 'h': usage(stdout, 0);
 		case ':': fail("%s: needs a value", argv[optind - 1]);
 		default: /* optopt: the letter at fault in a group like -xv */
@@ -3142,6 +3158,7 @@ int main(int argc, char **argv)
 	static struct child_args args;
 	char id[13]; /* names what we create on the host: cgroup, veth's host end */
 	int status;
+	struct streams streams;
 	pid_t pid;
 
 	start_clean();
@@ -3182,7 +3199,12 @@ int main(int argc, char **argv)
 	/* Block SIGCHLD (and the signals we pass on) before the child exists:
 	 * none may come before wait_for_child() is ready for it. */
 	block_signals();
+	/* The command's streams before clone3(): the child takes its ends. */
+	args.streams = &streams;
+	streams.tty = opt.tty;
+	make_streams(&streams);
 	pid = start_child(&args);
+	close_child_ends(&streams);
 	move_into_cgroup(&args.cg, pid);
 	/* The maps before "go": the child's setresuid(0) needs them. */
 	write_id_maps(pid);
@@ -3194,7 +3216,8 @@ int main(int argc, char **argv)
 	 * minibox-exec may join from then on, not before. */
 	if (opt.name)
 		publish_when_set_up(&args, pid);
-	status = wait_for_child(pid, "");
+	/* Wait as before, and relay the streams meanwhile. */
+	status = relay_until_exit(pid, &streams);
 	/* The container has ended: nobody may join it by name any more. */
 	remove_record(&args.record);
 	remove_cgroup(&args.cg);

@@ -1,0 +1,484 @@
+/*
+ * console.h, chapter 11-console: the command's standard streams, which
+ * both programs give the command they start. Until chapter 10 the command
+ * got the caller's own descriptors: a file it could chmod through
+ * /proc/self/fd/1, a folder to open host files from, the caller's terminal.
+ * Now it gets pipes, or with --tty a terminal of the container's own, and
+ * the program relays bytes between those and its own stdin, stdout and
+ * stderr, with splice(2). The includer defines die(), narrate() and
+ * ARRAY_SIZE() first, as for layers.h.
+ */
+#include <poll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <termios.h>
+
+#define RELAY_CHUNK (64 * 1024) /* a pipe's default size */
+
+/* The command's streams: three pipes, or with --tty a socket pair over
+ * which the child sends the master of its terminal back. */
+struct streams {
+	int tty;                   /* --tty */
+	int in[2], out[2], err[2]; /* the child reads in[0], writes out[1], err[1] */
+	int sock[2];               /* --tty: the child sends the master on sock[1] */
+	int sigfd;                 /* the signals the relay waits for (signalfd) */
+};
+
+/* --------------------------------------------------------- both sides */
+
+/* Before the fork: the pipes, or the socket pair. O_CLOEXEC: nothing of
+ * them reaches the command but what the child puts on 0, 1 and 2. */
+static void make_streams(struct streams *s)
+{
+	s->in[0] = s->in[1] = s->out[0] = s->out[1] = s->err[0] = s->err[1] = -1;
+	s->sock[0] = s->sock[1] = -1;
+	/* a closed 0, 1 or 2 gets /dev/null: no pipe of ours may take its number */
+	while (fcntl(STDERR_FILENO, F_GETFD) == -1 || fcntl(STDIN_FILENO, F_GETFD) == -1 ||
+	       fcntl(STDOUT_FILENO, F_GETFD) == -1) {
+		if (open("/dev/null", O_RDWR) == -1)
+			die("open(/dev/null)");
+	}
+	/* LAB 11: the command's streams: three pipes (pipe2, O_CLOEXEC), or with --tty a
+	 * socket pair (AF_UNIX, SOCK_STREAM) for the master; narrate() each */
+	if (s->tty) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, s->sock) == -1)
+			die("socketpair(AF_UNIX, SOCK_STREAM)");
+		narrate("socketpair(AF_UNIX, SOCK_STREAM) = [%d, %d]: the terminal's master comes"
+			" back on it", s->sock[0], s->sock[1]);
+		return;
+	}
+	/* chapter 10 left a terminal without job control: say what to type */
+	if (isatty(STDIN_FILENO) && isatty(STDERR_FILENO))
+		fputs(PROGRAM ": stdin is a terminal, the command gets pipes:"
+		      " --tty (-t) gives it a terminal of its own\n", stderr);
+	if (pipe2(s->in, O_CLOEXEC) == -1 || pipe2(s->out, O_CLOEXEC) == -1 ||
+	    pipe2(s->err, O_CLOEXEC) == -1)
+		die("pipe2(the command's stdin, stdout, stderr)");
+	narrate("pipe2() x3: the command's stdin, stdout and stderr are pipes we relay");
+	/* END LAB 11 */
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* The parent, once the child exists: its ends are the child's. And the
+ * descriptor the relay will wait on: signalfd(2) turns the signals we wait
+ * for (and SIGWINCH) into one that poll(2) can watch beside the streams.
+ * Made now, before "go": its -v line comes before any of the child's. */
+static void close_child_ends(struct streams *s)
+{
+	sigset_t waited;
+
+	close_fd(&s->in[0]);
+	close_fd(&s->out[1]);
+	close_fd(&s->err[1]);
+	close_fd(&s->sock[1]);
+	waited_signals(&waited);
+	sigaddset(&waited, SIGWINCH);
+	if (sigprocmask(SIG_BLOCK, &waited, NULL) == -1)
+		die("sigprocmask(SIG_BLOCK, SIGWINCH)");
+	s->sigfd = signalfd(-1, &waited, SFD_CLOEXEC);
+	if (s->sigfd == -1)
+		die("signalfd");
+	narrate("signalfd(SIGCHLD, the passed-on signals, SIGWINCH) = %d: the relay waits on it,"
+		" and splices through pipes of its own", s->sigfd);
+}
+
+/* ---------------------------------------------------- the child's side */
+
+/* Hand FD to the other end of SOCK: SCM_RIGHTS, as runc's console socket. */
+static void send_fd(int sock, int fd)
+{
+	char byte = 'm', control[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control, .msg_controllen = sizeof(control) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	if (sendmsg(sock, &msg, 0) != 1)
+		die("child: sendmsg(SCM_RIGHTS)");
+}
+
+/* --tty: a terminal of the container's own, from the devpts instance its
+ * /dev/pts holds (mounted newinstance since chapter 03): open /dev/ptmx,
+ * unlock the pair, open the slave through the master (TIOCGPTPEER: no path
+ * lookup a container could redirect), send the master out, and make the
+ * slave our controlling terminal: a session of our own first (chapter 10's
+ * harden() made one, unless --privileged), then TIOCSCTTY. */
+static void take_console(int sock)
+{
+	int master, slave, unlock = 0, n, fd;
+
+	/* LAB 11: open /dev/ptmx, unlock it (TIOCSPTLCK), open the slave (TIOCGPTPEER),
+	 * send the master on SOCK (send_fd), setsid() unless we lead a session, make
+	 * the slave our controlling terminal (TIOCSCTTY) and our stdin, stdout,
+	 * stderr; narrate() each: the tests read "child: open(/dev/ptmx) = N:
+	 * /dev/pts/M" */
+	master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master == -1)
+		die("child: open(/dev/ptmx)");
+	if (ioctl(master, TIOCSPTLCK, &unlock) == -1 || ioctl(master, TIOCGPTN, &n) == -1)
+		die("child: ioctl(/dev/ptmx, TIOCSPTLCK)");
+	narrate("child: open(/dev/ptmx) = %d: /dev/pts/%d, unlocked (TIOCSPTLCK)", master, n);
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY);
+	if (slave == -1)
+		die("child: ioctl(TIOCGPTPEER)");
+	send_fd(sock, master);
+	narrate("child: sendmsg(SCM_RIGHTS, %d): the master is minibox's; close(%d)", master, master);
+	close(master);
+	/* the command starts once minibox has set the size and made ours raw */
+	if (read(sock, &unlock, 1) != 1)
+		exit(EXIT_MINIBOX); /* minibox died: it said why if it could */
+	close(sock);
+	if (getsid(0) != getpid() && setsid() == -1)
+		die("child: setsid");
+	if (ioctl(slave, TIOCSCTTY, 0) == -1)
+		die("child: ioctl(/dev/pts/%d, TIOCSCTTY)", n);
+	for (fd = 0; fd < 3; fd++) {
+		if (dup2(slave, fd) == -1)
+			die("child: dup2(/dev/pts/%d, %d)", n, fd);
+	}
+	if (slave > 2)
+		close(slave);
+	narrate("child: session %d, ioctl(TIOCSCTTY): /dev/pts/%d is our controlling terminal"
+		" and our stdin, stdout, stderr", getsid(0), n);
+	/* END LAB 11 */
+}
+
+/* Last, before the command runs: its stdin, stdout and stderr become the
+ * pipes (or the terminal), and the caller's descriptors 0, 1 and 2 close
+ * as dup2() replaces them. Our ends are closed too: --init never execs,
+ * and a write end of the stdin pipe held inside would keep the command
+ * from ever reading end of file. */
+static void attach_streams(struct streams *s)
+{
+	if (s->tty) {
+		take_console(s->sock[1]);
+		close_fd(&s->sock[0]);
+		return;
+	}
+	/* LAB 11: the pipes become the command's 0, 1 and 2 (dup2); close every end */
+	if (dup2(s->in[0], 0) == -1 || dup2(s->out[1], 1) == -1 || dup2(s->err[1], 2) == -1)
+		die("child: dup2(the pipes, 0 1 2)");
+	close_fd(&s->in[0]);
+	close_fd(&s->in[1]);
+	close_fd(&s->out[0]);
+	close_fd(&s->out[1]);
+	close_fd(&s->err[0]);
+	close_fd(&s->err[1]);
+	narrate("child: dup2() the pipes onto 0, 1, 2: none of the caller's descriptors is left");
+	/* END LAB 11 */
+}
+
+/* -------------------------------------------------- the relay's side */
+
+/* The caller's terminal as it was, for the exit handler that puts it back:
+ * on every way out (exit, die(), a signal passed on), never left raw. */
+static struct termios caller_tty;
+static int caller_tty_raw;
+
+static void restore_terminal(void)
+{
+	if (!caller_tty_raw)
+		return;
+	caller_tty_raw = 0;
+	if (tcsetattr(STDIN_FILENO, TCSADRAIN, &caller_tty) == -1)
+		fprintf(stderr, "minibox: tcsetattr(stdin, as it was): %s\n", strerror(errno));
+	else
+		narrate("tcsetattr(stdin, TCSADRAIN, as it was) = 0: the caller's terminal is back");
+}
+
+/* Raw mode: no echo, no line editing, no Ctrl-C turned into SIGINT: every
+ * byte typed goes to the container's terminal, which does all that. */
+static void make_raw(void)
+{
+	struct termios raw;
+
+	if (!isatty(STDIN_FILENO))
+		return;
+	/* LAB 11: save the caller's terminal (tcgetattr), restore it at exit
+	 * (restore_terminal), set it raw (cfmakeraw, tcsetattr); narrate() it */
+	if (tcgetattr(STDIN_FILENO, &caller_tty) == -1)
+		die("tcgetattr(stdin)");
+	if (atexit(restore_terminal) != 0)
+		die("atexit(restore_terminal)");
+	raw = caller_tty;
+	cfmakeraw(&raw);
+	caller_tty_raw = 1;
+	if (tcsetattr(STDIN_FILENO, TCSANOW, &raw) == -1)
+		die("tcsetattr(stdin, raw)");
+	narrate("tcsetattr(stdin, TCSANOW, raw) = 0: keys go to the container's terminal as typed");
+	/* END LAB 11 */
+}
+
+/* SIGWINCH: our terminal's size, told to the container's; its kernel then
+ * sends SIGWINCH to the container's foreground job. */
+static void pass_window_size(int master)
+{
+	struct winsize ws;
+
+	if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == -1)
+		return; /* stdin is no terminal: the container's keeps its size */
+	/* LAB 11: copy our terminal's size onto the master (TIOCSWINSZ); narrate() it */
+	if (ioctl(master, TIOCSWINSZ, &ws) == -1)
+		die("ioctl(master, TIOCSWINSZ)");
+	narrate("ioctl(master, TIOCSWINSZ, %dx%d) = 0", ws.ws_row, ws.ws_col);
+	/* END LAB 11 */
+}
+
+/* The master, from the child's sendmsg(); -1 if the child died first. */
+static int receive_fd(int sock)
+{
+	char byte, control[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = control, .msg_controllen = sizeof(control) };
+	struct cmsghdr *c;
+	int fd;
+
+	if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1)
+		return -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	narrate("recvmsg(SCM_RIGHTS) = %d: the master of the container's terminal", fd);
+	return fd;
+}
+
+/* One direction of the relay: bytes from FROM to TO, through a pipe of our
+ * own (splice(2) needs a pipe on one side, and a terminal is none). HELD
+ * bytes wait in it. */
+struct channel {
+	int from, to;
+	int hop[2];
+	size_t held;
+	int close_to; /* at the end: close TO (the stdin pipe: the command reads EOF) */
+	int copy;     /* FROM is a terminal: read() it (splice() would allocate a
+		       * pipe's worth of pages for each few bytes it returns) */
+};
+
+/* splice(2), or read and write where a file cannot splice (EINVAL) or
+ * COPY says so. */
+static ssize_t move_bytes(int from, int to, size_t len, int copy)
+{
+	static char buf[RELAY_CHUNK];
+	ssize_t n = copy ? -1 : splice(from, NULL, to, NULL, len, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+
+	if (n >= 0 || (!copy && errno != EINVAL))
+		return n;
+	n = read(from, buf, len < sizeof(buf) ? len : sizeof(buf));
+	if (n > 0 && write(to, buf, n) != n) /* read, so gone: as in drop_bytes() */
+		narrate("write(%d): %s: %zd bytes dropped", to, strerror(errno), n);
+	return n;
+}
+
+/* Where TO cannot take them (ENOSPC, EBADF), the bytes are lost, as they
+ * were when the command wrote to the caller's file itself (chapter 10): -v
+ * says so, and the command goes on. */
+static ssize_t drop_bytes(struct channel *c)
+{
+	char buf[4096];
+	ssize_t n;
+
+	narrate("splice(pipe, %d): %s: %zu bytes dropped", c->to, strerror(errno), c->held);
+	n = read(c->hop[0], buf, c->held < sizeof(buf) ? c->held : sizeof(buf));
+	return n > 0 ? n : (ssize_t)c->held;
+}
+
+/* What is ready: into our pipe, then out of it as far as TO takes it now.
+ * 1 while the channel goes on; 0 when it is done (end of file, a reader
+ * gone: EPIPE, the container's terminal closed: EIO). */
+static int pump(struct channel *c)
+{
+	ssize_t n;
+
+	/* LAB 11: splice what FROM has into the hop pipe (when it is empty), then what
+	 * the hop pipe holds into TO, with move_bytes(); return 0 at end of file, on
+	 * EPIPE or EIO, die() on any other error but EAGAIN; else return 1 */
+	if (c->held == 0) {
+		n = move_bytes(c->from, c->hop[1], RELAY_CHUNK, c->copy);
+		if (n == 0 || (n == -1 && (errno == EIO || errno == EPIPE || errno == EBADF ||
+					   errno == EISDIR)))
+			return 0; /* EISDIR: a folder as stdin gives nothing */
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			die("splice(%d, pipe)", c->from);
+		c->held = n > 0 ? n : 0;
+	}
+	if (c->held > 0) {
+		n = move_bytes(c->hop[0], c->to, c->held, 0);
+		if (n == -1 && (errno == EPIPE || errno == EIO))
+			return 0;
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			n = drop_bytes(c); /* a full disk, a closed stderr: as the command's write would */
+		c->held -= n > 0 ? n : 0;
+	}
+	return 1;
+	/* END LAB 11 */
+	return 0; /* (reached only without the code above: the channel ends) */
+}
+
+static void open_channel(struct channel *c, int from, int to, int close_to)
+{
+	c->from = from;
+	c->to = to;
+	c->held = 0;
+	c->close_to = close_to;
+	c->copy = isatty(from);
+	if (pipe2(c->hop, O_CLOEXEC | O_NONBLOCK) == -1)
+		die("pipe2(relay)");
+}
+
+static void close_channel(struct channel *c)
+{
+	if (c->from < 0)
+		return;
+	if (c->close_to)
+		close_fd(&c->to);
+	/* a reader gone: close the pipe from the command, whose next write gets SIGPIPE */
+	if (c->from > 2)
+		close_fd(&c->from);
+	close_fd(&c->hop[0]);
+	close_fd(&c->hop[1]);
+	c->from = c->to = -1;
+}
+/* The relay's state: the signals, the socket the master comes on, and
+ * each direction's channel. */
+struct relay {
+	int tty, sigfd, sock, master;
+	struct channel in, out, err;
+};
+
+/* --tty: the master has come: raw mode, the window size, and the relay
+ * between our stdin and stdout and the container's terminal. */
+static void start_console(struct relay *r)
+{
+	r->master = receive_fd(r->sock);
+	if (r->master < 0) {
+		close_fd(&r->sock);
+		return; /* the child died before: its status says why */
+	}
+	make_raw();
+	pass_window_size(r->master);
+	/* the terminal is ready: the child may run the command */
+	if (write(r->sock, "", 1) != 1 && errno != EPIPE)
+		die("write(console socket)");
+	close_fd(&r->sock);
+	/* ours, not the caller's: a full terminal must not block the relay */
+	if (fcntl(r->master, F_SETFL, O_NONBLOCK) == -1)
+		die("fcntl(master, O_NONBLOCK)");
+	open_channel(&r->out, dup(r->master), STDOUT_FILENO, 0);
+	open_channel(&r->in, STDIN_FILENO, r->master, 1);
+}
+
+/* A signal on the signalfd: the child ended (its status, or -1), the
+ * window changed, or one to pass on. */
+static int take_signal(struct relay *r, pid_t pid, int *status)
+{
+	struct signalfd_siginfo si;
+	int sig, ws;
+	pid_t ended;
+
+	if (read(r->sigfd, &si, sizeof(si)) != sizeof(si))
+		die("read(signalfd)");
+	sig = si.ssi_signo;
+	if (sig == SIGWINCH && r->tty && r->in.to >= 0)
+		pass_window_size(r->in.to);
+	else if (sig != SIGCHLD && sig != SIGWINCH) {
+		narrate("kill(%d, %d): passing on %s", pid, sig, strsignal(sig));
+		if (kill(pid, sig) == -1 && errno != ESRCH)
+			die("kill(%d, %d)", pid, sig);
+	}
+	while (sig == SIGCHLD && (ended = waitpid(-1, &ws, WNOHANG)) > 0) {
+		if (ended == pid)
+			*status = ws;
+	}
+	return *status;
+}
+
+static int add_poll(struct pollfd *p, int *n, int fd, short events)
+{
+	p[*n] = (struct pollfd){ .fd = fd, .events = events };
+	return (*n)++;
+}
+
+/* pump() a channel whose polled end is ready. */
+static void relay_channel(struct channel *c, struct pollfd *p, int i)
+{
+	if (i >= 0 && p[i].revents && !pump(c))
+		close_channel(c);
+}
+
+/* Wait for PID, as wait_for_child() does, and meanwhile relay: our stdin
+ * to the command, its stdout and stderr (or its terminal) to ours. A
+ * signalfd(2) turns the waited signals into a descriptor that poll(2)
+ * watches beside the streams. Once PID has ended, what is still in the
+ * pipes is passed on, then we return its exit status. */
+static int relay_until_exit(pid_t pid, struct streams *s)
+{
+	struct relay r = { .tty = s->tty, .sock = s->sock[0], .master = -1 };
+	struct channel *ch[] = { &r.in, &r.out, &r.err };
+	struct pollfd p[8];
+	int n, k, io[3], status = -1;
+	size_t i;
+
+	r.sigfd = s->sigfd;
+	r.in.from = r.out.from = r.err.from = -1;
+	r.in.hop[0] = r.in.hop[1] = r.out.hop[0] = r.out.hop[1] = r.err.hop[0] = r.err.hop[1] = -1;
+	if (!s->tty) {
+		open_channel(&r.in, STDIN_FILENO, s->in[1], 1);
+		open_channel(&r.out, s->out[0], STDOUT_FILENO, 0);
+		open_channel(&r.err, s->err[0], STDERR_FILENO, 0);
+	}
+	for (;;) {
+		n = 0;
+		k = add_poll(p, &n, r.sigfd, POLLIN);
+		if (r.sock >= 0)
+			add_poll(p, &n, r.sock, POLLIN);
+		for (i = 0; i < ARRAY_SIZE(ch); i++) {
+			io[i] = -1;
+			if (ch[i]->from < 0 || (ch[i] == &r.in && status != -1))
+				continue; /* done; or the command ended: leave our stdin unread */
+			/* an empty hop pipe waits for FROM, a full one for TO */
+			io[i] = add_poll(p, &n, ch[i]->held ? ch[i]->to : ch[i]->from,
+					 ch[i]->held ? POLLOUT : POLLIN);
+		}
+		if (n == 1 && status != -1)
+			break; /* ended, and every channel is done */
+		/* once it has ended, only what is ready now: a process the command
+		 * left behind (minibox-exec) may hold the pipes for long */
+		if (poll(p, n, status != -1 ? 0 : -1) == -1) {
+			if (errno == EINTR)
+				continue;
+			die("poll");
+		}
+		if (status != -1 && !(p[k].revents & POLLIN)) {
+			for (i = 0; i < (size_t)n && !p[i].revents; i++)
+				;
+			if (i == (size_t)n)
+				break;
+		}
+		if (p[k].revents & POLLIN)
+			take_signal(&r, pid, &status);
+		if (r.sock >= 0 && (p[1].revents & (POLLIN | POLLHUP)))
+			start_console(&r);
+		for (i = 0; i < ARRAY_SIZE(ch); i++)
+			relay_channel(ch[i], p, io[i]);
+	}
+	for (i = 0; i < ARRAY_SIZE(ch); i++)
+		close_channel(ch[i]);
+	close_fd(&r.sock);
+	close_fd(&r.sigfd);
+	restore_terminal();
+	return exit_status(pid, status, "");
+}
