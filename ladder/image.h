@@ -773,10 +773,10 @@ static int whiteout(int dir, const char *base)
 	 * set to "y", so that the layers below show nothing of it; ".wh.NAME" becomes NAME,
 	 * a character device 0/0 (whatever this layer had by that name removed first),
 	 * which hides NAME of the layers below; a whiteout of an empty name, "." or ".." is
-	 * refused. Either kind returns 1, any other name 0. Read xattr(7), mknod(2), and
-	 * mount(8), "Mount options for overlay". Checked by "a file layer 2 deletes
-	 * (.wh.issue) is absent inside", "a folder layer 2 makes opaque shows only layer
-	 * 2's files". */
+	 * refused. The function returns 1 for a whiteout of either kind, 0 for any other
+	 * name. Read xattr(7), mknod(2), and mount(8), "Mount options for overlay". Checked
+	 * by "a file layer 2 deletes (.wh.issue) is absent inside", "a folder layer 2 makes
+	 * opaque shows only layer 2's files". */
 	/* HINT LAB 12 1: man 7 xattr (the user. namespace); man 2 mknod (S_IFCHR,
 	 * makedev(3)); the kernel's Documentation/filesystems/overlayfs.rst, "whiteouts and
 	 * opaque directories" (with userxattr, user.overlay.* stands for
