@@ -40,8 +40,8 @@ mkdir -p "$tmp/student"
 check "the tarball unpacks" tar -C "$tmp/student" -xzf "$tmp/made/minibox-lab-$chapter.tar.gz"
 h=$tmp/student/minibox-lab-$chapter
 check "the handout builds on its own (make)" make -s -C "$h"
-check "the handout's minibox.c has the TODOs, not the code" \
-	sh -c "grep -q 'TODO LAB $n' '$h/minibox.c' && ! grep -q '/[*] LAB $n: ' '$h/minibox.c'"
+check "the handout's programs have the TODOs, not the code" \
+	sh -c "grep -q 'TODO LAB $n' '$h'/*.[ch] && ! grep -q '/[*] LAB $n: ' '$h'/*.[ch]"
 check "the handout's README points to no solution (no make diff, no finished program, no code walk)" \
 	sh -c "! grep -n 'make diff\|chapters/$chapter/minibox\.c\|make lab\|not in the lab\|solutions/' '$h/README.md' &&
 		sed -n '/^## The code/,/^## /p' '$h/README.md' | grep -q 'That is your part'"
