@@ -70,11 +70,11 @@ show_hint() {
 		done
 	fi
 	[ -n "$id" ] || id=$(head -n 1 "$hints" | cut -f 1)
-	file=$(awk -F '\t' -v id="$id" '$1 == id { print $2; exit }' "$hints")
-	total=$(awk -F '\t' -v id="$id" '$1 == id && $3 ~ /^[0-9]+$/' "$hints" | wc -l)
-	step=$(awk -v id="$id" '$1 == id { s = $2 } END { print s + 1 }' "$shown" 2>/dev/null || echo 1)
+	file=$(awk -F '\t' -v id="$id" '$1 "" == id { print $2; exit }' "$hints")
+	total=$(awk -F '\t' -v id="$id" '$1 "" == id && $3 ~ /^[0-9]+$/' "$hints" | wc -l)
+	step=$(awk -v id="$id" '$1 "" == id { s = $2 } END { print s + 1 }' "$shown" 2>/dev/null || echo 1)
 	[ "$step" -le "$total" ] || step=$total
-	text=$(awk -F '\t' -v id="$id" -v s="$step" '$1 == id && $3 == s { print $4 }' "$hints")
+	text=$(awk -F '\t' -v id="$id" -v s="$step" '$1 "" == id && $3 == s { print $4 }' "$hints")
 	echo "first failing test: $failing"
 	echo "TODO LAB $n ($id) in $file, hint $step of $total:"
 	fold -s -w 96 <<<"$text" | sed 's/^/  /'

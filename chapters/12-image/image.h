@@ -158,6 +158,27 @@ static void sweep_stale_containers(int containers)
 		/* LAB 12: a folder nobody holds (flock LOCK_EX | LOCK_NB succeeds) is a
 		 * killed minibox's: remove_tree() it, narrate() "remove DIR: a stale
 		 * container's upper and work, no minibox holds it" */
+		/* GOAL LAB 12: A container folder in the store that no running minibox
+		 * holds (its minibox was killed with -9) is removed, with all it holds,
+		 * when the next minibox starts; a folder that a live minibox holds stays,
+		 * so that two containers of one image run side by side. For each one
+		 * removed -v says "remove STORE/containers/ID: a stale container's upper
+		 * and work, no minibox holds it". Read flock(2). Checked by "after kill -9
+		 * of minibox, the next start sweeps the container's folder", "two
+		 * containers of one image each see only their own writes, and the store is
+		 * unchanged after both". */
+		/* HINT LAB 12 1: man 2 flock: LOCK_EX, LOCK_NB and EWOULDBLOCK, and when a
+		 * lock goes away (the last descriptor of its open file closed, by exit or
+		 * by kill -9 alike). */
+		/* HINT LAB 12 2: Each minibox holds its own container folder locked for as
+		 * long as it runs (see claim_container_dir() below). Try to take that same
+		 * lock on fd without waiting: if you get it, nobody holds the folder and it
+		 * is a killed minibox's, so remove its tree and say so; if not, leave it
+		 * alone. */
+		/* HINT LAB 12 3: if (flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+		 * remove_tree(containers, e->d_name) == 0) narrate("remove
+		 * %s/containers/%s: a stale container's upper and work, no minibox holds
+		 * it", image.store, e->d_name); */
 		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && remove_tree(containers, e->d_name) == 0)
 			narrate("remove %s/containers/%s: a stale container's upper and work,"
 				" no minibox holds it", image.store, e->d_name);
@@ -382,6 +403,21 @@ static char *verify_blob(const char *digest, json_int_t size, int json)
 	close(fd);
 	/* LAB 12: refuse the blob unless its SHA-256 (got) is its digest (hex): fail()
 	 * with "--image PATH: blob DIGEST: its content hashes to sha256:GOT: refused" */
+	/* GOAL LAB 12: A blob whose content does not hash to its digest is refused before
+	 * anything of it is used: minibox ends with 125 and "minibox: --image PATH: blob
+	 * DIGEST: its content hashes to sha256:GOT: refused" (GOT: the hex of what the file
+	 * holds), and nothing is unpacked, nothing mounted. Read sha256sum(1): a digest is
+	 * "sha256:" and the hex of the content's SHA-256. Checked by "a layer blob with one
+	 * byte changed is refused (125, its digest named): nothing unpacked, nothing
+	 * mounted". */
+	/* HINT LAB 12 1: man 1 sha256sum: a SHA-256 is 64 hex digits; an OCI descriptor
+	 * names its blob "sha256:" and those digits, and the blob is the file
+	 * blobs/sha256/HEX. You can check one by hand: sha256sum blobs/sha256/HEX. */
+	/* HINT LAB 12 2: hash_fd() has just put the hex of the content's SHA-256 in got;
+	 * hex is the digest without "sha256:". Two different strings mean the blob was
+	 * changed: refuse it, naming the digest and what the content hashes to. */
+	/* HINT LAB 12 3: if (strcmp(got, hex) != 0) fail("--image %s: blob %s: its content
+	 * hashes to sha256:%s: refused", opt.image, digest, got); */
 	if (strcmp(got, hex) != 0)
 		fail("--image %s: blob %s: its content hashes to sha256:%s: refused",
 		     opt.image, digest, got);
@@ -553,6 +589,19 @@ static void import_blob(struct archive *a, const char *hex)
 	close(fd);
 	sha256_hex(&sha, got);
 	/* LAB 12: the same check for a blob of an archive, before it enters the store */
+	/* GOAL LAB 12: A blob of a tar archive (--image FILE.tar) whose content does not
+	 * hash to its name is refused before it enters the store: minibox ends with 125 and
+	 * "minibox: --image PATH: blob sha256:HEX: its content hashes to sha256:GOT:
+	 * refused", and the store's blobs/sha256 never holds it. Read sha256sum(1). Checked
+	 * by "a tampered blob in a tar archive is refused before it enters the store". */
+	/* HINT LAB 12 1: man 1 sha256sum; in an OCI layout the file blobs/sha256/HEX holds
+	 * the content whose SHA-256 is HEX, so its name is its digest. */
+	/* HINT LAB 12 2: While the blob was copied out of the archive into the container's
+	 * folder, its SHA-256 was computed: got holds its hex. Compare it with the name,
+	 * hex, before the rename below puts the blob in the store; refuse it on a
+	 * difference. */
+	/* HINT LAB 12 3: if (strcmp(got, hex) != 0) fail("--image %s: blob sha256:%s: its
+	 * content hashes to sha256:%s: refused", opt.image, hex, got); */
 	if (strcmp(got, hex) != 0)
 		fail("--image %s: blob sha256:%s: its content hashes to sha256:%s: refused",
 		     opt.image, hex, got);
@@ -612,6 +661,20 @@ static void clean_name(const char *hex, const char *name, char *out)
 
 	/* LAB 12: refuse (fail()) an absolute name, "layer sha256:HEX12...: NAME: an
 	 * absolute name: refused", and below, a ".." part, "...: a name with \"..\": refused" */
+	/* GOAL LAB 12: A layer entry whose name is absolute is refused before anything is
+	 * written: minibox ends with 125 and "minibox: layer sha256:HEX12...: NAME: an
+	 * absolute name: refused" (the first 12 hex digits of the layer's digest, then the
+	 * name as the archive has it), and nothing is written at that name on the host.
+	 * Read path_resolution(7). Checked by "a layer entry with an absolute name is
+	 * refused, nothing written there". */
+	/* HINT LAB 12 1: man 7 path_resolution, "Step 1: start of the resolution process":
+	 * a name that begins with "/" is looked up from the root, whatever folder it was
+	 * meant to be below. */
+	/* HINT LAB 12 2: Every name of a layer must stay in the layer's folder; one that
+	 * starts with a slash aims anywhere on the host. Look at its first character and
+	 * refuse it, with the digest cut to 12 digits (printf's precision, %.12s). */
+	/* HINT LAB 12 3: if (name[0] == '/') fail("layer sha256:%.12s...: %s: an absolute
+	 * name: refused", hex, name); */
 	if (name[0] == '/')
 		fail("layer sha256:%.12s...: %s: an absolute name: refused", hex, name);
 	/* END LAB 12 */
@@ -619,6 +682,22 @@ static void clean_name(const char *hex, const char *name, char *out)
 	out[0] = '\0';
 	for (part = strtok_r(copy, "/", &save); part; part = strtok_r(NULL, "/", &save)) {
 		/* LAB 12: the ".." part */
+		/* GOAL LAB 12: A layer entry with a ".." part anywhere in its name (../x,
+		 * a/../../x), and a hard link whose target has one, is refused: minibox
+		 * ends with 125 and "minibox: layer sha256:HEX12...: NAME: a name with
+		 * \"..\": refused"; nothing is written outside the layer, and a file
+		 * outside keeps its one link. Read path_resolution(7). Checked by "a layer
+		 * entry named ../../../../escaped is refused, nothing written outside", "a
+		 * hard link out of the layer is refused, the file outside keeps its one
+		 * link". */
+		/* HINT LAB 12 1: man 7 path_resolution, "Step 2: walk along the path" and
+		 * ". and ..": each ".." climbs one folder up, out of the layer's folder
+		 * once there are more of them than folders below it. */
+		/* HINT LAB 12 2: The loop takes the name apart at each slash; part is one
+		 * of its parts. A part that is exactly ".." (not "..a" nor "a..") makes the
+		 * whole name hostile: refuse it, naming the name as the archive has it. */
+		/* HINT LAB 12 3: if (strcmp(part, "..") == 0) fail("layer sha256:%.12s...:
+		 * %s: a name with \"..\": refused", hex, name); */
 		if (strcmp(part, "..") == 0)
 			fail("layer sha256:%.12s...: %s: a name with \"..\": refused", hex, name);
 		/* END LAB 12 */
@@ -644,6 +723,27 @@ static int open_parent(const char *hex, int layer, const char *name, const char 
 		/* LAB 12: open the folder PART below FD with open_beneath(); where the kernel
 		 * refuses a symlink or an escape (ELOOP, EXDEV, ENOTDIR), fail() with "layer
 		 * sha256:HEX12...: NAME: through a symlink or a file of the layer: refused" */
+		/* GOAL LAB 12: Each folder on the way to a layer entry is opened so that
+		 * the kernel itself refuses to leave the layer: a symlink of the layer on
+		 * the way (link -> /elsewhere, then link/sub/x), or a file where a folder
+		 * should be, stops the unpacking with 125 and "minibox: layer
+		 * sha256:HEX12...: NAME: through a symlink or a file of the layer:
+		 * refused", and nothing is written through it. The folder opened goes in
+		 * next; any other failure is left to the check after. Read openat2(2).
+		 * Checked by "a symlink of a layer followed by an entry below it is
+		 * refused, nothing written through it". */
+		/* HINT LAB 12 1: man 2 openat2: RESOLVE_BENEATH and RESOLVE_NO_SYMLINKS,
+		 * and the errors ELOOP and EXDEV; man 2 open: ENOTDIR. The helper
+		 * open_beneath() above asks openat2() for both. */
+		/* HINT LAB 12 2: Open part below fd as a folder with that helper, so that
+		 * no symlink is followed and nothing above fd is reached. When the kernel
+		 * refuses with ELOOP (a symlink), EXDEV (an escape) or ENOTDIR (a file on
+		 * the way), the archive is hostile: refuse the layer, naming the entry.
+		 * Leave other errors (-1 in next) to the die() after. */
+		/* HINT LAB 12 3: next = open_beneath(fd, part, O_RDONLY | O_DIRECTORY); if
+		 * (next == -1 && (errno == ELOOP || errno == EXDEV || errno == ENOTDIR))
+		 * fail("layer sha256:%.12s...: %s: through a symlink or a file of the
+		 * layer: refused", hex, name); */
 		next = open_beneath(fd, part, O_RDONLY | O_DIRECTORY);
 		if (next == -1 && (errno == ELOOP || errno == EXDEV || errno == ENOTDIR))
 			fail("layer sha256:%.12s...: %s: through a symlink or a file of the layer: refused",
@@ -667,6 +767,28 @@ static int whiteout(int dir, const char *base)
 	/* LAB 12: .wh..wh..opq: set user.overlay.opaque to "y" on DIR (fsetxattr);
 	 * .wh.NAME: remove NAME, make it a character device 0/0 (mknodat); return 1
 	 * for either (any other name: 0) */
+	/* GOAL LAB 12: A layer's whiteouts become what overlayfs reads, with userxattr:
+	 * after ".wh..wh..opq" its folder has the extended attribute user.overlay.opaque
+	 * set to "y", so that the layers below show nothing of it; ".wh.NAME" becomes NAME,
+	 * a character device 0/0 (whatever this layer had by that name removed first),
+	 * which hides NAME of the layers below; a whiteout of an empty name, "." or ".." is
+	 * refused. The function returns 1 for a whiteout of either kind, 0 for any other
+	 * name. Read xattr(7), mknod(2), and mount(8), "Mount options for overlay". Checked
+	 * by "a file layer 2 deletes (.wh.issue) is absent inside", "a folder layer 2 makes
+	 * opaque shows only layer 2's files". */
+	/* HINT LAB 12 1: man 7 xattr (the user. namespace); man 2 mknod (S_IFCHR,
+	 * makedev(3)); the kernel's Documentation/filesystems/overlayfs.rst, "whiteouts and
+	 * opaque directories" (with userxattr, user.overlay.* stands for
+	 * trusted.overlay.*). */
+	/* HINT LAB 12 2: base is the entry's last part, dir the folder it is in, open. If
+	 * base is ".wh..wh..opq", set the attribute on dir itself, through its descriptor.
+	 * Else if base starts with ".wh.", the rest (base + 4) is the name to hide: refuse
+	 * "", "." and "..", remove what this layer has by that name, and make a character
+	 * device 0/0 there, in dir. */
+	/* HINT LAB 12 3: if (strcmp(base, ".wh..wh..opq") == 0) { if (fsetxattr(dir,
+	 * "user.overlay.opaque", "y", 1, 0) == -1) die(...); return 1; } if (strncmp(base,
+	 * ".wh.", 4) == 0) { (refuse "", ".", ".."); remove_tree(dir, base + 4); if
+	 * (mknodat(dir, base + 4, S_IFCHR, makedev(0, 0)) == -1) die(...); return 1; } */
 	if (strcmp(base, ".wh..wh..opq") == 0) {
 		if (fsetxattr(dir, "user.overlay.opaque", "y", 1, 0) == -1)
 			die("setxattr(user.overlay.opaque)");
@@ -770,6 +892,21 @@ static void unpack_layer(int layers, int i)
 
 	/* LAB 12: a layer the store has (STORE/layers/HEX) is not unpacked again:
 	 * narrate() "layer N sha256:HEX12...: in the store already" and return */
+	/* GOAL LAB 12: A layer that the store holds already (its folder in the store's
+	 * layers/, named by the layer's hex digest) is neither read, nor checked, nor
+	 * unpacked again: -v says "layer N sha256:HEX12...: in the store already" for it (N
+	 * counts from 1), and its folder keeps its inode and its time. Read access(2).
+	 * Checked by "a second start of the same image unpacks nothing: its layers are in
+	 * the store already". */
+	/* HINT LAB 12 1: man 2 access: faccessat() and F_OK ask whether a name exists,
+	 * relative to a folder's descriptor; AT_SYMLINK_NOFOLLOW does not follow it
+	 * (fstatat(2) would do too). */
+	/* HINT LAB 12 2: layers is the store's layers/ folder, open; hex the layer's
+	 * digest. A layer goes into the store by one rename, whole, so a name hex there
+	 * means an earlier start unpacked all of it: say so (the layer's number is i + 1)
+	 * and return before anything is read. */
+	/* HINT LAB 12 3: if (faccessat(layers, hex, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+	 * narrate("layer %d sha256:%.12s...: in the store already", i + 1, hex); return; } */
 	if (faccessat(layers, hex, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
 		narrate("layer %d sha256:%.12s...: in the store already", i + 1, hex);
 		return;
@@ -830,6 +967,24 @@ static void apply_image_config(void)
 
 	/* LAB 12: command[]: the config's Entrypoint, then opt.command if given, else
 	 * the config's Cmd (append_strings() appends a JSON list); n: how many */
+	/* GOAL LAB 12: The command is made as docker run makes it: the image config's
+	 * Entrypoint words first, then the COMMAND given after the options or, when none is
+	 * given, the config's Cmd; command[] holds the words and n counts them (at most
+	 * 255, the rest of command[] stays NULL). An image with neither and no COMMAND is
+	 * refused just below. Read execve(2), on argv. Checked by "Entrypoint stays in
+	 * front; a COMMAND given replaces Cmd; --env replaces the image's Env", "without a
+	 * COMMAND the image's Cmd runs, with its Env and in its WorkingDir". */
+	/* HINT LAB 12 1: man 2 execve: argv, the command's words, ended by NULL. The OCI
+	 * image spec's config: Entrypoint and Cmd are lists of strings, either may be
+	 * missing. */
+	/* HINT LAB 12 2: append_strings() above appends a list of the config (c) to
+	 * command[] from position n on and returns the new count; json_object_get(c,
+	 * "Entrypoint") gives the list, or NULL. opt.command is the COMMAND given (ended by
+	 * NULL), or NULL: copy its words after the Entrypoint, else append Cmd. */
+	/* HINT LAB 12 3: n = append_strings(command, 0, 255, json_object_get(c,
+	 * "Entrypoint"), "Entrypoint"); if (opt.command) for (i = 0; opt.command[i] && n <
+	 * 255; i++) command[n++] = opt.command[i]; else n = append_strings(command, n, 255,
+	 * json_object_get(c, "Cmd"), "Cmd"); */
 	n = append_strings(command, 0, 255, json_object_get(c, "Entrypoint"), "Entrypoint");
 	if (opt.command)
 		for (i = 0; opt.command[i] && n < 255; i++)
@@ -936,6 +1091,32 @@ static void mount_image_root(void)
 	 * image.upper, workdir image.work, the flag userxattr, then FSCONFIG_CMD_CREATE;
 	 * fsmount(2) it nodev and nosuid into MNT; narrate() "child: fsopen(overlay),
 	 * fsconfig(lowerdir=LOWER, ...": the tests read these -v lines */
+	/* GOAL LAB 12: The container's root is a new overlay mount: the layers below it,
+	 * read-only (lower lists them, the top one first, relative to the container's
+	 * folder), the container's own upper and work folders (image.upper, image.work)
+	 * above, with userxattr so that it mounts in a user namespace, and nodev and
+	 * nosuid; mnt holds the new mount, which the code after moves onto the root. A
+	 * refusal reports the kernel's own message. -v says "child: fsopen(overlay),
+	 * fsconfig(lowerdir=LOWER, upperdir=UPPER, workdir=WORK, userxattr),
+	 * fsmount(MOUNT_ATTR_NODEV|MOUNT_ATTR_NOSUID) = FD". Read mount(8), "Mount options
+	 * for overlay", and mount_setattr(2). Checked by "the root is an overlay mount: the
+	 * layers below, nodev and nosuid", "the course image runs from its tar archive and
+	 * from its folder". */
+	/* HINT LAB 12 1: man 8 mount, "Mount options for overlay" (lowerdir, upperdir,
+	 * workdir, userxattr); the new mount API: fsopen(2), fsconfig(2), fsmount(2)
+	 * (man-pages 6.x, or the kernel's Documentation/filesystems/mount_api.rst); man 2
+	 * mount_setattr for the MOUNT_ATTR_* flags. */
+	/* HINT LAB 12 2: Open a filesystem context of type "overlay", set its three string
+	 * options and its one flag, then create the filesystem; if any of these fails, read
+	 * the context's descriptor for the kernel's message and report it with die_hint().
+	 * Then make a detached mount of it with the attributes nodev and nosuid. There are
+	 * no glibc wrappers: syscall(SYS_...). */
+	/* HINT LAB 12 3: fs = syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
+	 * syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0), the same
+	 * for "upperdir" and "workdir", syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG,
+	 * "userxattr", NULL, 0), syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL,
+	 * 0); mnt = syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NODEV |
+	 * MOUNT_ATTR_NOSUID); then narrate() the line. */
 	fs = syscall(SYS_fsopen, "overlay", FSOPEN_CLOEXEC);
 	if (fs == -1)
 		die("fsopen(overlay)");
@@ -1001,6 +1182,19 @@ static void enter_image_user_and_dir(void)
 	unsigned long uid, gid = 0;
 
 	/* LAB 12: chdir() into the image's WorkingDir, if it has one */
+	/* GOAL LAB 12: When the image's config has a WorkingDir, the command starts in it,
+	 * inside the new root; one that is not there ends minibox with 125 and "minibox:
+	 * --image PATH: its WorkingDir DIR: why". -v says "child: chdir(DIR) = 0: the
+	 * image's WorkingDir". Read chdir(2). Checked by "without a COMMAND the image's Cmd
+	 * runs, with its Env and in its WorkingDir". */
+	/* HINT LAB 12 1: man 2 chdir: the working folder, relative to the process's root,
+	 * which is the container's by now. */
+	/* HINT LAB 12 2: dir is the config's WorkingDir, or NULL; an empty string means
+	 * none too. Only when there is one: change into it, report a failure, and narrate
+	 * it. */
+	/* HINT LAB 12 3: if (dir && dir[0]) { if (chdir(dir) == -1) die("--image %s: its
+	 * WorkingDir %s", opt.image, dir); narrate("child: chdir(%s) = 0: the image's
+	 * WorkingDir", dir); } */
 	if (dir && dir[0] && chdir(dir) == -1)
 		die("--image %s: its WorkingDir %s", opt.image, dir);
 	if (dir && dir[0])
@@ -1015,6 +1209,27 @@ static void enter_image_user_and_dir(void)
 	if (group)
 		gid = image_id("/etc/group", group, NULL);
 	/* LAB 12: become the image's user: setresgid() to GID, setresuid() to UID */
+	/* GOAL LAB 12: The command runs as the image's User, the uid and gid looked up
+	 * above in the image's /etc/passwd and /etc/group, with no supplementary groups
+	 * where they can be dropped: id inside shows "uid=65534(nobody) gid=65534(nogroup)"
+	 * when the maps hold them. When the maps do not, minibox ends with 125, "minibox:
+	 * setresuid(UID), setresgid(GID): the image's User NAME: why" and "hint: the
+	 * image's User must be in the container's maps: --uid-map, --gid-map". -v says
+	 * "child: setresgid(GID), setresuid(UID) = 0: the image's User NAME". Read
+	 * credentials(7). Checked by "the image's User runs the command, when the maps hold
+	 * it". */
+	/* HINT LAB 12 1: man 7 credentials (real, effective and saved ids; supplementary
+	 * groups); man 2 setresuid; man 2 setgroups (refused where /proc/PID/setgroups says
+	 * "deny", as rootless). */
+	/* HINT LAB 12 2: Drop the supplementary groups first, ignoring a refusal (rootless:
+	 * there are none to drop); then set all three group ids, then all three user ids:
+	 * the group first, while the process may still change it. A failure means the ids
+	 * are not in the maps: die_hint() with that hint. */
+	/* HINT LAB 12 3: setgroups(0, NULL); if (setresgid(gid, gid, gid) == -1 ||
+	 * setresuid(uid, uid, uid) == -1) die_hint("the image's User must be in the
+	 * container's maps: --uid-map, --gid-map", "setresuid(%lu), setresgid(%lu): the
+	 * image's User %s", uid, gid, user); narrate("child: setresgid(%lu), setresuid(%lu)
+	 * = 0: the image's User %s", gid, uid, user); */
 	setgroups(0, NULL); /* refused where setgroups is "deny" (rootless): none to drop */
 	if (setresgid(gid, gid, gid) == -1 || setresuid(uid, uid, uid) == -1)
 		die_hint("the image's User must be in the container's maps: --uid-map, --gid-map",
