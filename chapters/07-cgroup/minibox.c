@@ -415,9 +415,11 @@ static void nl_end(struct nl_request *req, struct rtattr *nest)
 static const char *newlink_hint(int err)
 {
 	if (err == ERANGE)
-		return "an attribute runs past its nest: is IFLA_LINKINFO closed with nl_end()?";
+		return "an attribute runs past its nest: is the outermost nest, the link's"
+		       " information, closed with nl_end()?";
 	if (err == EOPNOTSUPP)
-		return "the kernel found no veth settings it knows: is IFLA_INFO_DATA closed?";
+		return "the kernel found no veth settings it knows: is the nest of the kind's data"
+		       " closed?";
 	return NULL;
 }
 
@@ -1612,8 +1614,8 @@ static void make_container_id(char id[13])
 		snprintf(id + 2 * i, 3, "%02x", bytes[i]);
 }
 
-/* The peer must be in the child's network namespace. A VETH_INFO_PEER
- * nest closed too early loses the peer's own attributes: the kernel then
+/* The peer must be in the child's network namespace. The peer's nest,
+ * closed too early, loses the peer's own attributes: the kernel then
  * makes it here, as veth0, where no namespace's end would ever delete the
  * pair. The kernel tells where a link's peer is: IFLA_LINK_NETNSID, sent
  * only when the peer is in another namespace. If it is not, delete the
@@ -1647,9 +1649,9 @@ static void check_peer_moved(int fd, const char *host_end)
 	nl_start(&req, RTM_DELLINK, 0, &ifi, sizeof(ifi));
 	nl_attr(&req, IFLA_IFNAME, host_end, strlen(host_end) + 1);
 	nl_talk(fd, &req, "", "RTM_DELLINK(the pair, its peer in the host's namespace)");
-	fail_hint("VETH_INFO_PEER's nest holds the peer's IFLA_IFNAME and IFLA_NET_NS_PID:"
-		  " close it after them", "RTM_NEWLINK(%s): the peer was made in the host's network"
-		  " namespace, not the container's", host_end);
+	fail_hint("the peer's nest holds the peer's name and its namespace: close it after them",
+		  "RTM_NEWLINK(%s): the peer was made in the host's network namespace, not the"
+		  " container's", host_end);
 }
 
 /* --ip: lay the cable. The host end, mb-ID (IFNAMSIZ allows 15 characters;
