@@ -561,8 +561,6 @@ static void enter_cgroups_v1(const struct cgroup_fds *cg)
 			die("child: write(cgroup.procs, \"0\")");
 		/* END LAB 08 */
 	}
-	/* SAY LAB 08: for -v, narrate that the child moved itself into the
-	 * container's cgroup v1 trees, and into how many */
 	if (cg->nv1)
 		narrate("child: write(cgroup.procs, \"0\") = 1, in %d cgroup v1 tree%s", cg->nv1,
 			cg->nv1 == 1 ? "" : "s");
@@ -654,13 +652,7 @@ child_main(const struct target *t, const struct cgroup_fds *cg, int alive)
 
 /* -------------------------------------------------------- the parent side */
 
-/* SAY LAB 08: the extra fork: why joining the PID namespace is not enough
- * for the command to be in it is the question of the TODO below */
-/* The extra fork. setns(CLONE_NEWPID) did not move us: a process never
- * changes its PID namespace, its PID would change under it. It set the
- * namespace our children are born in (/proc/self/ns/pid_for_children).
- * So the command is a child, born in the container's PID namespace, and
- * on cgroup v2 in the container's cgroup too (CLONE_INTO_CGROUP). */
+/* The extra fork: the command is a child of ours. */
 static pid_t start_command(const struct target *t, const struct cgroup_fds *cg)
 {
 	struct clone_args ca = { .exit_signal = SIGCHLD };
@@ -693,6 +685,11 @@ static pid_t start_command(const struct target *t, const struct cgroup_fds *cg)
 	 * CLONE_INTO_CGROUP; ca.cgroup = cg->v2; } pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	 * if (pid == 0) { close(alive[1]); child_main(t, cg, alive[0]); } die on -1;
 	 * narrate(...); close(alive[0]); */
+	/* setns(CLONE_NEWPID) did not move us: a process never changes its
+	 * PID namespace, its PID would change under it. It set the namespace
+	 * our children are born in (/proc/self/ns/pid_for_children). So the
+	 * command is a child, born in the container's PID namespace, and on
+	 * cgroup v2 in the container's cgroup too (CLONE_INTO_CGROUP). */
 	if (pipe2(alive, O_CLOEXEC) == -1)
 		die("pipe2");
 	if (cg->v2 >= 0) {
