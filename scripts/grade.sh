@@ -83,6 +83,7 @@ show_hint() {
 		route=("${ids[0]}")
 	else
 		# no GOAL names it: the first TODO still there, else the first region
+		echo "(no TODO's GOAL names this test: the hints of the first TODO left)"
 		for t in $(cut -f 1 "$hints" | uniq); do
 			if grep -qF "($t)" "$dir"/*.[ch] 2>/dev/null; then route=("$t"); break; fi
 		done

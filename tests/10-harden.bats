@@ -256,6 +256,16 @@ READ_ONLY="/proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger"
 	assert_output "$(printf '%s\n' "${expected[@]}")"
 }
 
+# A masked folder is an empty tmpfs, read-only: a writable one would be a
+# place to leave files the host's tools never look in.
+@test "a masked folder refuses writes inside: Read-only file system" {
+	local p dirs=() expected=()
+	for p in $MASKED; do [ -d "$p" ] && dirs+=("$p") && expected+=("touch: $p/mbtest: Read-only file system"); done
+	[ "${#dirs[@]}" -gt 0 ] || skip "this kernel has none of the masked folders"
+	run -0 "$MINIBOX" sh -c 'for p; do touch "$p/mbtest" 2>&1 && echo "$p/mbtest written"; done; true' sh "${dirs[@]}"
+	assert_output "$(printf '%s\n' "${expected[@]}")"
+}
+
 @test "-v narrates the read-only rootfs, setsid, the keyring, the capabilities, no_new_privs and the filter" {
 	run -0 --separate-stderr "$MINIBOX" -v true
 	assert_stderr_regex '^minibox: child: mount_setattr\(\., 0, MOUNT_ATTR_RDONLY\) = 0$'

@@ -2061,7 +2061,8 @@ static int record_held(const char *path)
 	 * the very file we opened (a sweep may have replaced it since: same_file()), narrated
 	 * for -v as "unlink(PATH) = 0: a stale record, no minibox holds it"; a record someone
 	 * holds is reported held. Read flock(2). Checked by "after kill -9 of minibox, its
-	 * record is stale: refused, then swept by the next minibox, never a live one". */
+	 * record is stale: refused, then swept by the next minibox, never a live one", "a sweep
+	 * removes only the stale record it locked". */
 	/* HINT LAB 08 1: man 2 flock: how to try a lock without waiting, and when a lock is
 	 * released (the holder's descriptors all closed: a dead minibox holds nothing). */
 	/* HINT LAB 08 2: Try to take the lock without blocking: if that fails, someone holds
@@ -2136,7 +2137,8 @@ static void claim_name(struct record *r)
 		 * and the loop tries again. On success r->fd is the record's descriptor, else
 		 * -1. Read open(2) (creating a file that must not exist) and flock(2). Checked
 		 * by "a name in use is refused: 125 and one line", "after kill -9 of minibox,
-		 * its record is stale". */
+		 * its record is stale", "a record that another minibox's sweep removes between
+		 * its creation and its lock is made again". */
 		/* HINT LAB 08 1: man 2 open: the flags that create a file only if it does not
 		 * exist and refuse a symlink; man 2 flock, LOCK_NB. */
 		/* HINT LAB 08 2: Create exclusively; if it exists, ask record_held() (it

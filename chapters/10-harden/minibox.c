@@ -1264,7 +1264,8 @@ static void harden_mounts(void)
 	 * second path in path[]). Read mount(2), mount_setattr(2), and proc(5) for what the
 	 * masked files give away. Checked by "/proc/keys, /proc/timer_list and /sys/firmware
 	 * are masked", "the rootfs is read-only inside", "every path of Docker's masked and
-	 * read-only lists", "-v narrates the read-only rootfs". */
+	 * read-only lists", "a masked folder refuses writes", "-v narrates the read-only
+	 * rootfs". */
 	/* HINT LAB 10 1: man 2 mount (bind mounts over a file; tmpfs options), man 2
 	 * mount_setattr (read-only, recursive or not), man 5 proc. */
 	/* HINT LAB 10 2: A path this kernel lacks is skipped (stat() it, relative to "." which
@@ -2405,7 +2406,8 @@ static int record_held(const char *path)
 	 * the very file we opened (a sweep may have replaced it since: same_file()), narrated
 	 * for -v as "unlink(PATH) = 0: a stale record, no minibox holds it"; a record someone
 	 * holds is reported held. Read flock(2). Checked by "after kill -9 of minibox, its
-	 * record is stale: refused, then swept by the next minibox, never a live one". */
+	 * record is stale: refused, then swept by the next minibox, never a live one", "a sweep
+	 * removes only the stale record it locked". */
 	/* HINT LAB 08 1: man 2 flock: how to try a lock without waiting, and when a lock is
 	 * released (the holder's descriptors all closed: a dead minibox holds nothing). */
 	/* HINT LAB 08 2: Try to take the lock without blocking: if that fails, someone holds
@@ -2480,7 +2482,8 @@ static void claim_name(struct record *r)
 		 * and the loop tries again. On success r->fd is the record's descriptor, else
 		 * -1. Read open(2) (creating a file that must not exist) and flock(2). Checked
 		 * by "a name in use is refused: 125 and one line", "after kill -9 of minibox,
-		 * its record is stale". */
+		 * its record is stale", "a record that another minibox's sweep removes between
+		 * its creation and its lock is made again". */
 		/* HINT LAB 08 1: man 2 open: the flags that create a file only if it does not
 		 * exist and refuse a symlink; man 2 flock, LOCK_NB. */
 		/* HINT LAB 08 2: Create exclusively; if it exists, ask record_held() (it
