@@ -539,8 +539,9 @@ static void join_with_pidfd(const struct target *t)
 	 * flag_names(flags), which the tests read */
 	/* GOAL LAB 08: minibox-exec is in all the target's namespaces named in flags (every one
 	 * but the cgroup's, joined later by the child) in one step, through the process
-	 * descriptor t->pidfd: all or none. For -v narrate "setns(FD, FLAGS) = 0" with
-	 * flag_names(flags), which the tests read. Read setns(2), the part on a PID file
+	 * descriptor t->pidfd: all or none. For -v narrate the call as the other lines do,
+	 * "CALL(FD, FLAGS) = 0", FLAGS as flag_names(flags) writes them: the tests read the
+	 * flags and the result. Read setns(2), the part on a PID file
 	 * descriptor (Linux 5.8). Checked by "a command run with minibox-exec NAME sees the
 	 * container's hostname", "-v narrates pidfd_open, setns and the extra fork". */
 	/* HINT LAB 08 1: man 2 setns: fd may be a PID file descriptor, and nstype then a mask
@@ -776,8 +777,8 @@ static void enter_cgroup_namespace(const struct target *t)
 		return;
 	/* LAB 08: join the target's cgroup namespace: setns(fd, CLONE_NEWCGROUP) */
 	/* GOAL LAB 08: The child is in the container's cgroup namespace (through fd): it sees
-	 * the container's cgroup as its root, as the container does; -v narrates "child:
-	 * setns(FD, CLONE_NEWCGROUP) = 0". Read cgroup_namespaces(7), setns(2). Checked by "it
+	 * the container's cgroup as its root, as the container does; -v narrates the call as
+	 * the other lines do, "child: CALL(ARGS) = 0". Read cgroup_namespaces(7), setns(2). Checked by "it
 	 * sees the container's cgroup as the root of its cgroup tree". */
 	/* HINT LAB 08 1: man 7 cgroup_namespaces: joining one after moving into the cgroup; man
 	 * 2 setns. */

@@ -3193,7 +3193,8 @@ static void remove_record(struct record *r)
 		return;
 	/* LAB 08: unlink the record (we hold its lock), then close it */
 	/* GOAL LAB 08: When the container ends its record is gone (we still hold its lock, so
-	 * no one else can have replaced it), narrated for -v as "unlink(PATH) = 0", and its
+	 * no one else can have replaced it), narrated for -v as the other lines do, "CALL(PATH)
+	 * = 0", and its
 	 * descriptor is released. Read unlink(2). Checked by "the record is there while the
 	 * container runs, and gone after it ends". */
 	/* HINT LAB 08 1: man 2 unlink; man 2 flock: closing the last descriptor releases the
