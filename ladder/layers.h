@@ -100,10 +100,10 @@ static void new_session(void)
 	 * it cannot type into the caller's terminal), and a new, empty session keyring (so it
 	 * cannot read the caller's keys). For -v narrate both steps on one line, each call as
 	 * the other lines do: "child: CALL() = SID, CALL(ARGS) = ID: a session and a keyring of
-	 * our own"; the tests read the session's id, the keyring's, and the ending. Read credentials(7) (sessions), keyrings(7),
-	 * session-keyring(7). Checked by "the container's command leads a session of its own",
-	 * "escape 6, the caller's session keyring", "-v narrates the read-only rootfs, setsid,
-	 * the keyring". */
+	 * our own"; the tests read the session's id, the keyring's, and the ending. Read
+	 * credentials(7) (sessions), keyrings(7), session-keyring(7). Checked by "the
+	 * container's command leads a session of its own", "escape 6, the caller's session
+	 * keyring", "-v narrates the read-only rootfs, setsid, the keyring". */
 	/* HINT LAB 10 1: man 7 credentials, "Sessions"; man 7 session-keyring: how a process
 	 * gets a new anonymous one. */
 	/* HINT LAB 10 2: One call for the session; one keyctl operation, through syscall(2) (no
@@ -257,10 +257,11 @@ static void restrict_syscalls(void)
 	 * filter. For -v narrate each step as the other lines do: "child: prctl(ARGS naming
 	 * NO_NEW_PRIVS) = 0" and "child: seccomp(ARGS, N instructions) = 0: M calls refused,
 	 * ioctl(TIOCSTI) and new namespaces too, clone3 ENOSYS" (N prog.len, M
-	 * ARRAY_SIZE(refused_syscalls)); the tests read the facts and the results. Read seccomp(2) and prctl(2). Checked by "inside, the
-	 * capabilities are Docker's 14 in every set, none inheritable or ambient; NoNewPrivs 1,
-	 * Seccomp 2", "a refused call fails with EPERM", "-v narrates the read-only rootfs,
-	 * setsid, the keyring, the capabilities, no_new_privs and the filter". */
+	 * ARRAY_SIZE(refused_syscalls)); the tests read the facts and the results. Read
+	 * seccomp(2) and prctl(2). Checked by "inside, the capabilities are Docker's 14 in
+	 * every set, none inheritable or ambient; NoNewPrivs 1, Seccomp 2", "a refused call
+	 * fails with EPERM", "-v narrates the read-only rootfs, setsid, the keyring, the
+	 * capabilities, no_new_privs and the filter". */
 	/* HINT LAB 10 1: man 2 seccomp, SECCOMP_SET_MODE_FILTER and its requirement; man 2
 	 * prctl, PR_SET_NO_NEW_PRIVS. */
 	/* HINT LAB 10 2: First the no_new_privs bit, then build the program into filter

@@ -879,7 +879,8 @@ static void enter_rootfs_dir(void)
 	/* GOAL LAB 03: The rootfs (opt.rootfs) is minibox's working directory before the child
 	 * is created, so that the child starts there (it works with relative paths from then
 	 * on). For -v narrate the call as the other lines do, "CALL(ROOTFS) = 0". Read chdir(2)
-	 * and clone(2) (what a child inherits). Checked by "/ inside is the rootfs: a file only the rootfs has is there". */
+	 * and clone(2) (what a child inherits). Checked by "/ inside is the rootfs: a file only
+	 * the rootfs has is there". */
 	/* HINT LAB 03 1: man 2 chdir; man 2 clone: the child inherits the working directory. */
 	/* HINT LAB 03 2: Change directory in minibox itself, before the child exists; a failure
 	 * is fatal with the path in the message. */

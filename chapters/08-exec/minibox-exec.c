@@ -590,8 +590,8 @@ static void enter_cgroup_namespace(const struct target *t)
 	/* LAB 08: join the target's cgroup namespace: setns(fd, CLONE_NEWCGROUP) */
 	/* GOAL LAB 08: The child is in the container's cgroup namespace (through fd): it sees
 	 * the container's cgroup as its root, as the container does; -v narrates the call as
-	 * the other lines do, "child: CALL(ARGS) = 0". Read cgroup_namespaces(7), setns(2). Checked by "it
-	 * sees the container's cgroup as the root of its cgroup tree". */
+	 * the other lines do, "child: CALL(ARGS) = 0". Read cgroup_namespaces(7), setns(2).
+	 * Checked by "it sees the container's cgroup as the root of its cgroup tree". */
 	/* HINT LAB 08 1: man 7 cgroup_namespaces: joining one after moving into the cgroup; man
 	 * 2 setns. */
 	/* HINT LAB 08 2: Joined last, by the child, after it is in the container's cgroup: the
