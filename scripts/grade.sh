@@ -46,10 +46,12 @@ done
 n=$1 program=$(realpath -m --relative-to=. "$2")
 
 # --hint: the next step of the hints for the TODO whose test fails first.
+# Ids are compared as strings ("08.1" is not "08.10"); a test is named in a
+# GOAL by its whole name or the start of it.
 show_hint() {
-	local dir hints shown tap id='' file step total text failing='' t
+	local dir hints tap failing='' t names ids=() todo=() route=()
 	dir=$(dirname "$program") hints=$(dirname "$program")/.hints
-	shown=$dir/.hints-shown tap=$dir/grade.tap
+	tap=$dir/grade.tap
 	[ -s "$hints" ] || { echo "grade: no hints in $dir (make lab and make handout write them, in .hints)" >&2; return 2; }
 	# a grade older than the sources says nothing about them: grade again
 	if [ ! -f "$tap" ] || [ -n "$(find "$dir" -maxdepth 1 -name '*.[ch]' -newer "$tap")" ]; then
@@ -58,24 +60,50 @@ show_hint() {
 	fi
 	failing=$(sed -n 's/^not ok [0-9]* //p' "$tap" | head -n 1)
 	[ -n "$failing" ] || { echo "grade: every test passes: no hint needed"; return 0; }
-	# the region that names the failing test (of several, the first whose TODO
-	# is still there); else the first TODO still there; else the first region
-	for t in $(awk -F '\t' -v t="$failing" '$3 == "test" && index(t, $4) { print $1 }' "$hints" | uniq); do
-		[ -n "$id" ] || id=$t
-		if grep -qF "($t)" "$dir"/*.[ch] 2>/dev/null; then id=$t; break; fi
+	# the regions whose GOAL names the failing test, and of them those whose
+	# TODO is still there
+	mapfile -t ids < <(awk -F '\t' -v t="$failing" '$3 == "test" && index(t, $4) == 1 && !seen[$1 ""]++ { print $1 }' "$hints")
+	for t in "${ids[@]}"; do
+		grep -qF "($t)" "$dir"/*.[ch] 2>/dev/null && todo+=("$t")
 	done
-	if [ -z "$id" ]; then
-		for t in $(cut -f 1 "$hints" | uniq); do
-			if grep -qF "($t)" "$dir"/*.[ch] 2>/dev/null; then id=$t; break; fi
-		done
-	fi
-	[ -n "$id" ] || id=$(head -n 1 "$hints" | cut -f 1)
-	file=$(awk -F '\t' -v id="$id" '$1 "" == id { print $2; exit }' "$hints")
-	total=$(awk -F '\t' -v id="$id" '$1 "" == id && $3 ~ /^[0-9]+$/' "$hints" | wc -l)
-	step=$(awk -v id="$id" '$1 "" == id { s = $2 } END { print s + 1 }' "$shown" 2>/dev/null || echo 1)
-	[ "$step" -le "$total" ] || step=$total
-	text=$(awk -F '\t' -v id="$id" -v s="$step" '$1 "" == id && $3 == s { print $4 }' "$hints")
 	echo "first failing test: $failing"
+	names=''
+	if [ "${#ids[@]}" -gt 1 ]; then
+		names=$(printf '%s, ' "${ids[@]:0:${#ids[@]}-1}")
+		names="${names%, } and ${ids[-1]}"
+	fi
+	if [ "${#todo[@]}" -gt 0 ]; then
+		route=("${todo[0]}") # the first of them still to do: the test needs it
+		[ "${#ids[@]}" -lt 2 ] || echo "(this test checks $names; the first still a TODO is ${todo[0]})"
+	elif [ "${#ids[@]}" -gt 1 ]; then
+		# every one of them is filled in: any of them may be the mistake
+		echo "this test checks $names, all filled in: the mistake is in one of them"
+		route=("${ids[@]}")
+	elif [ "${#ids[@]}" = 1 ]; then
+		route=("${ids[0]}")
+	else
+		# no GOAL names it: the first TODO still there, else the first region
+		echo "(no TODO's GOAL names this test: the hints of the first TODO left)"
+		for t in $(cut -f 1 "$hints" | uniq); do
+			if grep -qF "($t)" "$dir"/*.[ch] 2>/dev/null; then route=("$t"); break; fi
+		done
+		[ "${#route[@]}" -gt 0 ] || route=("$(head -n 1 "$hints" | cut -f 1)")
+	fi
+	for t in "${route[@]}"; do hint_step "$t"; done
+}
+
+# hint_step ID: the next step of region ID's hints (steps without text are
+# not steps), remembered in .hints-shown.
+hint_step() {
+	local id=$1 dir shown file steps=() step total text
+	dir=$(dirname "$program") shown=$(dirname "$program")/.hints-shown
+	file=$(awk -F '\t' -v id="$id" '$1 "" == id "" { print $2; exit }' "$hints")
+	mapfile -t steps < <(awk -F '\t' -v id="$id" '$1 "" == id "" && $3 ~ /^[0-9]+$/ && $4 ~ /[^ \t]/ { print $4 }' "$hints")
+	total=${#steps[@]}
+	[ "$total" -gt 0 ] || { echo "TODO LAB $n ($id) in $file: no hints for it; its GOAL in the TODO says what must be true"; return 0; }
+	step=$(awk -v id="$id" '$1 "" == id "" { s = $2 } END { print s + 1 }' "$shown" 2>/dev/null || echo 1)
+	[ "$step" -le "$total" ] || step=$total
+	text=${steps[step - 1]}
 	echo "TODO LAB $n ($id) in $file, hint $step of $total:"
 	fold -s -w 96 <<<"$text" | sed 's/^/  /'
 	echo "$id $step" >>"$shown"

@@ -72,6 +72,51 @@ check "the last chapter's handout holds every scripts/ and build/ helper its tes
 		[ -e "$f" ] || make -n "$f" >/dev/null 2>&1 || { echo "missing in the handout: $f"; exit 1; }
 	done' sh "$tmp/last/minibox-lab-$last" "$last"
 
+# The hint router, on a lab of its own with a grade.tap written by hand (no
+# test runs): a failing test goes to the region whose GOAL names it (its
+# whole name or the start of it), ids compare whole ("08.1" is not "08.10"),
+# every step shown has text; of several regions naming the test, the one
+# whose TODO is still there, and when all are filled in, all of them.
+router() {
+	local r=$tmp/router/$chapter hints ids id name out total want others last
+	scripts/mklab.sh "$n" "$r" >/dev/null || return 1
+	hints=$r/.hints
+	route() { # the hints for failing test $1, after the edits made
+		printf 'not ok 1 %s\n' "$1" >"$r/grade.tap"
+		touch -d '+1 min' "$r/grade.tap"
+		rm -f "$r/.hints-shown"
+		scripts/grade.sh --hint "$n" "$r/minibox"
+	}
+	for id in $(cut -f 1 "$hints" | uniq); do
+		name=$(awk -F '\t' -v id="$id" '$1 "" == id "" && $3 == "test" { print $4; exit }' "$hints")
+		[ -n "$name" ] || continue
+		want=$(awk -F '\t' -v t="$name" '$3 == "test" && index(t, $4) == 1 { print $1; exit }' "$hints")
+		total=$(awk -F '\t' -v id="$want" '$1 "" == id "" && $3 ~ /^[0-9]+$/ && $4 ~ /[^ \t]/' "$hints" | wc -l)
+		out=$(route "$name") || { echo "$out"; return 1; }
+		if ! grep -q "^TODO LAB $n ($want) in [^ ]*, hint 1 of $total:\$" <<<"$out" ||
+			! grep -A 1 '^TODO LAB' <<<"$out" | tail -n 1 | grep -q '[^ ]'; then
+			echo "test \"$name\": want $want, hint 1 of $total, with text; got:"; echo "$out"; return 1
+		fi
+	done
+	# a test named by several regions
+	name=$(awk -F '\t' '$3 == "test" { n[$4]++; if (n[$4] == 2) { print $4; exit } }' "$hints")
+	[ -n "$name" ] || return 0
+	mapfile -t ids < <(awk -F '\t' -v t="$name" '$3 == "test" && index(t, $4) == 1 && !seen[$1 ""]++ { print $1 }' "$hints")
+	last=${ids[-1]}
+	for id in "${ids[@]:0:${#ids[@]}-1}"; do sed -i "s/($id)/(filled)/" "$r"/*.[ch]; done
+	out=$(route "$name")
+	grep -q "^TODO LAB $n ($last) " <<<"$out" ||
+		{ echo "test \"$name\", all but $last filled in: want $last; got:"; echo "$out"; return 1; }
+	sed -i "s/($last)/(filled)/" "$r"/*.[ch]
+	out=$(route "$name")
+	others=$(printf '%s, ' "${ids[@]:0:${#ids[@]}-1}")
+	if ! grep -q "^this test checks ${others%, } and $last, all filled in" <<<"$out" ||
+		[ "$(grep -c '^TODO LAB' <<<"$out")" != "${#ids[@]}" ]; then
+		echo "test \"$name\", all filled in: want ${ids[*]} listed; got:"; echo "$out"; return 1
+	fi
+}
+check "./grade --hint routes a failing test to the TODO that its GOAL names, exactly, with no empty step" router
+
 # make lab's guard, on a lab folder of this test's own.
 lab=$tmp/lab/$chapter
 check "make lab writes a lab" scripts/mklab.sh "$n" "$lab"

@@ -120,8 +120,10 @@ mount_points() { awk '{ print $5 }' "$1" | sort; }
 	run -0 --separate-stderr "$MINIBOX" -v true
 	assert_stderr_regex '^minibox: clone3\(flags=[A-Z_|]*CLONE_NEWNS[A-Z_|]*, exit_signal=SIGCHLD\)'
 	assert_stderr_regex '^minibox: child: mount\(NULL, /, NULL, MS_REC\|MS_PRIVATE, NULL\) = 0$'
-	assert_stderr_regex '^minibox: child: pivot_root\("\.", "\."\) = 0'
-	assert_stderr_regex '^minibox: child: umount2\("\.", MNT_DETACH\) = 0'
+	# the facts, not the arguments: the call that switches the root, and
+	# the detach, each with its result
+	assert_stderr_regex '^minibox: child: pivot_root\(.*\) = 0, in '
+	assert_stderr_regex '^minibox: child: [a-z0-9_]+\(.*\) = 0: the old root is gone$'
 }
 
 @test "a rootfs that does not exist gives 125 and one line" {

@@ -256,16 +256,27 @@ READ_ONLY="/proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger"
 	assert_output "$(printf '%s\n' "${expected[@]}")"
 }
 
+# A masked folder is an empty tmpfs, read-only: a writable one would be a
+# place to leave files the host's tools never look in.
+@test "a masked folder refuses writes inside: Read-only file system" {
+	local p dirs=() expected=()
+	for p in $MASKED; do [ -d "$p" ] && dirs+=("$p") && expected+=("touch: $p/mbtest: Read-only file system"); done
+	[ "${#dirs[@]}" -gt 0 ] || skip "this kernel has none of the masked folders"
+	run -0 "$MINIBOX" sh -c 'for p; do touch "$p/mbtest" 2>&1 && echo "$p/mbtest written"; done; true' sh "${dirs[@]}"
+	assert_output "$(printf '%s\n' "${expected[@]}")"
+}
+
 @test "-v narrates the read-only rootfs, setsid, the keyring, the capabilities, no_new_privs and the filter" {
 	run -0 --separate-stderr "$MINIBOX" -v true
 	assert_stderr_regex '^minibox: child: mount_setattr\(\., 0, MOUNT_ATTR_RDONLY\) = 0$'
 	assert_stderr_regex '^minibox: child: mount\(\./proc/sys, \./proc/sys, NULL, MS_BIND\|MS_REC, NULL\) = 0$'
-	assert_stderr_regex '^minibox: child: setsid\(\) = 1, keyctl\(KEYCTL_JOIN_SESSION_KEYRING, NULL\) = [0-9]+: a session and a keyring of our own$'
-	assert_stderr_regex '^minibox: child: prctl\(PR_CAPBSET_DROP\) = 0 for [0-9]+ capabilities, 14 kept$'
-	assert_stderr_regex '^minibox: child: capset\(_LINUX_CAPABILITY_VERSION_3, effective=permitted=0xa80425fb, inheritable=0\) = 0$'
-	assert_stderr_regex '^minibox: child: prctl\(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL\) = 0$'
-	assert_stderr_regex '^minibox: child: prctl\(PR_SET_NO_NEW_PRIVS, 1\) = 0$'
-	assert_stderr_regex '^minibox: child: seccomp\(SECCOMP_SET_MODE_FILTER, [0-9]+ instructions\) = 0: '
+	# the facts each line states, not the calls' exact arguments
+	assert_stderr_regex '^minibox: child: [a-z_]+\(\) = 1, [a-z_]+\(.*\) = [0-9]+: a session and a keyring of our own$'
+	assert_stderr_regex '^minibox: child: prctl\(.*\) = 0 for [0-9]+ capabilities, 14 kept$'
+	assert_stderr_regex '^minibox: child: [a-z_]+\(.*effective=permitted=0xa80425fb, inheritable=0\) = 0$'
+	assert_stderr_regex '^minibox: child: prctl\(.*AMBIENT.*\) = 0$'
+	assert_stderr_regex '^minibox: child: prctl\(.*NO_NEW_PRIVS.*\) = 0$'
+	assert_stderr_regex '^minibox: child: seccomp\(.*[0-9]+ instructions\) = 0: [0-9]+ calls refused, '
 }
 
 @test "--help lists --privileged" {
@@ -309,9 +320,9 @@ READ_ONLY="/proc/bus /proc/fs /proc/irq /proc/sys /proc/sysrq-trigger"
 @test "-v narrates minibox-exec's layers" {
 	start_container --name "$NAME" sh -c 'echo ready; exec sleep 60'
 	run -0 --separate-stderr "$MINIBOX_EXEC" -v "$NAME" true
-	assert_stderr_regex '^minibox-exec: child: setsid\(\) = 2, keyctl\(KEYCTL_JOIN_SESSION_KEYRING, NULL\) = [0-9]+'
-	assert_stderr_regex '^minibox-exec: child: capset\(_LINUX_CAPABILITY_VERSION_3, effective=permitted=0xa80425fb, inheritable=0\) = 0$'
-	assert_stderr_regex '^minibox-exec: child: seccomp\(SECCOMP_SET_MODE_FILTER, [0-9]+ instructions\) = 0: '
+	assert_stderr_regex '^minibox-exec: child: [a-z_]+\(\) = 2, [a-z_]+\(.*\) = [0-9]+: a session and a keyring of our own$'
+	assert_stderr_regex '^minibox-exec: child: [a-z_]+\(.*effective=permitted=0xa80425fb, inheritable=0\) = 0$'
+	assert_stderr_regex '^minibox-exec: child: seccomp\(.*[0-9]+ instructions\) = 0: [0-9]+ calls refused, '
 }
 
 # ---------------------------------------------------------------- the escapes

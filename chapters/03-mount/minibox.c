@@ -715,10 +715,11 @@ static void enter_new_root(void)
 	 * umount2(".", MNT_DETACH) = 0 */
 	/* GOAL LAB 03: The rootfs (our working directory, a mount point now) becomes "/", the
 	 * host's old root is gone from our mount table, and we stand at the new "/". For -v
-	 * narrate the lines the tests read: "child: pivot_root(\".\", \".\") = 0, in ROOTFS"
-	 * and "child: umount2(\".\", MNT_DETACH) = 0: the old root is gone". Read
-	 * pivot_root(2), NOTES (new_root and put_old the same). Checked by "the old root is
-	 * gone", "-v narrates the private tree, pivot_root() and the detach of the old root". */
+	 * narrate each of the two kernel calls as the other lines do, "child: CALL(ARGS) = 0",
+	 * the first ending ", in ROOTFS", the second ": the old root is gone"; the tests read
+	 * the first's call name, each result and those endings. Read pivot_root(2), NOTES
+	 * (new_root and put_old the same). Checked by "the old root is gone", "-v narrates the
+	 * private tree, pivot_root() and the detach of the old root". */
 	/* HINT LAB 03 1: man 2 pivot_root, NOTES: "pivot_root(\".\", \".\")" stacks the old
 	 * root on top of the new one; man 2 umount2 for the lazy detach. */
 	/* HINT LAB 03 2: After the switch, "." is the old root, mounted over the new one:
@@ -877,8 +878,9 @@ static void enter_rootfs_dir(void)
 	/* LAB 03: chdir into the rootfs: the child inherits this working directory */
 	/* GOAL LAB 03: The rootfs (opt.rootfs) is minibox's working directory before the child
 	 * is created, so that the child starts there (it works with relative paths from then
-	 * on). For -v narrate "chdir(ROOTFS) = 0". Read chdir(2) and clone(2) (what a child
-	 * inherits). Checked by "/ inside is the rootfs: a file only the rootfs has is there". */
+	 * on). For -v narrate the call as the other lines do, "CALL(ROOTFS) = 0". Read chdir(2)
+	 * and clone(2) (what a child inherits). Checked by "/ inside is the rootfs: a file only
+	 * the rootfs has is there". */
 	/* HINT LAB 03 1: man 2 chdir; man 2 clone: the child inherits the working directory. */
 	/* HINT LAB 03 2: Change directory in minibox itself, before the child exists; a failure
 	 * is fatal with the path in the message. */

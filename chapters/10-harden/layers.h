@@ -97,12 +97,12 @@ static void new_session(void)
 	 * our own */
 	/* GOAL LAB 10: The command leads a session of its own, with no controlling terminal (so
 	 * it cannot type into the caller's terminal), and a new, empty session keyring (so it
-	 * cannot read the caller's keys). For -v narrate "child: setsid() = SID,
-	 * keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL) = ID: a session and a keyring of our own",
-	 * which the tests read. Read credentials(7) (sessions), keyrings(7),
-	 * session-keyring(7). Checked by "the container's command leads a session of its own",
-	 * "escape 6, the caller's session keyring", "-v narrates the read-only rootfs, setsid,
-	 * the keyring". */
+	 * cannot read the caller's keys). For -v narrate both steps on one line, each call as
+	 * the other lines do: "child: CALL() = SID, CALL(ARGS) = ID: a session and a keyring of
+	 * our own"; the tests read the session's id, the keyring's, and the ending. Read
+	 * credentials(7) (sessions), keyrings(7), session-keyring(7). Checked by "the
+	 * container's command leads a session of its own", "escape 6, the caller's session
+	 * keyring", "-v narrates the read-only rootfs, setsid, the keyring". */
 	/* HINT LAB 10 1: man 7 credentials, "Sessions"; man 7 session-keyring: how a process
 	 * gets a new anonymous one. */
 	/* HINT LAB 10 2: One call for the session; one keyctl operation, through syscall(2) (no
@@ -147,10 +147,11 @@ static void drop_capabilities(void)
 	/* GOAL LAB 10: The command keeps only the 14 capabilities of kept (Docker's) in every
 	 * set: the bounding set loses every other capability this kernel has (count them in
 	 * dropped; stop at the first number the kernel does not know), effective and permitted
-	 * hold exactly kept, inheritable and ambient are empty. For -v narrate the lines the
-	 * tests read: "child: prctl(PR_CAPBSET_DROP) = 0 for N capabilities, 14 kept", "child:
-	 * capset(_LINUX_CAPABILITY_VERSION_3, effective=permitted=0xa80425fb, inheritable=0) =
-	 * 0", "child: prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL) = 0". Read
+	 * hold exactly kept, inheritable and ambient are empty. For -v narrate each step as
+	 * the other lines do, "child: CALL(ARGS) = 0", the facts the tests read after it or in
+	 * it: the bounding set's "child: prctl(ARGS) = 0 for N capabilities, 14 kept"; the three
+	 * sets set at once, "effective=permitted=0xa80425fb, inheritable=0" the last of the
+	 * arguments; the ambient set's own "child: prctl(ARGS naming AMBIENT) = 0". Read
 	 * capabilities(7) ("Capability bounding set", "Thread capability sets"), capget(2),
 	 * prctl(2). Checked by "inside, the capabilities are Docker's 14 in every set", "each
 	 * of Docker's 14 capabilities is kept", "-v narrates the read-only rootfs, setsid, the
@@ -252,13 +253,14 @@ static void restrict_syscalls(void)
 	/* GOAL LAB 10: The command runs under the system call filter that
 	 * seccomp_program(filter) writes (its length goes in prog.len), and no exec can ever
 	 * gain privileges again, which an unprivileged process needs before it may install a
-	 * filter. For -v narrate the lines the tests read: "child: prctl(PR_SET_NO_NEW_PRIVS,
-	 * 1) = 0" and "child: seccomp(SECCOMP_SET_MODE_FILTER, N instructions) = 0: M calls
-	 * refused, ioctl(TIOCSTI) and new namespaces too, clone3 ENOSYS" (N prog.len, M
-	 * ARRAY_SIZE(refused_syscalls)). Read seccomp(2) and prctl(2). Checked by "inside, the
-	 * capabilities are Docker's 14 in every set, none inheritable or ambient; NoNewPrivs 1,
-	 * Seccomp 2", "a refused call fails with EPERM", "-v narrates the read-only rootfs,
-	 * setsid, the keyring, the capabilities, no_new_privs and the filter". */
+	 * filter. For -v narrate each step as the other lines do: "child: prctl(ARGS naming
+	 * NO_NEW_PRIVS) = 0" and "child: seccomp(ARGS, N instructions) = 0: M calls refused,
+	 * ioctl(TIOCSTI) and new namespaces too, clone3 ENOSYS" (N prog.len, M
+	 * ARRAY_SIZE(refused_syscalls)); the tests read the facts and the results. Read
+	 * seccomp(2) and prctl(2). Checked by "inside, the capabilities are Docker's 14 in
+	 * every set, none inheritable or ambient; NoNewPrivs 1, Seccomp 2", "a refused call
+	 * fails with EPERM", "-v narrates the read-only rootfs, setsid, the keyring, the
+	 * capabilities, no_new_privs and the filter". */
 	/* HINT LAB 10 1: man 2 seccomp, SECCOMP_SET_MODE_FILTER and its requirement; man 2
 	 * prctl, PR_SET_NO_NEW_PRIVS. */
 	/* HINT LAB 10 2: First the no_new_privs bit, then build the program into filter

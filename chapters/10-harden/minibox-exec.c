@@ -506,8 +506,9 @@ static void join_with_pidfd(const struct target *t)
 	 * flag_names(flags), which the tests read */
 	/* GOAL LAB 08: minibox-exec is in all the target's namespaces named in flags (every one
 	 * but the cgroup's, joined later by the child) in one step, through the process
-	 * descriptor t->pidfd: all or none. For -v narrate "setns(FD, FLAGS) = 0" with
-	 * flag_names(flags), which the tests read. Read setns(2), the part on a PID file
+	 * descriptor t->pidfd: all or none. For -v narrate the call as the other lines do,
+	 * "CALL(FD, FLAGS) = 0", FLAGS as flag_names(flags) writes them: the tests read the
+	 * flags and the result. Read setns(2), the part on a PID file
 	 * descriptor (Linux 5.8). Checked by "a command run with minibox-exec NAME sees the
 	 * container's hostname", "-v narrates pidfd_open, setns and the extra fork". */
 	/* HINT LAB 08 1: man 2 setns: fd may be a PID file descriptor, and nstype then a mask
@@ -617,8 +618,6 @@ static void enter_cgroups_v1(const struct cgroup_fds *cg)
 			die("child: write(cgroup.procs, \"0\")");
 		/* END LAB 08 */
 	}
-	/* SAY LAB 08: for -v, narrate that the child moved itself into the
-	 * container's cgroup v1 trees, and into how many */
 	if (cg->nv1)
 		narrate("child: write(cgroup.procs, \"0\") = 1, in %d cgroup v1 tree%s", cg->nv1,
 			cg->nv1 == 1 ? "" : "s");
@@ -638,24 +637,9 @@ static void harden(const struct target *t)
 		narrate("child: %s runs --privileged: all capabilities, no seccomp filter", opt.target);
 		return;
 	}
-	/* LAB 10: the joined command gets the container's layers: new_session(),
-	 * drop_capabilities(), restrict_syscalls() */
-	/* GOAL LAB 10: The joined command runs with the same layers as the container's own
-	 * command: a session of its own, Docker's 14 capabilities only, and the same system
-	 * call filter (the functions of layers.h give them, each with its -v lines). Read
-	 * capabilities(7), seccomp(2), setsid(2). Checked by "minibox-exec gives the joined
-	 * command the same layers, by name and by PID, and a session of its own", "-v narrates
-	 * minibox-exec's layers". */
-	/* HINT LAB 10 1: man 7 capabilities (why the filter must come after the capabilities
-	 * are dropped: no_new_privs), man 2 seccomp. */
-	/* HINT LAB 10 2: Three helpers of layers.h, in the order the container's own command
-	 * gets them: the session first, the filter last (it would refuse the calls the others
-	 * make). */
-	/* HINT LAB 10 3: new_session(); drop_capabilities(); restrict_syscalls(); */
 	new_session();
 	drop_capabilities();
 	restrict_syscalls();
-	/* END LAB 10 */
 }
 
 /* Before the fork that puts our child in the container's PID namespace.
@@ -758,9 +742,9 @@ static void enter_cgroup_namespace(const struct target *t)
 		return;
 	/* LAB 08: join the target's cgroup namespace: setns(fd, CLONE_NEWCGROUP) */
 	/* GOAL LAB 08: The child is in the container's cgroup namespace (through fd): it sees
-	 * the container's cgroup as its root, as the container does; -v narrates "child:
-	 * setns(FD, CLONE_NEWCGROUP) = 0". Read cgroup_namespaces(7), setns(2). Checked by "it
-	 * sees the container's cgroup as the root of its cgroup tree". */
+	 * the container's cgroup as its root, as the container does; -v narrates the call as
+	 * the other lines do, "child: CALL(ARGS) = 0". Read cgroup_namespaces(7), setns(2).
+	 * Checked by "it sees the container's cgroup as the root of its cgroup tree". */
 	/* HINT LAB 08 1: man 7 cgroup_namespaces: joining one after moving into the cgroup; man
 	 * 2 setns. */
 	/* HINT LAB 08 2: Joined last, by the child, after it is in the container's cgroup: the
@@ -811,13 +795,7 @@ child_main(const struct target *t, const struct cgroup_fds *cg, int alive)
 
 /* -------------------------------------------------------- the parent side */
 
-/* SAY LAB 08: the extra fork: why joining the PID namespace is not enough
- * for the command to be in it is the question of the TODO below */
-/* The extra fork. setns(CLONE_NEWPID) did not move us: a process never
- * changes its PID namespace, its PID would change under it. It set the
- * namespace our children are born in (/proc/self/ns/pid_for_children).
- * So the command is a child, born in the container's PID namespace, and
- * on cgroup v2 in the container's cgroup too (CLONE_INTO_CGROUP). */
+/* The extra fork: the command is a child of ours. */
 static pid_t start_command(const struct target *t, const struct cgroup_fds *cg)
 {
 	struct clone_args ca = { .exit_signal = SIGCHLD };
@@ -850,6 +828,11 @@ static pid_t start_command(const struct target *t, const struct cgroup_fds *cg)
 	 * CLONE_INTO_CGROUP; ca.cgroup = cg->v2; } pid = syscall(SYS_clone3, &ca, sizeof(ca));
 	 * if (pid == 0) { close(alive[1]); child_main(t, cg, alive[0]); } die on -1;
 	 * narrate(...); close(alive[0]); */
+	/* setns(CLONE_NEWPID) did not move us: a process never changes its
+	 * PID namespace, its PID would change under it. It set the namespace
+	 * our children are born in (/proc/self/ns/pid_for_children). So the
+	 * command is a child, born in the container's PID namespace, and on
+	 * cgroup v2 in the container's cgroup too (CLONE_INTO_CGROUP). */
 	if (pipe2(alive, O_CLOEXEC) == -1)
 		die("pipe2");
 	if (cg->v2 >= 0) {

@@ -269,9 +269,11 @@ static void nl_end(struct nl_request *req, struct rtattr *nest)
 static const char *newlink_hint(int err)
 {
 	if (err == ERANGE)
-		return "an attribute runs past its nest: is IFLA_LINKINFO closed with nl_end()?";
+		return "an attribute runs past its nest: is the outermost nest, the link's"
+		       " information, closed with nl_end()?";
 	if (err == EOPNOTSUPP)
-		return "the kernel found no veth settings it knows: is IFLA_INFO_DATA closed?";
+		return "the kernel found no veth settings it knows: is the nest of the kind's data"
+		       " closed?";
 	return NULL;
 }
 
@@ -1098,10 +1100,11 @@ static void enter_new_root(void)
 	 * umount2(".", MNT_DETACH) = 0 */
 	/* GOAL LAB 03: The rootfs (our working directory, a mount point now) becomes "/", the
 	 * host's old root is gone from our mount table, and we stand at the new "/". For -v
-	 * narrate the lines the tests read: "child: pivot_root(\".\", \".\") = 0, in ROOTFS"
-	 * and "child: umount2(\".\", MNT_DETACH) = 0: the old root is gone". Read
-	 * pivot_root(2), NOTES (new_root and put_old the same). Checked by "the old root is
-	 * gone", "-v narrates the private tree, pivot_root() and the detach of the old root". */
+	 * narrate each of the two kernel calls as the other lines do, "child: CALL(ARGS) = 0",
+	 * the first ending ", in ROOTFS", the second ": the old root is gone"; the tests read
+	 * the first's call name, each result and those endings. Read pivot_root(2), NOTES
+	 * (new_root and put_old the same). Checked by "the old root is gone", "-v narrates the
+	 * private tree, pivot_root() and the detach of the old root". */
 	/* HINT LAB 03 1: man 2 pivot_root, NOTES: "pivot_root(\".\", \".\")" stacks the old
 	 * root on top of the new one; man 2 umount2 for the lazy detach. */
 	/* HINT LAB 03 2: After the switch, "." is the old root, mounted over the new one:
@@ -1274,7 +1277,8 @@ static void harden_mounts(void)
 	 * second path in path[]). Read mount(2), mount_setattr(2), and proc(5) for what the
 	 * masked files give away. Checked by "/proc/keys, /proc/timer_list and /sys/firmware
 	 * are masked", "the rootfs is read-only inside", "every path of Docker's masked and
-	 * read-only lists", "-v narrates the read-only rootfs". */
+	 * read-only lists", "a masked folder refuses writes", "-v narrates the read-only
+	 * rootfs". */
 	/* HINT LAB 10 1: man 2 mount (bind mounts over a file; tmpfs options), man 2
 	 * mount_setattr (read-only, recursive or not), man 5 proc. */
 	/* HINT LAB 10 2: A path this kernel lacks is skipped (stat() it, relative to "." which
@@ -1626,8 +1630,9 @@ static void enter_rootfs_dir(void)
 	/* LAB 03: chdir into the rootfs: the child inherits this working directory */
 	/* GOAL LAB 03: The rootfs (opt.rootfs) is minibox's working directory before the child
 	 * is created, so that the child starts there (it works with relative paths from then
-	 * on). For -v narrate "chdir(ROOTFS) = 0". Read chdir(2) and clone(2) (what a child
-	 * inherits). Checked by "/ inside is the rootfs: a file only the rootfs has is there". */
+	 * on). For -v narrate the call as the other lines do, "CALL(ROOTFS) = 0". Read chdir(2)
+	 * and clone(2) (what a child inherits). Checked by "/ inside is the rootfs: a file only
+	 * the rootfs has is there". */
 	/* HINT LAB 03 1: man 2 chdir; man 2 clone: the child inherits the working directory. */
 	/* HINT LAB 03 2: Change directory in minibox itself, before the child exists; a failure
 	 * is fatal with the path in the message. */
@@ -1801,8 +1806,8 @@ static void make_container_id(char id[13])
 		snprintf(id + 2 * i, 3, "%02x", bytes[i]);
 }
 
-/* The peer must be in the child's network namespace. A VETH_INFO_PEER
- * nest closed too early loses the peer's own attributes: the kernel then
+/* The peer must be in the child's network namespace. The peer's nest,
+ * closed too early, loses the peer's own attributes: the kernel then
  * makes it here, as veth0, where no namespace's end would ever delete the
  * pair. The kernel tells where a link's peer is: IFLA_LINK_NETNSID, sent
  * only when the peer is in another namespace. If it is not, delete the
@@ -1836,9 +1841,9 @@ static void check_peer_moved(int fd, const char *host_end)
 	nl_start(&req, RTM_DELLINK, 0, &ifi, sizeof(ifi));
 	nl_attr(&req, IFLA_IFNAME, host_end, strlen(host_end) + 1);
 	nl_talk(fd, &req, "", "RTM_DELLINK(the pair, its peer in the host's namespace)");
-	fail_hint("VETH_INFO_PEER's nest holds the peer's IFLA_IFNAME and IFLA_NET_NS_PID:"
-		  " close it after them", "RTM_NEWLINK(%s): the peer was made in the host's network"
-		  " namespace, not the container's", host_end);
+	fail_hint("the peer's nest holds the peer's name and its namespace: close it after them",
+		  "RTM_NEWLINK(%s): the peer was made in the host's network namespace, not the"
+		  " container's", host_end);
 }
 
 /* --ip: lay the cable. The host end, mb-ID (IFNAMSIZ allows 15 characters;
@@ -2421,7 +2426,8 @@ static int record_held(const char *path)
 	 * the very file we opened (a sweep may have replaced it since: same_file()), narrated
 	 * for -v as "unlink(PATH) = 0: a stale record, no minibox holds it"; a record someone
 	 * holds is reported held. Read flock(2). Checked by "after kill -9 of minibox, its
-	 * record is stale: refused, then swept by the next minibox, never a live one". */
+	 * record is stale: refused, then swept by the next minibox, never a live one", "a sweep
+	 * removes only the stale record it locked". */
 	/* HINT LAB 08 1: man 2 flock: how to try a lock without waiting, and when a lock is
 	 * released (the holder's descriptors all closed: a dead minibox holds nothing). */
 	/* HINT LAB 08 2: Try to take the lock without blocking: if that fails, someone holds
@@ -2496,7 +2502,8 @@ static void claim_name(struct record *r)
 		 * and the loop tries again. On success r->fd is the record's descriptor, else
 		 * -1. Read open(2) (creating a file that must not exist) and flock(2). Checked
 		 * by "a name in use is refused: 125 and one line", "after kill -9 of minibox,
-		 * its record is stale". */
+		 * its record is stale", "a record that another minibox's sweep removes between
+		 * its creation and its lock is made again". */
 		/* HINT LAB 08 1: man 2 open: the flags that create a file only if it does not
 		 * exist and refuse a symlink; man 2 flock, LOCK_NB. */
 		/* HINT LAB 08 2: Create exclusively; if it exists, ask record_held() (it
@@ -2584,7 +2591,8 @@ static void remove_record(struct record *r)
 		return;
 	/* LAB 08: unlink the record (we hold its lock), then close it */
 	/* GOAL LAB 08: When the container ends its record is gone (we still hold its lock, so
-	 * no one else can have replaced it), narrated for -v as "unlink(PATH) = 0", and its
+	 * no one else can have replaced it), narrated for -v as the other lines do, "CALL(PATH)
+	 * = 0", and its
 	 * descriptor is released. Read unlink(2). Checked by "the record is there while the
 	 * container runs, and gone after it ends". */
 	/* HINT LAB 08 1: man 2 unlink; man 2 flock: closing the last descriptor releases the
