@@ -180,10 +180,10 @@ static void take_console(int sock)
 	 * stdout, stderr"; each failure is "minibox: child: what failed: why" through die().
 	 * Read pty(7), ioctl_tty(2), credentials(7) and unix(7). Checked by "--tty: tty prints
 	 * /dev/pts/0, /dev/pts holds only the container's, 0 1 2 are that terminal", "--tty:
-	 * job control is on: sleep 30 & then jobs lists it", "--tty: TIOCSTI from inside, even
-	 * with --privileged, types into the container's terminal only", "minibox-exec --tty
-	 * gets /dev/pts/1 of the same devpts instance; without, pipes", "-v narrates the
-	 * pipes, the pty pair, the master's way out, raw mode and its undoing". */
+	 * job control is on: sleep 30 & then jobs lists it", "--tty: Ctrl-C ends a foreground
+	 * sleep, and the shell answers within a second", "minibox-exec --tty gets /dev/pts/1
+	 * of the same devpts instance; without, pipes", "-v narrates the pipes, the pty pair,
+	 * the master's way out, raw mode and its undoing". */
 	/* HINT LAB 11 1: man 7 pty (UNIX 98 pseudoterminals: /dev/ptmx), man 2 ioctl_tty
 	 * (Pseudoterminal ioctls: unlocking, the pty's number, opening the peer; Controlling
 	 * terminal), man 7 credentials (Sessions and process groups), man 7 unix (SCM_RIGHTS:
