@@ -54,3 +54,10 @@ CH() { echo "$REPO/chapters/$(cd "$REPO/chapters" && echo "$1"-*)/minibox"; }
 	run -0 cat /proc/sys/kernel/msgmni
 	assert_output "$before"
 }
+
+@test "11, exercise 3: 100 MB through minibox cat arrive whole, as through cat | cat" {
+	run -0 sh -c "head -c 100M /dev/zero | '$(CH 11)' cat | wc -c"
+	assert_output 104857600
+	run -0 sh -c "head -c 100M /dev/zero | cat | cat | wc -c"
+	assert_output 104857600
+}
