@@ -71,6 +71,19 @@ assert_store_has_only_course_layers() {
 	assert_output absent
 }
 
+# overlayfs refuses to create the 0/0 device a whiteout is: a store on it
+# (a live system's root, a container's) cannot take layer 2
+# bats test_tags=once
+@test "a store on overlayfs, which refuses a whiteout's device: 125, the call, and a hint naming the store" {
+	new_store
+	mkdir "$D/ov" "$D/ov/lower" "$D/ov/upper" "$D/ov/work"
+	# shellcheck disable=SC2016 # expanded by that shell
+	run -125 unshare --mount sh -c 'mount -t overlay ov -o "lowerdir=$1/lower,upperdir=$1/upper,workdir=$1/work" "$2" &&
+		exec "$3" --store "$2" --image "$4" -- true' sh "$D/ov" "$STORE" "$MINIBOX" "$(IMAGE)"
+	assert_line "minibox: mknod(issue, c 0 0): Operation not permitted"
+	assert_line "hint: is the store on overlayfs? use --store DIR on another filesystem"
+}
+
 @test "a folder layer 2 makes opaque shows only layer 2's files" {
 	new_store
 	run -0 "$MINIBOX" --store "$STORE" --image "$(IMAGE)" -- ls /usr/share/minibox

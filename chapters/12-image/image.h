@@ -798,8 +798,9 @@ static int whiteout(int dir, const char *base)
 		if (!base[4] || strcmp(base + 4, ".") == 0 || strcmp(base + 4, "..") == 0)
 			fail("a whiteout of \"%s\": refused", base + 4);
 		remove_tree(dir, base + 4);
-		if (mknodat(dir, base + 4, S_IFCHR, makedev(0, 0)) == -1)
-			die("mknod(%s, c 0 0)", base + 4);
+		if (mknodat(dir, base + 4, S_IFCHR, makedev(0, 0)) == -1) /* overlayfs refuses it */
+			die_hint(errno == EPERM ? "is the store on overlayfs? use --store DIR on another filesystem" : NULL,
+			         "mknod(%s, c 0 0)", base + 4);
 		return 1;
 	}
 	/* END LAB 12 */
