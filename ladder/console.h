@@ -607,7 +607,7 @@ static int relay_until_exit(pid_t pid, struct streams *s)
 	struct relay r = { .tty = s->tty, .sock = s->sock[0], .master = -1 };
 	struct channel *ch[] = { &r.in, &r.out, &r.err };
 	struct pollfd p[8];
-	int n, k, io[3], status = -1;
+	int n, k, io[3], held, status = -1;
 	size_t i;
 
 	r.sigfd = s->sigfd;
@@ -619,7 +619,7 @@ static int relay_until_exit(pid_t pid, struct streams *s)
 		open_channel(&r.err, s->err[0], STDERR_FILENO, 0);
 	}
 	for (;;) {
-		n = 0;
+		n = held = 0;
 		k = add_poll(p, &n, r.sigfd, POLLIN);
 		if (r.sock >= 0)
 			add_poll(p, &n, r.sock, POLLIN);
@@ -630,17 +630,19 @@ static int relay_until_exit(pid_t pid, struct streams *s)
 			/* an empty hop pipe waits for FROM, a full one for TO */
 			io[i] = add_poll(p, &n, ch[i]->held ? ch[i]->to : ch[i]->from,
 					 ch[i]->held ? POLLOUT : POLLIN);
+			held |= ch[i]->held > 0;
 		}
 		if (n == 1 && status != -1)
 			break; /* ended, and every channel is done */
 		/* once it has ended, only what is ready now: a process the command
-		 * left behind (minibox-exec) may hold the pipes for long */
-		if (poll(p, n, status != -1 ? 0 : -1) == -1) {
+		 * left behind (minibox-exec) may hold the pipes for long; but bytes
+		 * already taken from the command wait for a slow reader */
+		if (poll(p, n, status != -1 && !held ? 0 : -1) == -1) {
 			if (errno == EINTR)
 				continue;
 			die("poll");
 		}
-		if (status != -1 && !(p[k].revents & POLLIN)) {
+		if (status != -1 && !held && !(p[k].revents & POLLIN)) {
 			for (i = 0; i < (size_t)n && !p[i].revents; i++)
 				;
 			if (i == (size_t)n)

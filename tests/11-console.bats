@@ -72,6 +72,22 @@ CLEAN=$'stty: same\nflags: same\ninput: (nothing)'
 	cmp "$dir/data" "$dir/back"
 }
 
+# A reader slower than the command: when the command ends, minibox may
+# still hold bytes it took from it, for a reader that is not ready yet.
+@test "a slow reader gets every byte, also those still in the relay when the command ends" {
+	run -0 bash -c '"$@" head -c 1000000 /dev/zero </dev/null | python3 -c "
+import sys, time
+n = 0
+while True:
+    b = sys.stdin.buffer.read1(4096)
+    if not b:
+        break
+    n += len(b)
+    time.sleep(0.0005)
+print(n)"' _ "$MINIBOX"
+	assert_output 1000000
+}
+
 @test "minibox ... | head -1 ends promptly: the command's next write finds the reader gone" {
 	local start=${EPOCHREALTIME/./}
 	run -0 bash -c '"$@" 2>/dev/null | head -1' _ "$MINIBOX" yes
