@@ -1513,9 +1513,22 @@ static void __attribute__((noreturn)) child_main(struct child_args *args)
 	 * command's runs until it has. */
 	if (opt.name)
 		wait_for_record(args);
+	/* LAB 11: put the command's streams on 0, 1 and 2, last */
+	/* GOAL LAB 11: Last before the command runs, the child's 0, 1 and 2 are the
+	 * command's own streams that console.h made (pipes, or with --tty its terminal),
+	 * never the caller's: until then the child's errors reach the caller's stderr
+	 * straight. Read stdin(3) and pipe(7). Checked by "the command's stdin, stdout and
+	 * stderr are pipes, none of the caller's descriptors". */
+	/* HINT LAB 11 1: man 3 stdin: 0, 1 and 2 are what a program reads and writes; man 7
+	 * pipe. */
+	/* HINT LAB 11 2: console.h already has the function that does it for the streams
+	 * the parent made before the fork (args->streams); call it here, after every step
+	 * that may still fail. */
+	/* HINT LAB 11 3: attach_streams(args->streams); */
 	/* The streams last: until now our errors reached the caller's stderr
 	 * straight; from here on the command has pipes, or its terminal. */
 	attach_streams(args->streams);
+	/* END LAB 11 */
 	if (opt.init)
 		run_init(); /* does not return: it exits with the command's status */
 	exec_command(opt.command);

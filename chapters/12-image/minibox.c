@@ -746,10 +746,23 @@ static void bind_rootfs(void)
 {
 	int fd;
 
+	/* LAB 12: with --image, the root is the image's overlay, not --rootfs */
+	/* GOAL LAB 12: With --image the container's root is the overlay of the image's
+	 * layers and the container's own writes that image.h mounts, and nothing of --rootfs
+	 * is used: cat /etc/os-release inside prints the course image's NAME="minibox course
+	 * image". Read overlayfs, mount(8) "Mount options for overlay". Checked by "the course
+	 * image runs from its tar archive and from its folder". */
+	/* HINT LAB 12 1: man 8 mount (Mount options for overlay: lowerdir, upperdir,
+	 * workdir). */
+	/* HINT LAB 12 2: image.h has the function that mounts the overlay and steps into it;
+	 * with an image, call it and leave this function: the folder root below is not
+	 * the container's. */
+	/* HINT LAB 12 3: if (opt.image) { mount_image_root(); return; } */
 	if (opt.image) { /* the image's layers and the container's writes, stacked */
 		mount_image_root();
 		return;
 	}
+	/* END LAB 12 */
 	/* LAB 03: clone the tree at "." (our working directory, the rootfs) with
 	 * open_tree(), move the copy onto "." with move_mount()
 	 * (MOVE_MOUNT_F_EMPTY_PATH: the descriptor is the copy), fchdir onto it; call
@@ -1524,9 +1537,22 @@ static void __attribute__((noreturn)) child_main(struct child_args *args)
 	 * command's runs until it has. */
 	if (opt.name)
 		wait_for_record(args);
+	/* LAB 11: put the command's streams on 0, 1 and 2, last */
+	/* GOAL LAB 11: Last before the command runs, the child's 0, 1 and 2 are the
+	 * command's own streams that console.h made (pipes, or with --tty its terminal),
+	 * never the caller's: until then the child's errors reach the caller's stderr
+	 * straight. Read stdin(3) and pipe(7). Checked by "the command's stdin, stdout and
+	 * stderr are pipes, none of the caller's descriptors". */
+	/* HINT LAB 11 1: man 3 stdin: 0, 1 and 2 are what a program reads and writes; man 7
+	 * pipe. */
+	/* HINT LAB 11 2: console.h already has the function that does it for the streams
+	 * the parent made before the fork (args->streams); call it here, after every step
+	 * that may still fail. */
+	/* HINT LAB 11 3: attach_streams(args->streams); */
 	/* The streams last: until now our errors reached the caller's stderr
 	 * straight; from here on the command has pipes, or its terminal. */
 	attach_streams(args->streams);
+	/* END LAB 11 */
 	if (opt.init)
 		run_init(); /* does not return: it exits with the command's status */
 	exec_command(opt.command);
