@@ -11,7 +11,7 @@
 #       before's ("@@" lines leave lines out).
 #       And each LAB NN region of chapter NN is quoted (its marker line) in
 #       exactly one "### " section of the README: a part (make lab PART=P hands
-#       it out alone) or an aside. The lab tool's notes (GOAL, HINT, SAY
+#       it out alone) or an aside. The lab tool's notes (GOAL, HINT, SAY, SHOW
 #       comments: scripts/mklab.sh) are not quoted: they are left out here.
 #   scripts/listings.sh --coverage [NN...]  how many of the code lines a chapter
 #       adds (make diff CH=NN: "+" lines that are neither blank nor comment)
@@ -86,14 +86,14 @@ unplaced_labs() {
 }
 
 # Chapter $1's programs and the header they share, as a reader sees them
-# quoted: without the lab tool's notes (GOAL, HINT and SAY comments, which
+# quoted: without the lab tool's notes (GOAL, HINT, SAY and SHOW comments, which
 # scripts/mklab.sh reads), copied into folder $2.
 files_of() {
 	local f
 	mkdir -p "$2/$1"
 	for f in chapters/"$1"/*.[ch]; do
 		[ -e "$f" ] || continue
-		awk '/^[ \t]*\/\* (GOAL|HINT|SAY) LAB [0-9]+/ { note = 1 }
+		awk '/^[ \t]*\/\* (GOAL|HINT|SAY|SHOW) LAB [0-9]+/ { note = 1 }
 			note { if (/\*\/[ \t]*$/) note = 0; next } { print }' "$f" >"$2/$1/${f##*/}"
 		echo "$2/$1/${f##*/}"
 	done

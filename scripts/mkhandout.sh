@@ -105,7 +105,9 @@ chmod +x "$out/grade"
 
 # The README: a preface that says what to do; no "The code" section (it
 # quotes the solution), no passage between "<!-- not in the lab: TEXT -->"
-# and "<!-- end of not in the lab -->" (TEXT stands in its place); the
+# and "<!-- end of not in the lab -->" (TEXT, which may run over several
+# lines, stands in its place: a transcript's fence there is a plain "```", as
+# scripts/transcripts.sh runs only "```console" blocks); the
 # commands and links as they are in the handout:
 # links into tests/ kept, every other link out of the chapter (../) plain text.
 # From chapter 08 on there are two programs, and the TODOs may be in both.
@@ -149,7 +151,10 @@ done
 	/^## / { skip = 0 }
 	skip { next }
 	# a passage that would give the lab away: its own replacement, if any
-	/^<!-- not in the lab:/ { text = $0; sub(/^<!-- not in the lab:[ ]*/, "", text); sub(/[ ]*-->$/, "", text)
+	/^<!-- not in the lab:/ { text = $0; sub(/^<!-- not in the lab:[ ]*/, "", text)
+		# TEXT may go on over lines up to the "-->" (a shortened transcript, say)
+		while (text !~ /-->[ ]*$/ && (getline more) > 0) text = text "\n" more
+		sub(/[ ]*-->[ ]*$/, "", text)
 		if (text != "") { print text; print "" }; hide = 1; next }
 	/^<!-- end of not in the lab -->/ { hide = 0; next }
 	hide { next }

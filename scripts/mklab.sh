@@ -77,6 +77,10 @@ mkdir -p "$out"
 #   /* SAY LAB NN: ... */      just before a statement or a comment outside
 #       the regions (a narrate() or an explanation that would name the calls a
 #       gap needs): in the handout it becomes a TODO that says this
+#   /* SHOW LAB NN: ... */     the same, for what the student needs as it is
+#       but not as the chapter words it: the comment after it is this text
+#       instead (a comment above a function that would name the call inside
+#       it), or the statement after it is this statement (a die() naming it)
 # A GOAL says which tests check it: Checked by "test name", "test name".
 # Notes of other chapters are left out of the handout.
 : >"$out/.hints"
@@ -106,6 +110,15 @@ for c in "$src"/*.[ch]; do
 		}
 		print line " */"
 	}
+	function wrap(indent, text,   words, w, line, i) {
+		words = split(text, w, " ")
+		line = indent "/* " w[1]
+		for (i = 2; i <= words; i++) {
+			if (length(line) + 1 + length(w[i]) > 80) { print line; line = indent " * " w[i] }
+			else line = line " " w[i]
+		}
+		print line " */"
+	}
 	# a region of another part stays as it is, markers and all (not its notes)
 	$0 ~ "/\\* LAB " n ": " && ENVIRON["MARKERS"] != "" {
 		line = $0; sub(/^[ \t]*/, "", line)
@@ -113,10 +126,11 @@ for c in "$src"/*.[ch]; do
 	}
 	kept && $0 ~ "/\\* END LAB " n " \\*/" { print; kept = 0; next }
 	# notes: this chapter'"'"'s are used, the others dropped
-	/^[ \t]*\/\* (GOAL|HINT|SAY) LAB [0-9]+/ {
+	/^[ \t]*\/\* (GOAL|HINT|SAY|SHOW) LAB [0-9]+/ {
 		indent = $0; sub(/[^ \t].*/, "", indent)
 		text = comment($0)
-		if (text !~ "^(GOAL|HINT|SAY) LAB " n "[: ]" || kept) next
+		# a note of another chapter, or before code that stays: the code as it is
+		if (text !~ "^(GOAL|HINT|SAY|SHOW) LAB " n "[: ]" || kept) next
 		if (text ~ /^GOAL/) {
 			sub(/^GOAL LAB [0-9]+:[ \t]*/, "", text); goal = text
 			# the tests it names (Checked by ... "name", "name"): ./grade --hint
@@ -137,13 +151,18 @@ for c in "$src"/*.[ch]; do
 			next
 		}
 		# SAY: the comment or statement after it (up to its "*/" or ";")
-		# becomes a TODO
-		sub(/^SAY LAB [0-9]+:[ \t]*/, "", text)
+		# becomes a TODO; SHOW: this comment, or this statement
+		show = text ~ /^SHOW/
+		sub(/^(SAY|SHOW) LAB [0-9]+:[ \t]*/, "", text)
+		iscomment = 0
 		if ((getline more) > 0) {
-			end = more ~ /^[ \t]*\/\*/ ? "\\*/[ \t]*$" : ";[ \t]*$"
+			iscomment = more ~ /^[ \t]*\/\*/
+			end = iscomment ? "\\*/[ \t]*$" : ";[ \t]*$"
 			while (more !~ end) if ((getline more) <= 0) break
 		}
-		todo(indent, n ": " text)
+		if (!show) todo(indent, n ": " text)
+		else if (iscomment) wrap(indent, text)
+		else print indent text
 		next
 	}
 	$0 ~ "/\\* LAB " n ": " {
