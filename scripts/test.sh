@@ -254,6 +254,7 @@ else
 		job_add 0 checks "" scripts/listings.sh --check
 		job_add 0 checks "" scripts/lint-scripts.sh
 		job_add 0 checks "lab notes: " scripts/lab-notes.sh
+		job_add 0 checks "lab giveaways: " scripts/lab-giveaways.sh
 		job_add 1 checks "solutions: " env MINIBOX="$PWD/chapters/${chapters[-1]}/minibox" \
 			bats --formatter tap tests/solutions.bats
 		job_add 1 checks "lab round trip: " scripts/lab-roundtrip.sh 01

@@ -802,6 +802,10 @@ static void make_mounts_private(void)
 	/* END LAB 03 */
 }
 
+/* SHOW LAB 03: The new root must be a mount point: make the rootfs, our working
+ * directory since before clone3() (our copy of the mount table kept it so), one:
+ * a copy of its tree attached on itself, and we step onto the copy. We never look
+ * the rootfs up by its path. */
 /* pivot_root() wants the new root to be a mount point: bind it on itself.
  * minibox made the rootfs our working directory before clone3(), and our
  * copy of the mount table kept it so. Clone the tree at "." (open_tree),
@@ -991,6 +995,9 @@ static void populate_dev(void)
 	/* END LAB 03 */
 }
 
+/* SHOW LAB 03: Copy each --bind folder now, while we look paths up as the host
+ * sees them: a detached copy of the folder and of the mounts below it, which the
+ * child attaches in its own tree (bind_folders()). WHO starts the -v lines. */
 /* Copy each --bind folder now, while we look paths up as the host sees
  * them: open_tree(OPEN_TREE_CLONE) makes a detached copy of the folder's
  * mount (and, AT_RECURSIVE, those below it), which the child attaches in
@@ -1075,6 +1082,8 @@ static void bind_folders(void)
 	}
 }
 
+/* SHOW LAB 03: Make the rootfs our root, and take the old root away, so that no
+ * path leads back to the host's files. */
 /* Make the rootfs our root. pivot_root(".", ".") puts the new root at /
  * and stacks the old root on the same spot; umount2() with MNT_DETACH then
  * takes the old root away, so that no path leads back to the host's files. */

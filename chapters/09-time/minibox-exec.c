@@ -538,6 +538,9 @@ static void open_cgroups(const struct target *t, struct cgroup_fds *cg)
 	}
 }
 
+/* SHOW LAB 08: cgroup v1: move this process into each container cgroup whose
+ * cgroup.procs minibox-exec opened. The kernel checks the rights of whoever
+ * opened the file: minibox-exec, on the host. */
 /* cgroup v1: write "0" (this process) into each cgroup.procs. The kernel
  * checks the rights of whoever opened the file: minibox-exec, on the host. */
 static void enter_cgroups_v1(const struct cgroup_fds *cg)
@@ -563,6 +566,8 @@ static void enter_cgroups_v1(const struct cgroup_fds *cg)
 		/* END LAB 08 */
 	}
 	if (cg->nv1)
+		/* SHOW LAB 08: narrate("child: in the container's cgroup, in %d cgroup v1 tree%s",
+		 * cg->nv1, cg->nv1 == 1 ? "" : "s"); */
 		narrate("child: write(cgroup.procs, \"0\") = 1, in %d cgroup v1 tree%s", cg->nv1,
 			cg->nv1 == 1 ? "" : "s");
 }
