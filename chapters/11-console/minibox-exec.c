@@ -333,13 +333,14 @@ static void pin_target(struct target *t)
 	/* LAB 08: pidfd_open(2) the target's PID; with a record, check that its start
 	 * time is the recorded one; for -v narrate() "pidfd_open(PID, 0) = FD", which
 	 * the tests read */
-	/* GOAL LAB 08: t->pidfd refers to the target process itself, so that a PID reused later
-	 * cannot fool us; a target that does not exist is refused with the line the tests read,
-	 * "TARGET: no such process" (fail(), with opt.target), or, for a named container,
-	 * "TARGET: the container has ended (no process PID)"; with a record (t->start set), a
-	 * process whose start time differs from the recorded one is another process: "TARGET:
-	 * the container has ended (process PID is another one now)". For -v narrate
-	 * "pidfd_open(PID, 0) = FD". Read pidfd_open(2) and proc(5) (stat, field 22). Checked
+	/* GOAL LAB 08: From here on minibox-exec holds the target process itself (t->pidfd), not
+	 * its number, so that a PID reused later cannot fool it. A target that does not exist is
+	 * refused with the line the tests read, "TARGET: no such process" (TARGET: opt.target,
+	 * through fail()), or, for a named container, "TARGET: the container has ended (no process
+	 * PID)"; with a record (t->start set), a process whose start time is not the recorded one
+	 * is another process: "TARGET: the container has ended (process PID is another one now)".
+	 * The -v line the tests read: "pidfd_open(PID, 0) = FD". Read pidfd_open(2) (what the
+	 * descriptor guarantees) and proc(5) (stat, field 22). Checked
 	 * by "an unknown name, a PID that is no process, a bad TARGET: 125 and one line", "a
 	 * record whose PID names another process now is refused", "-v narrates pidfd_open". */
 	/* HINT LAB 08 1: man 2 pidfd_open: what the descriptor guarantees, ERRORS (ESRCH). */
@@ -536,10 +537,11 @@ static void join_one(const struct target *t, size_t i)
 	if (t->ns_fds[i] < 0 || ns_types[i].flag == CLONE_NEWCGROUP)
 		return;
 	/* LAB 08: join one namespace through its /proc/PID/ns file: setns(fd, type) */
-	/* GOAL LAB 08: With --ns-files minibox-exec joins the namespace of type i through the
-	 * file it opened, t->ns_fds[i] (/proc/PID/ns/NAME, ns_types[i]), checking the type; -v
-	 * narrates "setns(/proc/PID/ns/NAME, FLAG) = 0". Read setns(2). Checked by "--ns-files
-	 * joins the same namespaces, one /proc/PID/ns file at a time". */
+	/* GOAL LAB 08: With --ns-files, minibox-exec is afterwards in the namespace of type i
+	 * (ns_types[i]) whose file it opened, t->ns_fds[i] (/proc/PID/ns/NAME), and the kernel
+	 * has checked that the file is a namespace of that type; a failure names the file. -v
+	 * says so in one line, as the other lines do, with the file and its type. Read setns(2).
+	 * Checked by "--ns-files joins the same namespaces, one /proc/PID/ns file at a time". */
 	/* HINT LAB 08 1: man 2 setns: joining through a namespace file, and what nstype checks. */
 	/* HINT LAB 08 2: The descriptor and the expected type from the table; a failure names
 	 * the file. */
@@ -820,15 +822,15 @@ static pid_t start_command(const struct target *t, const struct cgroup_fds *cg)
 	/* LAB 08: fork once more (clone3), on cgroup v2 into the container's cgroup
 	 * (CLONE_INTO_CGROUP, cg->v2): only our children are born in the container's
 	 * PID namespace; the child runs child_main() with the read end of alive */
-	/* GOAL LAB 08: The command is a child of minibox-exec born in the container's PID
-	 * namespace (joining it changed only where our children are born), and on cgroup v2
-	 * born directly in the container's cgroup (cg->v2, -1 when there is none), never in
-	 * ours; the child runs child_main(t, cg, FD) with the read end of a close-on-exec pipe
-	 * "alive" whose only write end minibox-exec keeps, so that the child sees a hang-up
-	 * when minibox-exec dies; the child must not keep the write end. For -v narrate
-	 * "clone3(flags=CLONE_INTO_CGROUP, exit_signal=SIGCHLD) = PID (host pid)" (flags=0
-	 * without a v2 cgroup), which the tests read. Read pid_namespaces(7) (setns and
-	 * pid_for_children), clone(2) (struct clone_args and its cgroup field), pipe(7).
+	/* GOAL LAB 08: The command runs in a child of minibox-exec, born in the container's PID
+	 * namespace (joining it changed only where our children are born) and, on cgroup v2,
+	 * born straight into the container's cgroup (cg->v2, -1 when there is none), never in
+	 * ours. The child runs child_main(t, cg, FD), FD the read end of a pipe "alive" that no
+	 * program inherits and whose only write end minibox-exec keeps, so that the child sees a
+	 * hang-up when minibox-exec dies. The -v line the tests read:
+	 * "clone3(flags=CLONE_INTO_CGROUP, exit_signal=SIGCHLD) = PID (host pid)", flags=0
+	 * without a v2 cgroup. Read pid_namespaces(7) (pid_for_children), clone(2) (struct clone_args, its
+	 * cgroup field), pipe(7).
 	 * Checked by "it lives in the container's PID namespace", "-v narrates pidfd_open,
 	 * setns and the extra fork", "as root, the joined command is in the container's
 	 * cgroup", "after kill -9 of minibox-exec, the command is gone too". */
