@@ -151,12 +151,13 @@ done
 	/^## / { skip = 0 }
 	skip { next }
 	# a passage that would give the lab away: its own replacement, if any
-	/^<!-- not in the lab:/ { text = $0; sub(/^<!-- not in the lab:[ ]*/, "", text)
+	# (indented, the markers stay inside a list item of the chapter README)
+	/^[ ]*<!-- not in the lab:/ { text = $0; sub(/^[ ]*<!-- not in the lab:[ ]*/, "", text)
 		# TEXT may go on over lines up to the "-->" (a shortened transcript, say)
 		while (text !~ /-->[ ]*$/ && (getline more) > 0) text = text "\n" more
 		sub(/[ ]*-->[ ]*$/, "", text)
 		if (text != "") { print text; print "" }; hide = 1; next }
-	/^<!-- end of not in the lab -->/ { hide = 0; next }
+	/^[ ]*<!-- end of not in the lab -->/ { hide = 0; next }
 	hide { next }
 	{ print }' "$src/README.md" |
 		sed -e "s#chapters/$chapter/minibox#./minibox#g" \
@@ -165,7 +166,8 @@ done
 			-e "s#sudo make test CH=$n#sudo ./grade#g" \
 			-e "s#\`make lab CH=$n\` does that for you#this handout is just that#" \
 			-e 's#\[\([^]]*\)\](\.\./[^)]*)#\1#g' |
-		grep -v 'make diff\|^Solutions, for when'
+		grep -v 'make diff\|^Solutions, for when' |
+		cat -s # (a passage left out leaves its blank lines around it)
 } >"$out/README.md"
 
 # GitHub Classroom (or any GitHub repository made from the handout): grade
