@@ -9,7 +9,7 @@
 #include <linux/audit.h> /* AUDIT_ARCH_* */
 #include <linux/capability.h> /* CAP_*, struct __user_cap_data_struct */
 #include <linux/filter.h> /* struct sock_filter, BPF_STMT, BPF_JUMP */
-#include <linux/keyctl.h> /* KEYCTL_JOIN_SESSION_KEYRING */
+#include <linux/keyctl.h> /* keyctl(2)'s operations */
 #include <linux/seccomp.h> /* struct seccomp_data, SECCOMP_RET_* */
 #include <stddef.h> /* offsetof */
 #include <sys/ioctl.h> /* TIOCSTI */
@@ -120,6 +120,10 @@ static void new_session(void)
 	/* END LAB 10 */
 }
 
+/* SHOW LAB 10: Keep Docker's 14 capabilities, drop every other one from every
+ * set, in an order that leaves no way back: first what any later exec can gain
+ * (root's exec gets its whole bounding set back as permitted and effective);
+ * and a capability inheritable but not bounded would come back at exec. */
 /* Keep Docker's 14 capabilities, drop every other one from every set.
  * The bounding set first: it caps what any later exec can gain (root's
  * exec gets the whole bounding set back as permitted and effective). Then
