@@ -11,7 +11,8 @@
 #     the call as the man page's, "name()" or "name(2)", is fine;
 #   - the handout's sources outside the TODOs: their comments and the
 #     strings of narrate() and die() (SAY notes or the region take them in).
-# Except what a TODO quotes itself: a -v line or an error a test reads.
+# Except what a TODO quotes itself: a -v line or an error a test reads; and
+# a call whose man page the TODO names (the flags it is called with still count).
 #
 #   scripts/lab-giveaways.sh [NN...]   (default: every chapter with LAB regions)
 set -uo pipefail
@@ -84,15 +85,21 @@ for dir in chapters/[0-9][0-9]-*/; do
 	: >"$tmp/code" && : >"$tmp/words"
 	split_shown "$tmp/code" "$tmp/words" "$h"/*.[ch]
 	# what the TODOs quote: the -v lines and errors the tests read
-	cat "$h"/*.[ch] | awk '/TODO LAB/ { t = 1 } t { print; if (/\*\//) t = 0 }' |
-		grep -o '"[^"]*"' >"$tmp/quoted" || true
+	# (each TODO as one line: a quote may go on over the comment's lines)
+	cat "$h"/*.[ch] | awk '/TODO LAB/ { t = 1 } t { line = $0; sub(/^[ \t]*(\/\*|\*)?[ \t]*/, "", line)
+			printf "%s ", line; if (/\*\//) { t = 0; print "" } }' |
+		grep -oE '"([^"\\]|\\.)*"' >"$tmp/quoted" || true
 	total=$(cat "$dir"*.[ch] | grep -c "/\* LAB $n: ")
 	for r in $(seq 1 "$total"); do
 		why=''
+		# the man pages the TODO names: their calls are no secret, their flags are
+		pages=" $(cat "$h"/*.[ch] | awk -v id="($n.$r)" 'index($0, id) && /TODO LAB/ { t = 1 }
+			t { print; if (/\*\//) exit }' | grep -oE '[a-z_0-9]+\([0-9]' | tr -d '(0-9' | tr '\n' ' ')"
 		while read -r w; do
 			[ -n "$w" ] || continue
 			grep -qw -- "$w" "$tmp/code" && continue
 			naming "$w" "$tmp/quoted" >/dev/null && continue
+			[[ $pages == *" $w "* ]] && continue
 			where=$(naming "$w" "$h/README.md" | cut -c 1-110)
 			[ -z "$where" ] || why+="README.md names $w:"$'\n'"$where"$'\n'
 			where=$(naming "$w" "$tmp/words" | cut -d: -f 2- | cut -c 1-110)
