@@ -2241,6 +2241,8 @@ static const char *v1_dir(const struct cgroup *cg, const char *controller)
 	die("%s/%s: this host has no cgroup v1 %s controller", CGROUP_ROOT, controller, controller);
 }
 
+/* SHOW LAB 07: The same limits on cgroup v1, each in its controller's own
+ * files (the kernel's cgroup-v1 documentation names them). */
 /* The same limits in v1's files: memory.limit_in_bytes, and with swap
  * memory.memsw.limit_in_bytes; pids.max; cpu.cfs_quota_us per period. */
 static void apply_limits_v1(const struct cgroup *cg)
