@@ -303,11 +303,18 @@ static void pin_target(struct target *t)
 
 /* Whatever we read from /proc/PID after pin_target() was that process's
  * if it is still alive now (its PID cannot have been reused). Signal 0
- * through the pidfd tells. */
+ * through the pidfd tells: ESRCH, it has ended. Without a pidfd nothing
+ * was pinned, and nothing we read can be trusted: say what is missing. */
 static void check_still_alive(const struct target *t)
 {
-	if (syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) == -1)
-		fail("%s: the container has ended (process %d is gone)", opt.target, t->pid);
+	if (t->pidfd < 0)
+		fail_hint("pin_target() opens it with pidfd_open(2)",
+			  "%s: process %d was never pinned: no pidfd", opt.target, t->pid);
+	if (syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) == 0)
+		return;
+	if (errno != ESRCH)
+		die("pidfd_send_signal(%d, 0)", t->pidfd);
+	fail("%s: the container has ended (process %d is gone)", opt.target, t->pid);
 }
 
 /* An ordinary user may join only a container of its own; root any. */
@@ -361,6 +368,7 @@ static void find_target(struct target *t)
 	int by_pid = strspn(opt.target, "0123456789") == strlen(opt.target);
 
 	memset(t, 0, sizeof(*t));
+	t->pidfd = -1; /* none yet: 0 would be our stdin */
 	if (by_pid)
 		t->pid = atoi(opt.target);
 	else
