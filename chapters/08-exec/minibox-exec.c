@@ -704,6 +704,10 @@ static pid_t start_command(const struct target *t, const struct cgroup_fds *cg)
 		ca.flags ? "CLONE_INTO_CGROUP" : "0", pid);
 	close(alive[0]); /* we keep [1] open until we exit */
 	/* END LAB 08 */
+	/* No child: waiting for -1 would wait for any child, and there is none,
+	 * so minibox-exec would never end. */
+	if (pid == -1)
+		fail_hint("start_command() forks it with clone3(2)", "%s: no command was started", opt.target);
 	return pid;
 }
 
