@@ -276,6 +276,23 @@ static const char *newlink_hint(int err)
 	return NULL;
 }
 
+/* What a refused address or route request's errno most likely means, for
+ * the hint line: an IPv4 address must be sent as the local one; a route
+ * with no gateway leads nowhere; and a gateway is reachable only through a
+ * link that is up with an address on its subnet. */
+static const char *addr_route_hint(int type, int err)
+{
+	if (type == RTM_NEWADDR && err == EINVAL)
+		return "the kernel found no local address in the request: is the address sent as"
+		       " the interface's local one?";
+	if (type == RTM_NEWROUTE && err == ENODEV)
+		return "the route leads nowhere: is the gateway sent?";
+	if (type == RTM_NEWROUTE && err == ENETUNREACH)
+		return "the gateway is on no subnet of a link that is up: is eth0 given its address"
+		       " and brought up before the route?";
+	return NULL;
+}
+
 /* Send the request; the kernel answers with an NLMSG_ERROR message whose
  * error is 0 for success, or minus an errno. WHAT says it for -v. */
 static void nl_talk(int fd, struct nl_request *req, const char *who, const char *what)
@@ -297,6 +314,8 @@ static void nl_talk(int fd, struct nl_request *req, const char *who, const char 
 		errno = -ack.err.error;
 		if (req->hdr.nlmsg_type == RTM_NEWLINK && newlink_hint(errno))
 			die_hint(newlink_hint(errno), "%s", what);
+		if (addr_route_hint(req->hdr.nlmsg_type, errno))
+			die_hint(addr_route_hint(req->hdr.nlmsg_type, errno), "%s", what);
 		die("%s", what);
 	}
 	narrate("%s%s = 0", who, what);
