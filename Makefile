@@ -16,7 +16,7 @@ DOTS     := $(wildcard diagrams/*.dot)
 # CH=03 picks a chapter by its number; CHAPTER is its directory name.
 CHAPTER   = $(firstword $(filter $(CH)-%,$(CHAPTERS)))
 
-.PHONY: all ladder rootfs image probes test test-twice test-vm test-arm64 cross demo diagrams lab hint handout progress lint sanitize bench stress mutate diff clean clean-lab help
+.PHONY: all ladder rootfs image probes test test-twice test-vm test-arm64 cross demo diagrams lab hint hint-routes handout progress lint sanitize bench stress mutate diff clean clean-lab help
 
 all: $(PROGRAMS) build/nsrel
 
@@ -136,6 +136,12 @@ hint:
 	@test -n "$(CHAPTER)" || { echo "make hint: say which chapter, e.g. make hint CH=03" >&2; exit 2; }
 	@scripts/grade.sh --hint $(CH) lab/$(CHAPTER)$(if $(PART),-part$(PART))/minibox
 
+# make hint-routes [CH=03]: each region of a filled-in handout emptied in
+# turn, and ./grade --hint must name it (scripts/hint-routes.sh; default
+# labs 03 05 08 10; some minutes a lab, the tests run for each region). Root.
+hint-routes: all rootfs probes
+	scripts/hint-routes.sh $(CH)
+
 # make handout CH=03: build/handout/minibox-lab-03-mount/ and its .tar.gz, for
 # a teacher to give out: the stripped program, the README without the
 # solution, the tests, and ./grade.
@@ -214,6 +220,7 @@ help:
 	@echo "make lab CH=NN [PART=P]  write lab/NN-*/ with chapter NN's code (or its README's part P) taken out"
 	@echo "make handout CH=NN  a folder and tarball to give a class: stripped program, README, tests, ./grade"
 	@echo "make hint CH=NN   the next hint for lab/NN-*/'s first failing test, a step at a time"
+	@echo "make hint-routes  each region of labs 03 05 08 10 emptied in turn: ./grade --hint must name it"
 	@echo "make progress     how far each lab has come, the first failure's reason; grade sheets in lab/"
 	@echo "make diff CH=NN   what chapter NN adds to the one before"
 	@echo "make diagrams     render diagrams/*.dot to SVG"

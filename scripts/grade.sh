@@ -11,6 +11,7 @@
 #     --junit FILE   write them as JUnit XML (what CI servers and graders read)
 #     --name NAME    who is graded, in the sheets (default: user@host)
 #     --quiet        no per-file lines, only the summary
+#     --first        stop at the first failing test (what --hint needs)
 #     --hint         no grading: the next hint for the first failing test
 #                    (from the last grade.tap beside PROGRAM if it is newer
 #                    than the sources, else from a run of chapter NN's own
@@ -27,7 +28,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 
-own='' tap_out='' junit_out='' quiet='' hint=''
+own='' tap_out='' junit_out='' quiet='' hint='' first_only=''
 name="${SUDO_USER:-$(id -un)}@$(hostname)"
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -36,35 +37,44 @@ while [ $# -gt 0 ]; do
 	--junit) junit_out=${2:?--junit needs a file}; shift ;;
 	--name) name=${2:?--name needs a name}; shift ;;
 	--quiet) quiet=1 ;;
+	--first) first_only=1 ;;
 	--hint) hint=1 ;;
 	-*) echo "grade: unknown option $1" >&2; exit 2 ;;
 	*) break ;;
 	esac
 	shift
 done
-[ $# = 2 ] || { echo "usage: scripts/grade.sh [--own] [--tap FILE] [--junit FILE] [--name NAME] [--quiet] [--hint] NN PROGRAM" >&2; exit 2; }
+[ $# = 2 ] || { echo "usage: scripts/grade.sh [--own] [--tap FILE] [--junit FILE] [--name NAME] [--quiet] [--first] [--hint] NN PROGRAM" >&2; exit 2; }
 n=$1 program=$(realpath -m --relative-to=. "$2")
 
 # --hint: the next step of the hints for the TODO whose test fails first.
 # Ids are compared as strings ("08.1" is not "08.10"); a test is named in a
-# GOAL by its whole name or the start of it.
+# GOAL by its whole name or the start of it. The lab's .hints is gzipped and
+# in base64 (scripts/mklab.sh), so that it shows no hint before its turn.
 show_hint() {
-	local dir hints tap failing='' t names ids=() todo=() route=()
+	local dir hints tap failing='' why t names all=() ids=() todo=() route=()
 	dir=$(dirname "$program") hints=$(dirname "$program")/.hints
 	tap=$dir/grade.tap
 	[ -s "$hints" ] || { echo "grade: no hints in $dir (make lab and make handout write them, in .hints)" >&2; return 2; }
-	# a grade older than the sources says nothing about them: grade again
+	# a lab made before .hints was encoded has it in plain text
+	H=$(base64 -d "$hints" 2>/dev/null | gzip -dc 2>/dev/null) || H=$(cat "$hints")
+	# a grade older than the sources says nothing about them: grade again,
+	# up to the first failing test
 	if [ ! -f "$tap" ] || [ -n "$(find "$dir" -maxdepth 1 -name '*.[ch]' -newer "$tap")" ]; then
 		echo "grade: running chapter $n's tests to find the first failing one..."
-		"$0" --own --quiet --tap "$tap" "$n" "$program" >/dev/null || [ $? = 1 ] || { echo "grade: the tests did not run (see sudo ./grade)" >&2; return 2; }
+		"$0" --own --first --quiet --tap "$tap" "$n" "$program" >/dev/null || [ $? = 1 ] || { echo "grade: the tests did not run (see sudo ./grade)" >&2; return 2; }
 	fi
 	failing=$(sed -n 's/^not ok [0-9]* //p' "$tap" | head -n 1)
 	[ -n "$failing" ] || { echo "grade: every test passes: no hint needed"; return 0; }
-	# the regions whose GOAL names the failing test, and of them those whose
-	# TODO is still there
-	mapfile -t ids < <(awk -F '\t' -v t="$failing" '$3 == "test" && index(t, $4) == 1 && !seen[$1 ""]++ { print $1 }' "$hints")
-	for t in "${ids[@]}"; do
-		grep -qF "($t)" "$dir"/*.[ch] 2>/dev/null && todo+=("$t")
+	# what it said: bats' lines under it, and what minibox printed
+	why=$(awk '/^not ok / { if (on) exit; on = 1; next } on && /^(ok|not ok) / { exit } on' "$tap")
+	# the regions whose GOAL names the failing test; those whose TODO is
+	# not filled in yet; and how well each region's GOAL matches what the
+	# failure said (the test's name, the lines it quotes)
+	mapfile -t ids < <(awk -F '\t' -v t="$failing" '$3 == "test" && index(t, $4) == 1 && !seen[$1 ""]++ { print $1 }' <<<"$H")
+	mapfile -t all < <(awk -F '\t' '!seen[$1 ""]++ { print $1 }' <<<"$H")
+	for t in "${all[@]}"; do
+		filled "$t" || todo+=("$t")
 	done
 	echo "first failing test: $failing"
 	names=''
@@ -72,24 +82,71 @@ show_hint() {
 		names=$(printf '%s, ' "${ids[@]:0:${#ids[@]}-1}")
 		names="${names%, } and ${ids[-1]}"
 	fi
-	if [ "${#todo[@]}" -gt 0 ]; then
-		route=("${todo[0]}") # the first of them still to do: the test needs it
-		[ "${#ids[@]}" -lt 2 ] || echo "(this test checks $names; the first still a TODO is ${todo[0]})"
-	elif [ "${#ids[@]}" -gt 1 ]; then
+	for t in "${ids[@]}"; do
+		[[ " ${todo[*]} " == *" $t "* ]] || continue
+		route=("$t") # the first of them still to do: the test needs it
+		[ "${#ids[@]}" -lt 2 ] || echo "(this test checks $names; the first not filled in yet is $t)"
+		break
+	done
+	if [ "${#route[@]}" = 0 ] && [ "${#todo[@]}" -gt 0 ]; then
+		# what the test checks is filled in, but it needs a TODO left: of
+		# those, the one the failure points at, else the first
+		route=("$(best_match "$failing"$'\n'"$why" "${todo[@]}")")
+		if [ "${#ids[@]}" -gt 0 ]; then
+			echo "(this test checks ${names:-${ids[0]}}, filled in; ${route[0]} is not yet, and may be what it needs)"
+		else
+			echo "(no TODO's GOAL names this test; ${route[0]} is not filled in yet, and may be what it needs)"
+		fi
+	elif [ "${#route[@]}" = 0 ] && [ "${#ids[@]}" -gt 1 ]; then
 		# every one of them is filled in: any of them may be the mistake
 		echo "this test checks $names, all filled in: the mistake is in one of them"
 		route=("${ids[@]}")
-	elif [ "${#ids[@]}" = 1 ]; then
+	elif [ "${#route[@]}" = 0 ] && [ "${#ids[@]}" = 1 ]; then
 		route=("${ids[0]}")
-	else
-		# no GOAL names it: the first TODO still there, else the first region
-		echo "(no TODO's GOAL names this test: the hints of the first TODO left)"
-		for t in $(cut -f 1 "$hints" | uniq); do
-			if grep -qF "($t)" "$dir"/*.[ch] 2>/dev/null; then route=("$t"); break; fi
-		done
-		[ "${#route[@]}" -gt 0 ] || route=("$(head -n 1 "$hints" | cut -f 1)")
+	elif [ "${#route[@]}" = 0 ]; then
+		# no GOAL names it and all are filled in: the region the failure
+		# points at, else the first
+		route=("$(best_match "$failing"$'\n'"$why" "${all[@]}")")
+		echo "(no TODO's GOAL names this test: the hints of ${route[0]}, which the failure points at most)"
 	fi
 	for t in "${route[@]}"; do hint_step "$t"; done
+}
+
+# best_match TEXT ID...: of the regions IDs, the one whose GOAL's quoted
+# lines (-v lines, error lines) and test names share the most words with
+# TEXT; the first of them when none shares any. Words in capitals only
+# (PID, PATH) stand for values, and are not compared.
+best_match() {
+	local text=$1
+	shift
+	awk -F '\t' -v want=" $* " -v text="$text" '
+		BEGIN { n = split(text, w, /[^A-Za-z0-9_]+/); for (i = 1; i <= n; i++) said[w[i]] = 1
+			split(want, order, " ") }
+		($3 == "says" || $3 == "test") && index(want, " " $1 " ") {
+			n = split($4, w, /[^A-Za-z0-9_]+/); all = 0; hit = 1
+			for (i = 1; i <= n; i++) {
+				if (length(w[i]) < 3 || w[i] ~ /^[A-Z]+$/) continue
+				all++; if (!(w[i] in said)) hit = 0
+			}
+			if (all && hit) score[$1] += all
+		}
+		END { best = order[1]
+			for (i = 1; i in order; i++) if (score[order[i]] > score[best]) best = order[i]
+			print best }' <<<"$H"
+}
+
+# filled ID: is region ID's TODO filled in? Yes when its comment is gone, or
+# when the first line under the comment that is not blank is not the one the
+# handout had there (.hints' "after" line): the student wrote code there.
+filled() {
+	local file after
+	file=$(awk -F '\t' -v id="$1" '$1 "" == id "" { print $2; exit }' <<<"$H")
+	after=$(awk -F '\t' -v id="$1" '$1 "" == id "" && $3 == "after" { print $4; exit }' <<<"$H")
+	awk -v id="($1)" -v after="$after" '
+		!on && index($0, "TODO LAB ") && index($0, id) { on = 1; todo = 1 }
+		on == 1 { if (index($0, "*/")) on = 2; next }
+		on == 2 { t = $0; gsub(/^[ \t]+|[ \t]+$/, "", t); if (t == "") next; seen = 1; same = t == after; exit }
+		END { exit !(!todo || (after != "" && seen && !same)) }' "$dir/$file" 2>/dev/null
 }
 
 # hint_step ID: the next step of region ID's hints (steps without text are
@@ -97,8 +154,8 @@ show_hint() {
 hint_step() {
 	local id=$1 dir shown file steps=() step total text
 	dir=$(dirname "$program") shown=$(dirname "$program")/.hints-shown
-	file=$(awk -F '\t' -v id="$id" '$1 "" == id "" { print $2; exit }' "$hints")
-	mapfile -t steps < <(awk -F '\t' -v id="$id" '$1 "" == id "" && $3 ~ /^[0-9]+$/ && $4 ~ /[^ \t]/ { print $4 }' "$hints")
+	file=$(awk -F '\t' -v id="$id" '$1 "" == id "" { print $2; exit }' <<<"$H")
+	mapfile -t steps < <(awk -F '\t' -v id="$id" '$1 "" == id "" && $3 ~ /^[0-9]+$/ && $4 ~ /[^ \t]/ { print $4 }' <<<"$H")
 	total=${#steps[@]}
 	[ "$total" -gt 0 ] || { echo "TODO LAB $n ($id) in $file: no hints for it; its GOAL in the TODO says what must be true"; return 0; }
 	step=$(awk -v id="$id" '$1 "" == id "" { s = $2 } END { print s + 1 }' "$shown" 2>/dev/null || echo 1)
@@ -215,7 +272,7 @@ for run in "${runs[@]}"; do
 	IFS=$'\t' read -r label file rootless <<<"$run"
 	filter=()
 	[ -n "$rootless" ] && filter=(--filter-tags '!once')
-	MB_ROOTLESS=$rootless MINIBOX=$PWD/$program bats --formatter tap "${filter[@]}" "tests/$file.bats" \
+	MB_FAIL_FAST=$first_only MB_ROOTLESS=$rootless MINIBOX=$PWD/$program bats --formatter tap "${filter[@]}" "tests/$file.bats" \
 		>"$tmp/$i.tap" 2>&1
 	echo "$label" >"$tmp/$i.label"
 	p=$(grep -c '^ok ' "$tmp/$i.tap")
@@ -243,6 +300,7 @@ for run in "${runs[@]}"; do
 		first="first failure, in $label:"$'\n'$first
 	fi
 	i=$((i + 1))
+	[ -z "$first_only" ] || [ -z "$first" ] || break
 done
 [ -z "$first" ] || echo "$first"
 

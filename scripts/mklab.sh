@@ -83,12 +83,31 @@ mkdir -p "$out"
 #       it), or the statement after it is this statement (a die() naming it)
 # A GOAL says which tests check it: Checked by "test name", "test name".
 # Notes of other chapters are left out of the handout.
-: >"$out/.hints"
+# Besides the tests and hints, .hints holds for each region the line that
+# follows its TODO in the handout ("after"): code between the two is the
+# student's, and ./grade --hint takes that TODO as filled in.
+# MB_FILL="05.1 05.3" (or "all") keeps those regions' code after their
+# TODO, and every SAY note's statement: a lab as a student fills it in
+# (scripts/hint-routes.sh breaks one region of it at a time).
+# The .hints file is stored gzipped and in base64, so that `cat .hints`
+# does not show hint 3 (the call) before hints 1 and 2: ./grade --hint
+# shows them one step at a time (scripts/grade.sh decodes it). It keeps
+# nobody out: `base64 -d .hints | zcat` reads it.
+plain=$(mktemp)
+trap 'rm -f "$plain"' EXIT
 k=0
 for c in "$src"/*.[ch]; do
 	# The TODO keeps the goal (or the marker's sentence), wrapped to fit a 100-column screen.
-	MARKERS=$markers awk -v n="$n" -v file="$c" -v k0="$k" -v hints="$out/.hints" -v count="$out/.count" '
-	BEGIN { split(ENVIRON["MARKERS"], m, "\n"); for (i in m) wanted[m[i]] = 1; k = k0 }
+	MARKERS=$markers awk -v n="$n" -v file="$c" -v k0="$k" -v hints="$plain" -v count="$out/.count" '
+	BEGIN { split(ENVIRON["MARKERS"], m, "\n"); for (i in m) wanted[m[i]] = 1; k = k0
+		nfill = split(ENVIRON["MB_FILL"], f, " "); for (i in f) fill[f[i]] = 1 }
+	# a line of the handout; the first that is not blank after a TODO is
+	# its "after" line (a filled region'"'"'s code is printed, not emitted)
+	function emit(line,   t) {
+		print line
+		t = line; gsub(/^[ \t]+|[ \t]+$/, "", t)
+		if (after != "" && t != "") { printf "%s\t%s\tafter\t%s\n", after, where, t >> hints; after = "" }
+	}
 	# The whole comment that starts on this line, as one line of words.
 	function comment(first,   text, more) {
 		text = first
@@ -105,19 +124,19 @@ for c in "$src"/*.[ch]; do
 		words = split(text, w, " ")
 		line = indent "/* TODO LAB " w[1]
 		for (i = 2; i <= words; i++) {
-			if (length(line) + 1 + length(w[i]) > 96) { print line; line = indent " * " w[i] }
+			if (length(line) + 1 + length(w[i]) > 96) { emit(line); line = indent " * " w[i] }
 			else line = line " " w[i]
 		}
-		print line " */"
+		emit(line " */")
 	}
 	function wrap(indent, text,   words, w, line, i) {
 		words = split(text, w, " ")
 		line = indent "/* " w[1]
 		for (i = 2; i <= words; i++) {
-			if (length(line) + 1 + length(w[i]) > 80) { print line; line = indent " * " w[i] }
+			if (length(line) + 1 + length(w[i]) > 80) { emit(line); line = indent " * " w[i] }
 			else line = line " " w[i]
 		}
-		print line " */"
+		emit(line " */")
 	}
 	# a region of another part stays as it is, markers and all (not its notes)
 	$0 ~ "/\\* LAB " n ": " && ENVIRON["MARKERS"] != "" {
@@ -135,6 +154,13 @@ for c in "$src"/*.[ch]; do
 			sub(/^GOAL LAB [0-9]+:[ \t]*/, "", text); goal = text
 			# the tests it names (Checked by ... "name", "name"): ./grade --hint
 			# takes the region whose test failed first
+			# the lines it quotes before them (-v lines, error lines): the
+			# failure'"'"'s text that shows one points at this region too
+			said = i = index(text, "hecked by") ? substr(text, 1, index(text, "hecked by")) : text
+			while (match(said, /"[^"]+"/)) {
+				if (RLENGTH > 8) printf "%s.%d\t%s\tsays\t%s\n", n, k, where, substr(said, RSTART + 1, RLENGTH - 2) >> hints
+				said = substr(said, RSTART + RLENGTH)
+			}
 			if ((i = index(text, "hecked by")) > 0) {
 				rest = substr(text, i)
 				while (match(rest, /"[^"]+"/)) {
@@ -154,20 +180,24 @@ for c in "$src"/*.[ch]; do
 		# becomes a TODO; SHOW: this comment, or this statement
 		show = text ~ /^SHOW/
 		sub(/^(SAY|SHOW) LAB [0-9]+:[ \t]*/, "", text)
-		iscomment = 0
+		said = ""; iscomment = 0
 		if ((getline more) > 0) {
+			said = more
 			iscomment = more ~ /^[ \t]*\/\*/
 			end = iscomment ? "\\*/[ \t]*$" : ";[ \t]*$"
-			while (more !~ end) if ((getline more) <= 0) break
+			while (more !~ end) if ((getline more) <= 0) break; else said = said "\n" more
 		}
-		if (!show) todo(indent, n ": " text)
-		else if (iscomment) wrap(indent, text)
-		else print indent text
+		if (show && iscomment) wrap(indent, text)
+		else if (show) emit(indent text)
+		else if (nfill == 0) todo(indent, n ": " text)
+		else if (inside) body = body said "\n"
+		else print said
 		next
 	}
 	$0 ~ "/\\* LAB " n ": " {
 		if (inside) { print file ": LAB " n " opened twice" > "/dev/stderr"; exit 1 }
-		inside = 1; k++; goal = ""
+		inside = 1; k++; goal = ""; body = ""
+		filled = ("all" in fill) || ((n "." k) in fill)
 		where = file; sub(/.*\//, "", where)
 		indent = $0; sub(/[^ \t].*/, "", indent)
 		# the sentence may go on over lines that start with " * "
@@ -178,14 +208,18 @@ for c in "$src"/*.[ch]; do
 		if (!inside) { print file ": END LAB " n " without a start" > "/dev/stderr"; exit 1 }
 		inside = 0
 		todo(indent, n " (" n "." k "): " (goal != "" ? goal : sentence))
+		after = n "." k
+		if (filled) printf "%s", body
 		next
 	}
-	!inside { print }
+	inside && filled { body = body $0 "\n"; next }
+	!inside { emit($0) }
 	END { if (inside) { print file ": LAB " n " never ends" > "/dev/stderr"; exit 1 }
 		print k > count }
 	' "$c" >"$out/$(basename "$c")"
 	k=$(cat "$out/.count")
 done
 rm -f "$out/.count"
+gzip -9n <"$plain" | base64 >"$out/.hints"
 (cd "$out" && sha256sum -- *.[ch] >.handout.sha256)
 echo "mklab: wrote $out/ (LAB $n regions are TODOs now: grep -n 'TODO LAB' $out/*.[ch])"

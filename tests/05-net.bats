@@ -196,17 +196,21 @@ slip() { # name, C line: the broken copy in $BATS_TEST_TMPDIR/$1
 	# The slip goes into nl_end(), the helper the handout gives, not into
 	# the veth request itself: it does not depend on how the request is
 	# written, as long as it closes its nests with nl_end().
-	local end='^static void nl_end(struct nl_request \*req, struct rtattr \*nest)$'
-	mkdir "$BATS_TEST_TMPDIR/$1"
-	cp "$(dirname "$MB_REAL")"/*.[ch] "$BATS_TEST_TMPDIR/$1/"
-	grep -q "$end" "$BATS_TEST_TMPDIR/$1/minibox.c" ||
-		fail "no 'static void nl_end(struct nl_request *req, struct rtattr *nest)' in minibox.c: the slips go into it"
-	sed -i "/$end/{n;a\\
-	$2
-}" "$BATS_TEST_TMPDIR/$1/minibox.c"
+	slip_into 'static void nl_end(struct nl_request *req, struct rtattr *nest)' "$@"
+}
+slip_into() { # the first line of a function, name, C line: put first in its body
+	local head
+	head="^$(sed 's/[*]/\\*/g' <<<"$1")\$"
+	mkdir "$BATS_TEST_TMPDIR/$2"
+	cp "$(dirname "$MB_REAL")"/*.[ch] "$BATS_TEST_TMPDIR/$2/"
+	grep -q "$head" "$BATS_TEST_TMPDIR/$2/minibox.c" ||
+		fail "no '$1' in minibox.c: the slips go into it"
+	sed -i "/$head/{n;a\\
+	$3
+}" "$BATS_TEST_TMPDIR/$2/minibox.c"
 	# shellcheck disable=SC2046 # the libraries, as words
-	cc -std=gnu11 -w -o "$BATS_TEST_TMPDIR/$1/minibox" "$BATS_TEST_TMPDIR/$1/minibox.c" \
-		$(libs_of "$BATS_TEST_TMPDIR/$1/minibox.c")
+	cc -std=gnu11 -w -o "$BATS_TEST_TMPDIR/$2/minibox" "$BATS_TEST_TMPDIR/$2/minibox.c" \
+		$(libs_of "$BATS_TEST_TMPDIR/$2/minibox.c")
 }
 # bats test_tags=once
 @test "a veth request with a nest left open, or the peer's nest closed too early: one line, a hint naming the slip, no interface left" {
@@ -228,6 +232,36 @@ slip() { # name, C line: the broken copy in $BATS_TEST_TMPDIR/$1
 	assert_stderr_regex "^hint: the peer's nest holds the peer's name and its namespace: close it after them$"
 	run -0 in_test_netns ip -o link show
 	assert_equal "${#lines[@]}" 1 # lo alone: neither mb-ID nor a stray peer
+}
+
+# The address and the route, slipped the same way into the helpers the
+# handout gives: nl_attr() drops the address's local attribute, or the
+# route's gateway; link_up() leaves eth0 down, so the gateway is on no link
+# that is up. Each request is refused with one line and a hint that names
+# the likely slip, and the pair is gone afterwards.
+# bats test_tags=once
+@test "an address or a route the kernel refuses: one line, a hint naming the likely slip, no interface left" {
+	local attr='static struct rtattr *nl_attr(struct nl_request *req, int type, const void *value, size_t len)'
+	[ -f "$(dirname "$MB_REAL")/minibox.c" ] || skip "no minibox.c beside $MB_REAL to break on purpose"
+	slip_into "$attr" local 'if (req->hdr.nlmsg_type == RTM_NEWADDR && type == IFA_LOCAL) return NULL; /* not sent */'
+	slip_into "$attr" gateway 'if (req->hdr.nlmsg_type == RTM_NEWROUTE && type == RTA_GATEWAY) return NULL; /* not sent */'
+	slip_into 'static void link_up(int fd, const char *name, const char *who)' down \
+		'if (strcmp(name, "eth0") == 0) return; /* left down */'
+	make_test_netns
+	run -125 --separate-stderr in_test_netns "$BATS_TEST_TMPDIR/local/minibox" --ip 10.200.1.2/24 true
+	assert_equal "${#stderr_lines[@]}" 2 # the error, then the hint
+	assert_stderr_regex '^minibox: RTM_NEWADDR\(mb-[0-9a-f]{12}, 10\.200\.1\.1/24\): Invalid argument$'
+	assert_stderr_regex "^hint: the kernel found no local address in the request: is the address sent as the interface's local one\?$"
+	run -125 --separate-stderr in_test_netns "$BATS_TEST_TMPDIR/gateway/minibox" --ip 10.200.1.2/24 true
+	assert_equal "${#stderr_lines[@]}" 2
+	assert_stderr_regex '^minibox: RTM_NEWROUTE\(default via 10\.200\.1\.1\): No such device$'
+	assert_stderr_regex '^hint: the route leads nowhere: is the gateway sent\?$'
+	run -125 --separate-stderr in_test_netns "$BATS_TEST_TMPDIR/down/minibox" --ip 10.200.1.2/24 true
+	assert_equal "${#stderr_lines[@]}" 2
+	assert_stderr_regex '^minibox: RTM_NEWROUTE\(default via 10\.200\.1\.1\): Network is unreachable$'
+	assert_stderr_regex '^hint: the gateway is on no subnet of a link that is up: is eth0 given its address and brought up before the route\?$'
+	run -0 in_test_netns ip -o link show
+	assert_equal "${#lines[@]}" 1 # lo alone: no mb-ID left behind
 }
 
 # bats test_tags=once

@@ -365,6 +365,27 @@ said_or_ended() { grep -qx "$1" "$BATS_TEST_TMPDIR/ct.out" || ended "$EXEC_PID";
 	assert_error_line "minibox-exec: $NAME: the container has ended (process $$ is another one now)"
 }
 
+# A pin_target() that opens no pidfd (what its lab region left empty does),
+# in a copy of minibox-exec built again from its own source: the error says
+# what is missing, not that the container has gone (it is running).
+# bats test_tags=once
+@test "a minibox-exec whose pin_target() opens no pidfd says so: 125, the line and a hint, not that the container is gone" {
+	local copy=$BATS_TEST_TMPDIR/unpinned pin='^static void pin_target(struct target \*t)$'
+	[ -f "$MB_EXEC_REAL.c" ] || skip "no minibox-exec.c beside $MB_EXEC_REAL to break on purpose"
+	mkdir "$copy" && cp "$(dirname "$MB_EXEC_REAL")"/*.[ch] "$copy/"
+	grep -q "$pin" "$copy/minibox-exec.c" ||
+		fail "no 'static void pin_target(struct target *t)' in minibox-exec.c: the slip goes into it"
+	sed -i "/$pin/{n;a\\
+	return; /* left empty */
+}" "$copy/minibox-exec.c"
+	# shellcheck disable=SC2046 # the libraries, as words
+	cc -std=gnu11 -w -o "$copy/minibox-exec" "$copy/minibox-exec.c" $(libs_of "$copy/minibox-exec.c")
+	start_binary "$MB_REAL" --name "$NAME" sh -c 'echo ready; exec sleep 60'
+	run -125 --separate-stderr "$copy/minibox-exec" "$NAME" true
+	assert_equal "$stderr" "minibox-exec: $NAME: process $CT_PID was never pinned: no pidfd
+hint: pin_target() opens it with pidfd_open(2)"
+}
+
 # bats test_tags=once
 @test "the container holds no descriptor of its record, even with --init" {
 	start_binary "$MB_REAL" --name "$NAME" --init sh -c 'echo ready; exec sleep 60'

@@ -212,6 +212,27 @@ filter_verdicts() {
 	assert_equal "$(session_of "$CT_PID")" "$(session_of "$MB_PID")"
 }
 
+# The line of /proc/keys for keyring $1 (a number, as -v prints it), read
+# by the user minibox runs as: a keyring shows there to its owner.
+keyring_line() {
+	local id
+	id=$(printf '%08x' "$1")
+	if [ -n "${MB_ROOTLESS:-}" ]; then as_user cat /proc/keys; else cat /proc/keys; fi | grep "^$id "
+}
+
+# The caller's session keyring holds a key (escprobe keyring): the keyring
+# the command joined, which -v names, must be another, new and empty.
+# /proc/keys inside is masked and keyctl refused there: the host looks.
+@test "the container's command has a session keyring of its own, new and empty, not the caller's" {
+	start_binary "$PROBE" keyring "mbtest-$MB_TAG" hush "$MINIBOX" -v sh -c 'echo ready; exec sleep 60'
+	local id
+	id=$(sed -n 's/^minibox: child: .* = \([0-9][0-9]*\): a session and a keyring of our own$/\1/p' \
+		"$BATS_TEST_TMPDIR/ct.err")
+	[ -n "$id" ] || fail "no keyring in the -v lines: $(cat "$BATS_TEST_TMPDIR/ct.err")"
+	run -0 keyring_line "$id"
+	assert_output --regexp ' keyring +_ses: empty$'
+}
+
 @test "the rootfs is read-only inside, /tmp and /dev/shm are not; with --privileged the rootfs is writable" {
 	run -1 --separate-stderr "$MINIBOX" sh -c "$ROOTFS_ONLY"'touch /tmp/a /dev/shm/b && touch /mbtest-file'
 	assert_error_line "touch: /mbtest-file: Read-only file system"

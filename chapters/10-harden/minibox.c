@@ -275,6 +275,23 @@ static const char *newlink_hint(int err)
 	return NULL;
 }
 
+/* What a refused address or route request's errno most likely means, for
+ * the hint line: an IPv4 address must be sent as the local one; a route
+ * with no gateway leads nowhere; and a gateway is reachable only through a
+ * link that is up with an address on its subnet. */
+static const char *addr_route_hint(int type, int err)
+{
+	if (type == RTM_NEWADDR && err == EINVAL)
+		return "the kernel found no local address in the request: is the address sent as"
+		       " the interface's local one?";
+	if (type == RTM_NEWROUTE && err == ENODEV)
+		return "the route leads nowhere: is the gateway sent?";
+	if (type == RTM_NEWROUTE && err == ENETUNREACH)
+		return "the gateway is on no subnet of a link that is up: is eth0 given its address"
+		       " and brought up before the route?";
+	return NULL;
+}
+
 /* Send the request; the kernel answers with an NLMSG_ERROR message whose
  * error is 0 for success, or minus an errno. WHAT says it for -v. */
 static void nl_talk(int fd, struct nl_request *req, const char *who, const char *what)
@@ -296,6 +313,8 @@ static void nl_talk(int fd, struct nl_request *req, const char *who, const char 
 		errno = -ack.err.error;
 		if (req->hdr.nlmsg_type == RTM_NEWLINK && newlink_hint(errno))
 			die_hint(newlink_hint(errno), "%s", what);
+		if (addr_route_hint(req->hdr.nlmsg_type, errno))
+			die_hint(addr_route_hint(req->hdr.nlmsg_type, errno), "%s", what);
 		die("%s", what);
 	}
 	narrate("%s%s = 0", who, what);
@@ -391,7 +410,8 @@ static void add_address(int fd, const char *name, struct in_addr addr, int prefi
 	/* GOAL LAB 05: The interface gets the address addr/prefix: afterwards ip addr inside
 	 * shows it, and the subnet's route comes with it. Read rtnetlink(7), RTM_NEWADDR and
 	 * its attributes. Checked by "with --ip, the container and the host end ping each
-	 * other", "-v narrates the rtnetlink messages on both sides". */
+	 * other", "-v narrates the rtnetlink messages on both sides", "an address or a route the
+	 * kernel refuses". */
 	/* HINT LAB 05 1: man 7 rtnetlink, RTM_NEWADDR: the struct ifaddrmsg is filled in above;
 	 * what is missing is attributes. */
 	/* HINT LAB 05 2: An IPv4 address is given twice: as the local address, and as the
@@ -422,7 +442,7 @@ static void add_default_route(int fd, struct in_addr gateway, const char *who)
 	 * (the host end): an address beyond the subnet answers a ping from inside. Read
 	 * rtnetlink(7), RTM_NEWROUTE, and ip-route(8) for what a default route is. Checked by
 	 * "with --ip, the default route leads through the host end", "-v narrates the rtnetlink
-	 * messages on both sides". */
+	 * messages on both sides", "an address or a route the kernel refuses". */
 	/* HINT LAB 05 1: man 7 rtnetlink, RTM_NEWROUTE; man 8 ip-route: "default" is the route
 	 * to 0.0.0.0/0. */
 	/* HINT LAB 05 2: The struct rtmsg above already says a unicast route of the main table

@@ -102,7 +102,8 @@ static void new_session(void)
 	 * our own"; the tests read the session's id, the keyring's, and the ending. Read
 	 * credentials(7) (sessions), keyrings(7), session-keyring(7). Checked by "the
 	 * container's command leads a session of its own", "escape 6, the caller's session
-	 * keyring", "-v narrates the read-only rootfs, setsid, the keyring". */
+	 * keyring", "-v narrates the read-only rootfs, setsid, the keyring", "the container's
+	 * command has a session keyring of its own". */
 	/* HINT LAB 10 1: man 7 credentials, "Sessions"; man 7 session-keyring: how a process
 	 * gets a new anonymous one. */
 	/* HINT LAB 10 2: One call for the session; one keyctl operation, through syscall(2) (no

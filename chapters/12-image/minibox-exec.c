@@ -342,7 +342,8 @@ static void pin_target(struct target *t)
 	 * The -v line the tests read: "pidfd_open(PID, 0) = FD". Read pidfd_open(2) (what the
 	 * descriptor guarantees) and proc(5) (stat, field 22). Checked
 	 * by "an unknown name, a PID that is no process, a bad TARGET: 125 and one line", "a
-	 * record whose PID names another process now is refused", "-v narrates pidfd_open". */
+	 * record whose PID names another process now is refused", "-v narrates pidfd_open", "a
+	 * minibox-exec whose pin_target() opens no pidfd says so". */
 	/* HINT LAB 08 1: man 2 pidfd_open: what the descriptor guarantees, ERRORS (ESRCH). */
 	/* HINT LAB 08 2: Open the descriptor first, then check the start time
 	 * (start_time(t->pid)): after the descriptor exists the PID cannot be reused, so a
@@ -365,11 +366,18 @@ static void pin_target(struct target *t)
 
 /* Whatever we read from /proc/PID after pin_target() was that process's
  * if it is still alive now (its PID cannot have been reused). Signal 0
- * through the pidfd tells. */
+ * through the pidfd tells: ESRCH, it has ended. Without a pidfd nothing
+ * was pinned, and nothing we read can be trusted: say what is missing. */
 static void check_still_alive(const struct target *t)
 {
-	if (syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) == -1)
-		fail("%s: the container has ended (process %d is gone)", opt.target, t->pid);
+	if (t->pidfd < 0)
+		fail_hint("pin_target() opens it with pidfd_open(2)",
+			  "%s: process %d was never pinned: no pidfd", opt.target, t->pid);
+	if (syscall(SYS_pidfd_send_signal, t->pidfd, 0, NULL, 0) == 0)
+		return;
+	if (errno != ESRCH)
+		die("pidfd_send_signal(%d, 0)", t->pidfd);
+	fail("%s: the container has ended (process %d is gone)", opt.target, t->pid);
 }
 
 /* An ordinary user may join only a container of its own; root any. */
@@ -423,6 +431,7 @@ static void find_target(struct target *t)
 	int by_pid = strspn(opt.target, "0123456789") == strlen(opt.target);
 
 	memset(t, 0, sizeof(*t));
+	t->pidfd = -1; /* none yet: 0 would be our stdin */
 	if (by_pid)
 		t->pid = atoi(opt.target);
 	else
@@ -867,6 +876,10 @@ static pid_t start_command(const struct target *t, const struct cgroup_fds *cg)
 		ca.flags ? "CLONE_INTO_CGROUP" : "0", pid);
 	close(alive[0]); /* we keep [1] open until we exit */
 	/* END LAB 08 */
+	/* No child: waiting for -1 would wait for any child, and there is none,
+	 * so minibox-exec would never end. */
+	if (pid == -1)
+		fail_hint("start_command() forks it with clone3(2)", "%s: no command was started", opt.target);
 	return pid;
 }
 
