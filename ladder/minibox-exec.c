@@ -891,7 +891,8 @@ static pid_t start_command(const struct target *t, const struct cgroup_fds *cg)
 	 * cgroup field), pipe(7).
 	 * Checked by "it lives in the container's PID namespace", "-v narrates pidfd_open,
 	 * setns and the extra fork", "as root, the joined command is in the container's
-	 * cgroup", "after kill -9 of minibox-exec, the command is gone too". */
+	 * cgroup", "after kill -9 of minibox-exec, the command is gone too", "minibox-exec's
+	 * child holds only the read end of the pipe". */
 	/* HINT LAB 08 1: man 7 pid_namespaces: a process never changes its own PID namespace;
 	 * setns() with a PID namespace sets where its children are born. man 2 clone for the
 	 * rest. */

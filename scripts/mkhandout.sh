@@ -135,9 +135,8 @@ done
 	  \`sudo ./grade --own\` runs this chapter's tests only.
 	- Stuck? \`sudo ./grade --hint\` gives a hint for the first failing test, one
 	  step more each time you ask: the man page to read, then the idea, then the
-	  call (it remembers what it showed, in \`.hints-shown\`). The hints are in
-	  \`.hints\`, gzipped and in base64 so that they come one step at a time; it
-	  is not a secret, and \`base64 -d .hints | zcat\` reads them all at once.
+	  call (it remembers what it showed, in \`.hints-shown\`). \`.hints\` holds
+	  them encoded, so that they come one step at a time when you ask.
 	- On GitHub Classroom, \`.github/workflows/grade.yml\` runs \`sudo ./grade\` on
 	  every push; its log and the \`grade\` artifact hold the result.
 
