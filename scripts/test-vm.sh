@@ -1,24 +1,28 @@
 #!/usr/bin/env bash
 # Tested where learners run minibox, from a host that is neither: Debian's
-# own kernels under qemu (software emulation, TCG: no KVM needed), one VM
-# at a time. The host's own cgroups are never touched.
+# own kernels under qemu, one VM at a time. The host's own cgroups are
+# never touched.
 #
 #   v2     pure cgroup v2 (this project's machines are hybrid): Debian's
-#          x86_64 kernel boots a small initramfs (busybox, the 9p, overlay
-#          and veth modules: tests/vm/boot) that mounts the host's root
+#          x86_64 kernel, with KVM if a short probe boot with it works,
+#          else under software emulation (TCG: no KVM needed), boots a
+#          small initramfs (busybox, the 9p, overlay, veth, virtio_blk and
+#          ext4 modules: tests/vm/boot) that mounts the host's root
 #          filesystem read-only over 9p under a tmpfs overlay and runs
 #          tests/vm/v2 there, with the host's bash, bats and the clone's
-#          binaries: cgroup2 as the only hierarchy, checks with no
+#          binaries, and a sparse ext4 disk of its own as /tmp (chapter
+#          12's image store): cgroup2 as the only hierarchy, checks with no
 #          controller enabled at the root, then the bats files with
 #          +cpu +memory +pids enabled (MB_VM_LADDER=subset, the default:
-#          chapters 07 on against their own binaries, as root and as the
-#          ordinary user; MB_VM_LADDER=full: also every file against the
-#          last chapter's binary, both ways).
+#          chapter 07's tests and the cgroup tests of 08 on, against their
+#          own binaries, as root; MB_VM_LADDER=full: those as root and as
+#          the ordinary user, and every file against the last chapter's
+#          binary, both ways).
 #   arm64  Debian's arm64 kernel under qemu-system-aarch64 (-machine virt,
 #          -cpu max,pauth-impdef=on), with every chapter cross-built
 #          statically (make cross ARCH=arm64) and an arm64 busybox rootfs,
 #          all in the initramfs: tests/vm/arm64 runs a smoke set of each
-#          chapter's properties.
+#          chapter's properties (TCG: another architecture).
 #
 #   sudo scripts/test-vm.sh [v2] [arm64]     (default v2; make test-vm, make test-arm64)
 #   sudo scripts/test-vm.sh --fetch v2 arm64 only download what is missing (announced)
@@ -26,7 +30,8 @@
 # Downloads (Debian's kernel packages, busybox-static:arm64) are cached in
 # build/vm/amd64 and build/vm/arm64. Prints one TAP line per result,
 # labelled "v2 vm: " or "arm64 vm: ", then "# v2 vm: N passed, N failed,
-# N skipped, in S s" (scripts/test.sh shows that line in its summary). The
+# N skipped, in S s (kvm)" or "(tcg)" (scripts/test.sh shows that line in
+# its summary; MB_VM_ACCEL=tcg or kvm skips the probe). The
 # console of each run is kept in build/vm/<arch>/console.log.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
