@@ -579,7 +579,10 @@ mount_opts() { echo "awk '\$2 == \"$1\" { o = \$4 } END { print o }' /proc/self/
 	assert_output 2048
 	run -0 "$MB_REAL" --pids 100 cat "$dir/pids.max"
 	assert_output 100
-	run -0 "$MB_REAL" --privileged cat "$dir/pids.max"
+	# --privileged: no cgroup of its own, /sys/fs/cgroup is the host's mount:
+	# a cgroup without a limit; on a pure v2 host whose cgroup2 is mounted
+	# at the root (the v2 VM), the root, which has no pids.max at all
+	run -0 "$MB_REAL" --privileged sh -c "cat $dir/pids.max 2>/dev/null || echo max"
 	assert_output max
 	run -0 --separate-stderr "$MB_REAL" -v true
 	assert_stderr_regex '^minibox: write\(/sys/fs/cgroup/.*minibox-[0-9a-f]{12}/pids.max, "2048"\)$'
