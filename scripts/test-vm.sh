@@ -145,7 +145,9 @@ make_initramfs() { # DIR ROOT BUSYBOX APPLET-LIST
 boot() { # VM LOG SECONDS qemu-command...
 	local vm=$1 log=$2 limit=$3 began=$SECONDS summary
 	shift 3
-	timeout "$limit" "$@" </dev/null 2>&1 |
+	# (--foreground: qemu stays in our process group, and a TERM to the
+	# group, as scripts/test.sh ends a job, ends it too)
+	timeout --foreground "$limit" "$@" </dev/null 2>&1 |
 		sed -u 's/\x1b[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g; s/\r//g' >"$log"
 	# test.sh's lines (MB_VM_RUN): "ok    X", "FAIL  X", "skip  X # skip reason", "      # ..."
 	sed -n -e "s/^.*ok    \(.*\)$/ok - $vm vm: \1/p" \
@@ -179,8 +181,13 @@ choose_accel() { # DIR
 	fi
 }
 
+scratch='' # the v2 VM's disk while it runs: removed however this script ends
+trap '[ -z "$scratch" ] || rm -f "$scratch"' EXIT
+trap 'exit 143' TERM
+trap 'exit 130' INT
+
 run_v2() {
-	local dir=build/vm/amd64 root user='' scratch accel status
+	local dir=build/vm/amd64 root user='' accel status
 	if [ "$(uname -m)" != x86_64 ]; then
 		echo "ok - v2 vm: the whole ladder on pure cgroup v2 # skip it boots an x86_64 kernel, this is $(uname -m)"
 		return 0
@@ -210,6 +217,7 @@ run_v2() {
 		-append "console=ttyS0 quiet panic=-1 mb.run=$PWD/tests/vm/v2 mb.repo=$PWD mb.ladder=${MB_VM_LADDER:-subset}${user:+ mb.user=$user}"
 	status=$?
 	rm -f "$scratch"
+	scratch=''
 	return "$status"
 }
 
