@@ -54,7 +54,8 @@ needs=(
 	"/usr/aarch64-linux-gnu/lib/libc.a|libc6-dev-arm64-cross|-|-|-"
 	"arm-linux-gnueabihf-as|binutils-arm-linux-gnueabihf|binutils-arm-linux-gnu|binutils-armhf|arm-linux-gnueabihf-binutils"
 	"gzip|gzip|gzip|gzip|gzip" "dpkg-deb|dpkg|-|-|-")
-[ "$want_vm" = 1 ] && needs+=("qemu-system-x86_64|qemu-system-x86|qemu-system-x86|qemu-system-x86_64|qemu-system-x86" "gzip|gzip|gzip|gzip|gzip" "dpkg-deb|dpkg|-|-|-")
+[ "$want_vm" = 1 ] && needs+=("qemu-system-x86_64|qemu-system-x86|qemu-system-x86|qemu-system-x86_64|qemu-system-x86" "gzip|gzip|gzip|gzip|gzip" "dpkg-deb|dpkg|-|-|-"
+	"mke2fs|e2fsprogs|e2fsprogs|e2fsprogs|e2fsprogs")
 
 # The bats helper libraries live under a lib dir, not on PATH.
 has_bats_lib() {

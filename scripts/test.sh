@@ -11,7 +11,7 @@
 #   sudo MB_JOBS=1 ./scripts/test.sh                 one job at a time
 #   sudo MB_LADDER=full ./scripts/test.sh            every binary against every earlier chapter's tests
 #   sudo MB_SKIP_VM=1 ./scripts/test.sh              without the VMs (no download, no qemu)
-#   sudo MB_VM_LADDER=full ./scripts/test.sh         the whole ladder in the cgroup v2 VM (.ci/run)
+#   sudo MB_VM_LADDER=full ./scripts/test.sh         the whole ladder in the cgroup v2 VM (by hand: long)
 #
 # Each bats file, mutation check and README is a job; MB_JOBS (default 4)
 # run side by side: they mostly wait, and each sees only what it created

@@ -320,10 +320,12 @@ said_or_ended() { grep -qx "$1" "$BATS_TEST_TMPDIR/ct.out" || ended "$EXEC_PID";
 # /proc/PID/cgroup: each controller minibox limits, both ways.
 # bats test_tags=once
 @test "as root, the joined command is in the container's cgroup, by name and by PID, and counts against its limits" {
-	start_binary "$MB_REAL" --name "$NAME" --pids 16 sh -c 'echo ready; exec sleep 60'
+	# (600 s: in the v2 VM under TCG and load, the container was gone,
+	# its sleep 60 had most likely run out, before the test read its cgroups)
+	start_binary "$MB_REAL" --name "$NAME" --pids 16 sh -c 'echo ready; exec sleep 600'
 	local ct=$CT_PID target ctl
 	for target in "$NAME" "$ct"; do
-		CT_PID=$ct MINIBOX_EXEC=$MB_EXEC_REAL start_joined "$target" sh -c 'echo ready; exec sleep 60'
+		CT_PID=$ct MINIBOX_EXEC=$MB_EXEC_REAL start_joined "$target" sh -c 'echo ready; exec sleep 600'
 		for ctl in memory pids cpu; do
 			assert_equal "$target: $ctl $(cgroup_dir_of "$JOINED" "$ctl")" "$target: $ctl $(cgroup_dir_of "$ct" "$ctl")"
 		done

@@ -97,7 +97,10 @@ caps_expected() {
 }
 
 @test "each of Docker's 14 capabilities is kept, each other one this kernel has is dropped from every set, by name: in the command and in minibox-exec's" {
-	start_container --name "$NAME" sh -c 'echo ready; exec sleep 60'
+	# (600 s: naming some 40 capabilities, a fork or more each, is slow in
+	# the v2 VM under software emulation; there, under load, the container
+	# was once gone before minibox-exec joined it)
+	start_container --name "$NAME" sh -c 'echo ready; exec sleep 600'
 	run -0 caps_by_name <"/proc/$CT_PID/status"
 	assert_output "$(caps_expected)"
 	run -0 "$MINIBOX_EXEC" "$NAME" grep '^Cap' /proc/self/status
@@ -454,11 +457,14 @@ grab_exe() {
 		grep -q opened "$BATS_TEST_TMPDIR/ct.out" && break
 		"$MB_EXEC_REAL" "$NAME" "${cmd[@]}" 2>/dev/null || true
 	done
-	# opened: the probe's last line comes once minibox-exec is gone
+	# opened: the probe's last line comes once minibox-exec is gone (counted
+	# at each poll: a count expanded once, when wait_until was called, never
+	# changed, and a slow machine's third line was waited for in vain)
 	if grep -q opened "$BATS_TEST_TMPDIR/ct.out"; then
-		wait_until [ "$(wc -l <"$BATS_TEST_TMPDIR/ct.out")" -ge 3 ]
+		wait_until has_lines 3 "$BATS_TEST_TMPDIR/ct.out"
 	fi
 }
+has_lines() { [ "$(wc -l <"$2")" -ge "$1" ]; }
 SEALED=$'/proc/PID/exe opened: /memfd:minibox-exec (deleted)\n/memfd:minibox-exec (deleted): sealed, not writable'
 
 @test "escape 7, minibox-exec's binary: while it joins, the container's root may not open its /proc/PID/exe; with --privileged it opens a sealed copy in memory" {
@@ -597,7 +603,10 @@ mount_opts() { echo "awk '\$2 == \"$1\" { o = \$4 } END { print o }' /proc/self/
 	assert_output 2048
 	run -0 "$MB_REAL" --pids 100 cat "$dir/pids.max"
 	assert_output 100
-	run -0 "$MB_REAL" --privileged cat "$dir/pids.max"
+	# --privileged: no cgroup of its own, /sys/fs/cgroup is the host's mount:
+	# a cgroup without a limit; on a pure v2 host whose cgroup2 is mounted
+	# at the root (the v2 VM), the root, which has no pids.max at all
+	run -0 "$MB_REAL" --privileged sh -c "cat $dir/pids.max 2>/dev/null || echo max"
 	assert_output max
 	run -0 --separate-stderr "$MB_REAL" -v true
 	assert_stderr_regex '^minibox: write\(/sys/fs/cgroup/.*minibox-[0-9a-f]{12}/pids.max, "2048"\)$'

@@ -147,7 +147,7 @@ print(n)"' _ "$MINIBOX"
 	chmod 644 "$dir/bin"
 	run -0 "$DRIVE" 'file:'"$dir/bin" -- "$MINIBOX" -t --bind "$dir:/mnt:ro" sh -c 'stty raw -echo; cat /mnt/bin'
 	assert_output "exit 0"$'\n'"$CLEAN"
-	run -0 "$DRIVE" 'sleep:500' 'sendfile:'"$dir/bin" 'expect:<'"$(md5sum <"$dir/bin" | cut -c1-32)"'>' -- \
+	run -0 "$DRIVE" 'expect:ready' 'sendfile:'"$dir/bin" 'expect:<'"$(md5sum <"$dir/bin" | cut -c1-32)"'>' -- \
 		"$MINIBOX" -t sh -c 'stty raw -echo; echo ready; head -c 1024 >/tmp/got; echo "<$(md5sum </tmp/got | cut -c1-32)>"'
 	assert_output "exit 0"$'\n'"$CLEAN"
 }
