@@ -73,19 +73,25 @@ CLEAN=$'stty: same\nflags: same\ninput: (nothing)'
 }
 
 # A reader slower than the command: when the command ends, minibox may
-# still hold bytes it took from it, for a reader that is not ready yet.
+# still hold bytes it took from it, for a reader that is not ready yet. Here
+# that is so every time: the reader reads nothing until the command has
+# written its 100000 bytes and ended. A pipe holds 65536: the reader's pipe
+# is full, and minibox holds the rest.
 @test "a slow reader gets every byte, also those still in the relay when the command ends" {
-	run -0 bash -c '"$@" head -c 1000000 /dev/zero </dev/null | python3 -c "
+	mkfifo "$BATS_TEST_TMPDIR/said"
+	run -0 bash -c '"$1" sh -c "head -c 100000 /dev/zero; echo written >&2" 2>"$2" </dev/null |
+		python3 -c "
 import sys, time
+open(sys.argv[1]).readline()  # the command wrote every byte
+time.sleep(0.5)               # and has ended
 n = 0
 while True:
-    b = sys.stdin.buffer.read1(4096)
+    b = sys.stdin.buffer.read1(65536)
     if not b:
         break
     n += len(b)
-    time.sleep(0.0005)
-print(n)"' _ "$MINIBOX"
-	assert_output 1000000
+print(n)" "$2"' _ "$MINIBOX" "$BATS_TEST_TMPDIR/said"
+	assert_output 100000
 }
 
 @test "minibox ... | head -1 ends promptly: the command's next write finds the reader gone" {
