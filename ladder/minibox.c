@@ -1901,11 +1901,12 @@ static void harden_mounts(void)
 	 * empty (a file: the container's own /dev/null over it; a folder: an empty read-only
 	 * tmpfs), each path of read_only[] and the mounts below it are read-only, and last the
 	 * rootfs itself is read-only while the mounts on top of it (/proc, /tmp, /dev, --bind
-	 * folders) keep their own flags. -v shows it in the lines the tests read, with paths
-	 * relative to the rootfs, as mount_or_die() and make_read_only() print them: for
-	 * /proc/sys "child: mount(./proc/sys, ./proc/sys, NULL, MS_BIND|MS_REC, NULL) = 0", for
-	 * the rootfs "child: mount_setattr(., 0, MOUNT_ATTR_RDONLY) = 0" (in_rootfs() reuses one
-	 * buffer: a second path goes in path[]). Read mount(2), mount_setattr(2), and proc(5)
+	 * folders) keep their own flags. -v shows it in the lines mount_or_die() and
+	 * make_read_only() print, with paths relative to the rootfs: the tests read the line of
+	 * /proc/sys bound on itself with the mounts below it, "child: mount(./proc/sys,
+	 * ./proc/sys, ...) = 0", and the line that makes the rootfs alone read-only, "child:
+	 * mount_setattr(., ...) = 0" (in_rootfs() reuses one buffer: a second path goes in
+	 * path[]). Read mount(2), mount_setattr(2), and proc(5)
 	 * for what the masked files give away. Checked by "/proc/keys, /proc/timer_list and /sys/firmware
 	 * are masked", "the rootfs is read-only inside", "every path of Docker's masked and
 	 * read-only lists", "a masked folder refuses writes", "-v narrates the read-only
