@@ -161,7 +161,8 @@ static void drop_capabilities(void)
 	 * capabilities(7) ("Capability bounding set", "Thread capability sets"), capget(2),
 	 * prctl(2). Checked by "inside, the capabilities are Docker's 14 in every set", "each
 	 * of Docker's 14 capabilities is kept", "-v narrates the read-only rootfs, setsid, the
-	 * keyring, the capabilities". */
+	 * keyring, the capabilities", "a caller's ambient capability does not reach the
+	 * command". */
 	/* HINT LAB 10 1: man 7 capabilities: the five sets and how each is changed; man 2
 	 * capget (the v3 header and its two data words); man 2 prctl. */
 	/* HINT LAB 10 2: Bounding set first (it caps what any later exec can gain): loop over

@@ -93,6 +93,39 @@ mount_points() { awk '{ print $5 }' "$1" | sort; }
 	assert_output "tmpfs"
 }
 
+# The container's mounts at the paths given, one line each as the command
+# sees them in its mount table: "PATH TYPE rw,nosuid,nodev,...".
+MOUNTS_INSIDE='for p in "$@"; do awk -v p="$p" '"'"'$5 == p { for (i = 7; $i != "-"; i++); print $5, $(i + 1), $6 }'"'"' /proc/self/mountinfo; done'
+# The line of output for the mount at $1 is of file system type $2 and
+# has each flag of the rest among its options.
+assert_mount_flags() {
+	local path=$1 type=$2 flag
+	shift 2
+	assert_line --regexp "^$path $type [^ ]+\$"
+	for flag; do
+		assert_line --regexp "^$path $type ([^ ]*,)?$flag(,[^ ]*)?\$"
+	done
+}
+
+@test "/proc is mounted nosuid, nodev and noexec, /tmp nosuid and nodev with mode 1777" {
+	run -0 "$MINIBOX" sh -c "$MOUNTS_INSIDE"'; stat -c "%a %n" /tmp' _ /proc /tmp
+	assert_equal "${#lines[@]}" 3
+	assert_mount_flags /proc proc nosuid nodev noexec
+	assert_mount_flags /tmp tmpfs nosuid nodev
+	assert_line "1777 /tmp"
+}
+
+@test "/dev is a nosuid tmpfs of mode 755, /dev/pts nosuid and noexec with ptmx 0666, /dev/shm nosuid, nodev and 1777" {
+	run -0 "$MINIBOX" sh -c "$MOUNTS_INSIDE"'; stat -c "%a %n" /dev /dev/pts/ptmx /dev/shm' _ /dev /dev/pts /dev/shm
+	assert_equal "${#lines[@]}" 6
+	assert_mount_flags /dev tmpfs nosuid
+	assert_mount_flags /dev/pts devpts nosuid noexec
+	assert_mount_flags /dev/shm tmpfs nosuid nodev
+	assert_line "755 /dev"
+	assert_line "666 /dev/pts/ptmx"
+	assert_line "1777 /dev/shm"
+}
+
 @test "a --bind folder is shared both ways" {
 	local dir
 	dir=$(user_dir)

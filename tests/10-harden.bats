@@ -108,6 +108,29 @@ caps_expected() {
 	assert_output "$(caps_expected)"
 }
 
+# The ambient set is what an exec keeps without file capabilities: a caller
+# that raised one (setpriv, a systemd unit's AmbientCapabilities=) must not
+# hand it to the command. CAP_NET_RAW is one of the 14 kept: the bounding set
+# keeps it, only emptying the inheritable and ambient sets takes it away.
+# (The kernel empties both when minibox makes its user namespace, and the
+# ambient set again when capset() empties the inheritable one: this test
+# cannot tell minibox's own PR_CAP_AMBIENT_CLEAR_ALL from those.)
+# bats test_tags=once
+@test "a caller's ambient capability does not reach the command: none inheritable or ambient, in minibox's and minibox-exec's" {
+	local raise=(setpriv --inh-caps +net_raw --ambient-caps +net_raw --)
+	# the caller has it in both sets
+	run -0 "${raise[@]}" grep -E '^Cap(Inh|Amb):' /proc/self/status
+	assert_output $'CapInh:\t0000000000002000\nCapAmb:\t0000000000002000'
+	run -0 "${raise[@]}" "$MB_REAL" grep '^Cap' /proc/self/status
+	run -0 caps_by_name <<<"$output"
+	assert_output "$(caps_expected)"
+	assert_line "CAP_NET_RAW: kept"
+	start_container --name "$NAME" sh -c 'echo ready; exec sleep 60'
+	run -0 "${raise[@]}" "$MB_EXEC_REAL" "$NAME" grep '^Cap' /proc/self/status
+	run -0 caps_by_name <<<"$output"
+	assert_output "$(caps_expected)"
+}
+
 @test "with --privileged, the container keeps every capability, with neither no_new_privs nor a filter" {
 	run -0 "$MINIBOX" --privileged sh -c "grep -E '^(CapEff|NoNewPrivs|Seccomp):' /proc/self/status | tr -d '\t'"
 	assert_output $'CapEff:'"$(printf '%016x' $(((1 << ($(cat /proc/sys/kernel/cap_last_cap) + 1)) - 1)))"$'\nNoNewPrivs:0\nSeccomp:0'

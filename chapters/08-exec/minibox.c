@@ -835,7 +835,8 @@ static void mount_pseudo_filesystems(void)
 	 * and /tmp is a fresh empty tmpfs, writable by all with the sticky bit. Each mount
 	 * point is made first. Read proc(5), tmpfs(5), mount(2). Checked by "ps inside lists
 	 * only the container's processes", "/sys is read-only and /tmp is a fresh, empty
-	 * tmpfs". */
+	 * tmpfs", "/proc is mounted nosuid, nodev and noexec, /tmp nosuid and nodev with mode
+	 * 1777". */
 	/* HINT LAB 03 1: man 5 proc (mounting it), man 5 tmpfs (its mode= option), man 2 mount
 	 * (the flags a pseudo file system should get). */
 	/* HINT LAB 03 2: Three mounts below the rootfs, each at in_rootfs(path) after
@@ -889,7 +890,9 @@ static void populate_dev(void)
 	 * a new devpts instance (ptmxmode 0666, mode 0620), /dev/shm as a tmpfs (1777), and the
 	 * symlinks of links[]: the tests look for every one of these names, and for none of the
 	 * host's disks. Read pts(4), tmpfs(5), symlink(7). Checked by "/dev holds the usual
-	 * devices, bound from the host, and none of the host's disks". */
+	 * devices, bound from the host, and none of the host's disks", "/dev is a nosuid tmpfs
+	 * of mode 755, /dev/pts nosuid and noexec with ptmx 0666, /dev/shm nosuid, nodev and
+	 * 1777". */
 	/* HINT LAB 03 1: man 4 pts (devpts and newinstance), man 5 tmpfs, man 2 symlink. */
 	/* HINT LAB 03 2: Make each mount point, then: tmpfs on /dev (nosuid); the devices, one
 	 * helper call each; devpts on /dev/pts (nosuid, noexec) with its options; tmpfs on
