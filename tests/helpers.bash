@@ -481,6 +481,16 @@ teardown() { mb_teardown; }
 
 # ---------------------------------------------------------- a clean host
 
+# Process $1 descends from a process that carries another run's id.
+of_another_run() {
+	local p=$1 id
+	while p=$(awk '/^PPid:/ { print $2 }' "/proc/$p/status" 2>/dev/null) && [ "${p:-0}" -gt 1 ]; do
+		id=$(tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | sed -n 's/^MB_RUN_ID=//p')
+		[ -z "$id" ] || { [ "$id" != "$MB_RUN_ID" ]; return; }
+	done
+	return 1
+}
+
 # This run's processes: alive, with MB_RUN_ID=<this run's id> in their
 # environment, that are minibox (a binary of this clone, of the ordinary
 # user's tree, or the one under test) or live in a PID or UTS namespace other
@@ -493,9 +503,12 @@ run_processes() {
 	pids=$({
 		# carrying this run's id (one grep reads every environment)
 		grep -lzxF "MB_RUN_ID=$MB_RUN_ID" /proc/[0-9]*/environ 2>/dev/null | cut -d/ -f3
-		# running a program of this clone (or its copy) without any run id
+		# running a program of this clone (or its copy) without any run id,
+		# unless it descends from another run's process (another job's
+		# --init PID 1, which clears its environment, is that job's)
 		find /proc -mindepth 2 -maxdepth 2 -name exe \( -lname "$REPO/*" -o -lname "$tree/*" \) \
-			-printf '%h/environ\n' 2>/dev/null | xargs -r grep -Lz '^MB_RUN_ID=' 2>/dev/null | cut -d/ -f3
+			-printf '%h/environ\n' 2>/dev/null | xargs -r grep -Lz '^MB_RUN_ID=' 2>/dev/null | cut -d/ -f3 |
+			while read -r p; do of_another_run "$p" || echo "$p"; done
 	} | sort -un)
 	[ -n "$pids" ] || return 0
 	# From chapter 10 on, a container's command starts from a clean
