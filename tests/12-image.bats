@@ -94,11 +94,15 @@ assert_store_has_only_course_layers() {
 	new_store
 	run -0 "$MINIBOX" --store "$STORE" --image "$(IMAGE)" -- true
 	store_state "$STORE" >"$BATS_TEST_TMPDIR/store.before"
-	start_container --store "$STORE" --image "$(IMAGE)" -- sh -c \
-		'echo first >/etc/who; echo ready; sleep 2; cat /etc/who; ls /etc/second 2>&1 || true'
+	local go
+	go=$(user_dir) # the first goes on when the second has ended: /go/now
+	start_container --store "$STORE" --bind "$go:/go" --image "$(IMAGE)" -- sh -c \
+		'echo first >/etc/who; echo ready; until [ -e /go/now ]; do sleep 0.05; done
+		 cat /etc/who; ls /etc/second 2>&1 || true'
 	run -0 "$MINIBOX" --store "$STORE" --image "$(IMAGE)" -- sh -c \
 		'cat /etc/who 2>&1; echo second >/etc/who; touch /etc/second; cat /etc/who'
 	assert_output $'cat: can\'t open \'/etc/who\': No such file or directory\nsecond'
+	touch "$go/now"
 	wait_for_minibox
 	assert_equal "$STATUS" 0
 	run cat "$BATS_TEST_TMPDIR/ct.out"
