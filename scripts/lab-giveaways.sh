@@ -23,23 +23,8 @@ trap 'rm -rf "$tmp"' EXIT
 k=0 failures=0
 wanted=" $* "
 
-# The calls and constants of region number $2 of chapter $1, one a line:
-# code lines only (no comments, no strings). As in scripts/lab-notes.sh.
-region_names() {
-	awk -v n="$1" -v want="$2" '
-	$0 ~ "/\\* LAB " n ": " { k++; inside = (k == want); next }
-	$0 ~ "/\\* END LAB " n " \\*/" { inside = 0; next }
-	!inside { next }
-	/^[ \t]*\/\*/ { c = 1 }
-	c { if (/\*\//) c = 0; next }
-	/^\/\/@/ { next }
-	{ line = $0; sub(/\/\*.*/, "", line); gsub(/"([^"\\]|\\.)*"/, "", line)
-		while (match(line, /[A-Za-z_][A-Za-z0-9_]*/)) {
-			w = substr(line, RSTART, RLENGTH); rest = substr(line, RSTART + RLENGTH)
-			if (w ~ /^[A-Z][A-Z0-9_]+$/ && length(w) > 2 || rest ~ /^[ \t]*\(/) print w
-			line = rest
-		} }' "${@:3}" | sort -u
-}
+# shellcheck source=scripts/lab-lib.sh
+. scripts/lab-lib.sh
 
 # The handout's sources outside the TODOs, split in two: $1 gets the code
 # (no comments, no strings), $2 the comments and the strings.
